@@ -1,0 +1,607 @@
+"""The fake SES account: quotas per region, identities, templates, and the ledger.
+
+Front doors (botocore, and later SMTP and HTTP) translate their wire format
+into :meth:`SesAccount.send` and friends; this module decides, records, and
+raises :class:`SendRefused` with the reason when SES would refuse.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import itertools
+import math
+import secrets
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from typing import Any, Literal
+
+from ._clock import SesClock
+from ._engine import DailyMode, Decision, QuotaEngine, RegionQuota
+from ._options import PROFILES, Checker, SesQuotaOptions, merge
+
+#: SES's mailbox simulator: always a valid recipient, even in the sandbox.
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+MAX_RECIPIENTS = 50
+STATS_PERIOD = 15 * 60.0
+STATS_HORIZON = 14 * 86_400.0
+
+RATE_MESSAGE = "Maximum sending rate exceeded."
+DAILY_MESSAGE = "Daily message quota exceeded."
+#: No capture of real SES text exists; this is the model's own documentation wording.
+PAUSED_MESSAGE = "Email sending is disabled for your entire Amazon SES account."
+
+Transport = Literal["api", "smtp"]
+RefusalKind = Literal["rate", "daily", "unverified", "paused", "invalid"]
+
+#: The error code each front door answers a refusal with, recorded in the ledger.
+REFUSAL_CODES: dict[tuple[str, str], str] = {
+    ("ses", "unverified"): "MessageRejected",
+    ("ses", "paused"): "AccountSendingPausedException",
+    ("sesv2", "unverified"): "MessageRejected",
+    ("sesv2", "paused"): "SendingPausedException",
+    ("smtp", "unverified"): "554",
+    ("smtp", "paused"): "554",
+}
+
+
+# -- the ledger -------------------------------------------------------------
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the fake accepted."""
+
+    message_id: str
+    time: datetime
+    region: str
+    operation: str
+    source: str
+    #: Every recipient counted against the quotas (To + Cc + Bcc, or Destinations).
+    recipients: tuple[str, ...]
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    #: The raw MIME bytes for raw sends.
+    raw: bytes | None = None
+    template: str | None = None
+    template_data: dict[str, Any] | None = None
+    #: SES's rendering-failure text when a template variable was missing.
+    rendering_failure: str | None = None
+    configuration_set: str | None = None
+    transport: Transport = "api"
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message as an :class:`email.message.EmailMessage`."""
+        if self.raw is not None:
+            parsed = BytesParser(policy=default_policy).parsebytes(self.raw)
+            assert isinstance(parsed, EmailMessage)
+            return parsed
+        msg = EmailMessage()
+        msg["From"] = self.source
+        if self.to:
+            msg["To"] = ", ".join(self.to)
+        if self.cc:
+            msg["Cc"] = ", ".join(self.cc)
+        msg["Subject"] = self.subject or ""
+        msg["Message-ID"] = f"<{self.message_id}@email.amazonses.com>"
+        if self.text is not None:
+            msg.set_content(self.text)
+        if self.html is not None:
+            if self.text is None:
+                msg.set_content(self.html, subtype="html")
+            else:
+                msg.add_alternative(self.html, subtype="html")
+        return msg
+
+
+@dataclass(frozen=True)
+class ThrottledSend:
+    """A send refused by a quota: the message was dropped, as SES drops it."""
+
+    time: datetime
+    region: str
+    operation: str
+    #: ``"rate"`` (MaxSendRate) or ``"daily"`` (Max24HourSend).
+    reason: Literal["rate", "daily"]
+    source: str
+    recipients: tuple[str, ...]
+    #: Rate allowance available at that instant (negative: the bucket was in debt).
+    available: float
+    sent_last_24_hours: int
+    max_24_hour_send: float
+    max_send_rate: float
+    transport: Transport = "api"
+
+    @property
+    def message(self) -> str:
+        return RATE_MESSAGE if self.reason == "rate" else DAILY_MESSAGE
+
+
+@dataclass(frozen=True)
+class RejectedSend:
+    """A send refused for anything but a quota (unverified identity, paused, bad input)."""
+
+    time: datetime
+    region: str
+    operation: str
+    #: ``"unverified"``, ``"paused"`` or ``"invalid"`` (SES refused the input).
+    reason: RefusalKind
+    #: The error code the caller received (``MessageRejected``, ``554``, ...).
+    code: str
+    message: str
+    source: str
+    recipients: tuple[str, ...]
+    transport: Transport = "api"
+
+
+@dataclass(frozen=True)
+class SesRequest:
+    """One request as the fake saw it: every attempt, retries included."""
+
+    time: datetime
+    region: str
+    #: ``"ses"`` (v1 API), ``"sesv2"`` or ``"smtp"``.
+    api: str
+    operation: str
+    #: HTTP status (or SMTP reply code) of the answer.
+    status: int
+    error_code: str | None = None
+    error_message: str | None = None
+    message_ids: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+
+class SendRefused(Exception):
+    """Why a send was refused; front doors turn it into their wire error."""
+
+    def __init__(
+        self,
+        kind: RefusalKind,
+        message: str,
+        *,
+        failed: Sequence[str] = (),
+        decision: Decision | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.failed = tuple(failed)
+        self.decision = decision
+
+
+# -- per-region state ---------------------------------------------------------
+@dataclass
+class Identity:
+    name: str
+    kind: Literal["EmailAddress", "Domain"]
+    status: Literal["Pending", "Success", "Failed", "TemporaryFailure", "NotStarted"]
+    token: str | None = None
+
+
+@dataclass
+class Template:
+    name: str
+    subject: str | None
+    text: str | None
+    html: str | None
+    created: datetime
+
+
+@dataclass
+class _Region:
+    production: bool
+    sending_enabled: bool
+    check_identities: bool
+    identities: dict[str, Identity] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
+    # 15-minute period start (epoch) -> [attempts, bounces, complaints, rejects]
+    stats: dict[float, list[int]] = field(default_factory=dict)
+
+
+def address_of(text: str) -> str:
+    """The bare address of ``"Name <a@b>"`` or ``"a@b"``, lower-cased for comparison."""
+    return email.utils.parseaddr(text)[1].lower() or text.strip().lower()
+
+
+class SesAccount:
+    """A fake SES account: the quotas, identities and templates of every region,
+    the ledger of everything sent, and the virtual clock.
+
+    Outside pytest, build one with the marker's keywords and use it as a context
+    manager: ``with SesAccount(profile="production") as account: ...``.
+    """
+
+    def __init__(self, options: SesQuotaOptions | None = None, **kwargs: Any) -> None:
+        if options is None:
+            options = merge([("SesAccount()", kwargs)])
+        elif kwargs:
+            raise TypeError("pass either options or keyword arguments, not both")
+        self.options = options
+        self.region = options.region
+        self.clock = SesClock(options.start)
+        self._lock = threading.RLock()
+        self._engine = QuotaEngine(self.clock.time, self._default_quota)
+        self._regions: dict[str, _Region] = {}
+        self._ids = itertools.count(1)
+        self._active: list[Any] = []
+        #: Accepted messages, in order.
+        self.sent: list[SentMessage] = []
+        #: Sends refused by a quota (rate or daily), in order.
+        self.throttled: list[ThrottledSend] = []
+        #: Sends refused for other reasons (unverified identity, sending paused), in order.
+        self.rejected: list[RejectedSend] = []
+        #: Every request, in order, retries included.
+        self.requests: list[SesRequest] = []
+        #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
+        #: the pytest fixture fails the test when this is not empty.
+        self.internal_errors: list[str] = []
+        # Usage already on the account at start, in the main region and any region set up.
+        for region in {options.region, *options.regions}:
+            self._state(region)
+
+    # -- configuration --------------------------------------------------------
+    def _default_quota(self, region: str) -> RegionQuota:
+        s = self.options.settings(region)
+        return RegionQuota(
+            max_24_hour_send=s.max_24_hour_send,
+            max_send_rate=s.max_send_rate,
+            burst=s.burst,
+            daily=s.daily,
+        )
+
+    def _state(self, region: str | None) -> _Region:
+        name = region or self.region
+        with self._lock:
+            state = self._regions.get(name)
+            if state is None:
+                s = self.options.settings(name)
+                state = _Region(
+                    production=s.production,
+                    sending_enabled=s.sending_enabled,
+                    check_identities=s.verified is not None,
+                )
+                for identity in s.verified or ():
+                    self._add_identity(state, identity, "Success")
+                self._regions[name] = state
+                self._engine.add_usage(name, s.sent_last_24_hours)
+            return state
+
+    def _region_name(self, region: str | None) -> str:
+        self._state(region)
+        return region or self.region
+
+    @staticmethod
+    def _add_identity(state: _Region, name: str, status: Any) -> Identity:
+        key = name.lower()
+        kind: Literal["EmailAddress", "Domain"] = "EmailAddress" if "@" in key else "Domain"
+        identity = state.identities.get(key)
+        if identity is None:
+            token = secrets.token_urlsafe(32)[:44] if kind == "Domain" else None
+            identity = state.identities[key] = Identity(name, kind, status, token)
+        else:
+            identity.status = status
+        return identity
+
+    def quota(self, region: str | None = None) -> tuple[float, float, float]:
+        """``(max_24_hour_send, max_send_rate, sent_last_24_hours)`` as GetSendQuota reports them."""
+        name = self._region_name(region)
+        q = self._engine.region(name)
+        return (
+            q.max_24_hour_send,
+            q.max_send_rate,
+            float(self._engine.sent_last_24_hours(name)),
+        )
+
+    def available_rate(self, region: str | None = None) -> float:
+        """Rate allowance available now, in recipients (negative while in debt)."""
+        return self._engine.available(self._region_name(region))
+
+    def set_quota(
+        self,
+        *,
+        max_24_hour_send: float | None = None,
+        max_send_rate: float | None = None,
+        burst: float | None = None,
+        daily: DailyMode | None = None,
+        sent_last_24_hours: int | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Change a region's quotas; takes effect on the next send.
+
+        ``sent_last_24_hours`` replaces the rolling usage with that many recipients sent now.
+        """
+        check = Checker("set_quota()")
+        name = self._region_name(region)
+        self._engine.configure(
+            name,
+            max_24_hour_send=check.value("max_24_hour_send", max_24_hour_send),
+            max_send_rate=check.value("max_send_rate", max_send_rate),
+            burst=check.value("burst", burst),
+            daily=None if daily is None else check.value("daily", daily),
+        )
+        if sent_last_24_hours is not None:
+            self._engine.reset_usage(
+                name, check.value("sent_last_24_hours", sent_last_24_hours)
+            )
+
+    def in_sandbox(self, region: str | None = None) -> bool:
+        return not self._state(region).production
+
+    def move_out_of_sandbox(
+        self,
+        region: str | None = None,
+        *,
+        max_24_hour_send: float | None = None,
+        max_send_rate: float | None = None,
+    ) -> None:
+        """Grant production access: recipients need no verification, and the quotas
+        rise to the production profile's (50,000 / 14 per second) unless given."""
+        daily, rate = PROFILES["production"]
+        name = self._region_name(region)
+        with self._lock:
+            self._state(name).production = True
+        self.set_quota(
+            max_24_hour_send=max_24_hour_send or daily,
+            max_send_rate=max_send_rate or rate,
+            region=name,
+        )
+
+    def verify(self, *identities: str, region: str | None = None) -> None:
+        """Mark addresses or domains verified in a region (as if the link was clicked)."""
+        if not identities:
+            raise TypeError("verify() needs at least one address or domain")
+        state = self._state(region)
+        with self._lock:
+            for identity in identities:
+                if not isinstance(identity, str) or not identity.strip():
+                    raise ValueError(f"{identity!r} is not an email address or a domain")
+                self._add_identity(state, identity.strip(), "Success")
+
+    def check_identities(self, enabled: bool = True, region: str | None = None) -> None:
+        """Turn the verified-identity check on or off (the marker's ``verified`` does this)."""
+        self._state(region).check_identities = enabled
+
+    def pause_sending(self, region: str | None = None) -> None:
+        """Disable sending, as UpdateAccountSendingEnabled(Enabled=False) does."""
+        self._state(region).sending_enabled = False
+
+    def resume_sending(self, region: str | None = None) -> None:
+        self._state(region).sending_enabled = True
+
+    def sending_enabled(self, region: str | None = None) -> bool:
+        return self._state(region).sending_enabled
+
+    # -- identities and templates (used by the API front doors) ----------------
+    def request_identity(self, name: str, region: str | None = None) -> Identity:
+        """An identity asked for through the API: pending until :meth:`verify`."""
+        state = self._state(region)
+        with self._lock:
+            existing = state.identities.get(name.lower())
+            if existing is not None and existing.status == "Success":
+                return existing
+            return self._add_identity(state, name, "Pending")
+
+    def identities(self, region: str | None = None) -> list[Identity]:
+        with self._lock:
+            return list(self._state(region).identities.values())
+
+    def identity(self, name: str, region: str | None = None) -> Identity | None:
+        return self._state(region).identities.get(name.lower())
+
+    def delete_identity(self, name: str, region: str | None = None) -> None:
+        with self._lock:
+            self._state(region).identities.pop(name.lower(), None)
+
+    def is_verified(self, address: str, region: str | None = None) -> bool:
+        state = self._state(region)
+        bare = address_of(address)
+        domain = bare.rpartition("@")[2]
+        for key in (bare, domain):
+            identity = state.identities.get(key)
+            if identity is not None and identity.status == "Success":
+                return True
+        return False
+
+    def templates(self, region: str | None = None) -> dict[str, Template]:
+        return self._state(region).templates
+
+    # -- statistics -----------------------------------------------------------
+    def _count_stat(self, state: _Region, column: int, amount: int) -> None:
+        now = self.clock.time()
+        period = math.floor(now / STATS_PERIOD) * STATS_PERIOD
+        row = state.stats.get(period)
+        if row is None:
+            row = state.stats[period] = [0, 0, 0, 0]
+            if len(state.stats) > STATS_HORIZON / STATS_PERIOD + 1:
+                horizon = now - STATS_HORIZON
+                for old in [p for p in state.stats if p < horizon]:
+                    del state.stats[old]
+        row[column] += amount
+
+    def send_statistics(self, region: str | None = None) -> list[dict[str, Any]]:
+        """GetSendStatistics' data points: one per 15-minute period with activity, last 14 days."""
+        state = self._state(region)
+        horizon = self.clock.time() - STATS_HORIZON
+        with self._lock:
+            rows = sorted((p, list(r)) for p, r in state.stats.items() if p >= horizon)
+        return [
+            {
+                "Timestamp": datetime.fromtimestamp(p, timezone.utc),
+                "DeliveryAttempts": r[0],
+                "Bounces": r[1],
+                "Complaints": r[2],
+                "Rejects": r[3],
+            }
+            for p, r in rows
+        ]
+
+    # -- sending --------------------------------------------------------------
+    def new_message_id(self) -> str:
+        """An id shaped like SES's: ``0100`` + virtual ms, a UUID, a counter."""
+        ms = int(self.clock.time() * 1000)
+        return f"0100{ms:012x}-{uuid.uuid4()}-{next(self._ids):06d}"
+
+    def send(
+        self,
+        *,
+        region: str | None,
+        operation: str,
+        source: str,
+        recipients: Sequence[str],
+        api: str = "ses",
+        **content: Any,
+    ) -> SentMessage:
+        """Decide one message; record it as sent, or raise :class:`SendRefused`.
+
+        Checks run in this order: sending paused, identities (when checked),
+        the daily quota, the send rate. Refused sends consume no quota.
+        """
+        name = self._region_name(region)
+        state = self._state(name)
+        now = self.clock.now()
+        refs = tuple(recipients)
+        transport: Transport = "smtp" if api == "smtp" else "api"
+        with self._lock:
+            try:
+                if not state.sending_enabled:
+                    raise SendRefused("paused", PAUSED_MESSAGE)
+                if state.check_identities:
+                    failed = [source] if not self.is_verified(source, name) else []
+                    if not state.production:
+                        failed += [
+                            r
+                            for r in refs
+                            if not self.is_verified(r, name)
+                            and address_of(r).rpartition("@")[2] != SIMULATOR_DOMAIN
+                        ]
+                    if failed:
+                        raise SendRefused(
+                            "unverified",
+                            "Email address is not verified. The following identities failed "
+                            f"the check in region {name.upper()}: {', '.join(failed)}",
+                            failed=failed,
+                        )
+                decision = self._engine.try_send(name, len(refs))
+                if not decision.accepted:
+                    assert decision.reason is not None
+                    self.throttled.append(
+                        ThrottledSend(
+                            time=now,
+                            region=name,
+                            operation=operation,
+                            reason=decision.reason,
+                            source=source,
+                            recipients=refs,
+                            available=decision.available,
+                            sent_last_24_hours=decision.sent_last_24_hours,
+                            max_24_hour_send=decision.max_24_hour_send,
+                            max_send_rate=decision.max_send_rate,
+                            transport=transport,
+                        )
+                    )
+                    raise SendRefused(
+                        decision.reason,
+                        RATE_MESSAGE if decision.reason == "rate" else DAILY_MESSAGE,
+                        decision=decision,
+                    )
+            except SendRefused as refused:
+                if refused.kind in ("paused", "unverified"):
+                    self.reject(
+                        region=name,
+                        operation=operation,
+                        reason=refused.kind,
+                        code=REFUSAL_CODES[api, refused.kind],
+                        message=refused.message,
+                        source=source,
+                        recipients=refs,
+                        transport=transport,
+                    )
+                raise
+            message = SentMessage(
+                message_id=self.new_message_id(),
+                time=now,
+                region=name,
+                operation=operation,
+                source=source,
+                recipients=refs,
+                transport=transport,
+                **content,
+            )
+            self.sent.append(message)
+            self._count_stat(state, 0, len(refs))
+            return message
+
+    def reject(
+        self,
+        *,
+        region: str | None,
+        operation: str,
+        reason: RefusalKind,
+        code: str,
+        message: str,
+        source: str,
+        recipients: Sequence[str],
+        transport: Transport = "api",
+    ) -> None:
+        """Record a send refused for a reason other than a quota."""
+        name = self._region_name(region)
+        with self._lock:
+            self.rejected.append(
+                RejectedSend(
+                    time=self.clock.now(),
+                    region=name,
+                    operation=operation,
+                    reason=reason,
+                    code=code,
+                    message=message,
+                    source=source,
+                    recipients=tuple(recipients),
+                    transport=transport,
+                )
+            )
+
+    def log_request(self, request: SesRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    # -- activation -----------------------------------------------------------
+    def __enter__(self) -> SesAccount:
+        from . import _activation
+
+        self._active.append(_activation.activate(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._active.pop().close()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._active)
+
+    def summary(self) -> str:
+        """One line per region: the quota state now."""
+        lines = []
+        for name in self._engine.regions:
+            daily, rate, used = self.quota(name)
+            lines.append(
+                f"{name}: Max24HourSend={daily:g} MaxSendRate={rate:g} SentLast24Hours={used:g}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<SesAccount {self.region} sent={len(self.sent)} throttled={len(self.throttled)} "
+            f"rejected={len(self.rejected)} at {self.clock.now().isoformat()}>"
+        )
+

@@ -1,0 +1,107 @@
+"""The botocore front door: SES requests are answered at ``before-send``.
+
+botocore still serializes, runs its retry loop and parses the answer for real;
+only the network call is replaced. The handlers are registered once, on
+``botocore.handlers.BUILTIN_HANDLERS`` when the plugin is imported, so they reach
+every session and client created afterwards (application clients made at import
+time included). While no fake account is active they return ``None`` and botocore
+proceeds as if they were not there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import botocore
+import botocore.handlers
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.endpoint import Endpoint
+
+from ._account import SesAccount
+from ._http import answer
+
+_current: SesAccount | None = None
+_original_send = Endpoint._send
+
+
+class _Body:
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+    def read(self, *_args: Any) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
+def current() -> SesAccount | None:
+    """The active fake account, if any."""
+    return _current
+
+
+def _respond(account: SesAccount, request: AWSPreparedRequest) -> AWSResponse:
+    context = getattr(request, "context", None) or {}
+    region = context.get("signing", {}).get("region") or context.get("client_region")
+    reply = answer(account, request.method, request.url, request.headers, request.body, region=region)
+    return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
+
+
+def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
+    account = _current
+    if account is None:
+        return None
+    return _respond(account, request)
+
+
+def _choose_signer(**_kwargs: Any) -> Any:
+    # The fake needs no signature: skipping it means no credentials are needed,
+    # and real ones are never read or refreshed (a refresh can call AWS).
+    return botocore.UNSIGNED if _current is not None else None
+
+
+def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
+    # Safety net for clients of sessions created before the plugin was imported
+    # (they lack the before-send handler): an SES request never leaves the process.
+    account = _current
+    if account is not None and getattr(self, "_endpoint_prefix", None) == "email":
+        return _respond(account, request)
+    return _original_send(self, request)
+
+
+HANDLERS: list[tuple[str, Callable[..., Any]]] = [
+    ("choose-signer.ses", _choose_signer),
+    ("choose-signer.sesv2", _choose_signer),
+    ("before-send.ses", _before_send),
+    ("before-send.sesv2", _before_send),
+]
+
+
+def install() -> None:
+    """Register the handlers for every session created from now on (idempotent)."""
+    for handler in HANDLERS:
+        if handler not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(handler)
+
+
+def activate(account: SesAccount) -> None:
+    global _current
+    if _current is not None:
+        raise RuntimeError(
+            f"another fake SES account is already active ({_current!r}); "
+            "pytest-sesquota runs one account at a time per process"
+        )
+    install()
+    _current = account
+    Endpoint._send = _guarded_send  # type: ignore[method-assign]
+
+
+def deactivate(account: SesAccount) -> None:
+    global _current
+    if _current is account:
+        _current = None
+        Endpoint._send = _original_send  # type: ignore[method-assign]

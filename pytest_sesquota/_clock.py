@@ -1,0 +1,208 @@
+"""The virtual clock: frozen time (freezegun) that moves only when told or slept on.
+
+While it runs, ``time.time``, ``datetime.now`` and friends read virtual time,
+and ``time.sleep`` advances it instantly instead of blocking, so retry loops
+that wait minutes finish in microseconds. Everything is restored by ``stop``.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from types import ModuleType
+from typing import Any
+
+import freezegun
+from freezegun.api import FrozenDateTimeFactory
+
+_EPOCH = datetime(1970, 1, 1)
+_real_sleep = _time.sleep
+
+# Modules that bound the real ``sleep`` to a name of their own
+# (``from time import sleep``): found once per module, patched on every start.
+_sleep_aliases: dict[str, list[str]] = {}
+_scanned_modules: set[str] = set()
+
+
+def _find_sleep_aliases() -> list[tuple[ModuleType, str]]:
+    found: list[tuple[ModuleType, str]] = []
+    for name, module in list(sys.modules.items()):
+        if name not in _scanned_modules:
+            _scanned_modules.add(name)
+            # Our own modules keep the real sleep on purpose.
+            if module is None or name == "time" or name.startswith("pytest_sesquota"):
+                continue
+            try:
+                attrs = [a for a, v in vars(module).items() if v is _real_sleep]
+            except TypeError:  # modules without a __dict__
+                continue
+            if attrs:
+                _sleep_aliases[name] = attrs
+        for attr in _sleep_aliases.get(name, ()):
+            if module is not None and getattr(module, attr, None) is _real_sleep:
+                found.append((module, attr))
+    return found
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """One ``time.sleep`` call seen while the clock ran."""
+
+    #: Virtual time when the sleep began.
+    at: datetime
+    seconds: float
+
+
+class SesClock:
+    """Virtual time shared by the application, botocore and the quota engine."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        self._start = start.astimezone(timezone.utc)
+        self._factory: FrozenDateTimeFactory | None = None
+        # What the clock reads while not running: the start, then where it stopped.
+        self._resting = self._start.replace(tzinfo=None)
+        self._freezer: Any = None
+        self._patched: list[tuple[ModuleType, str]] = []
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[], None]] = []
+        #: Seconds asked of every ``time.sleep`` call during the test, in order.
+        self.sleeps: list[float] = []
+        #: The same calls with the virtual time at which each began.
+        self.sleep_log: list[Sleep] = []
+
+    # -- reading -------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._factory is not None
+
+    @property
+    def start_time(self) -> datetime:
+        return self._start
+
+    def now(self) -> datetime:
+        """The virtual time, as an aware UTC datetime."""
+        return self._naive_now().replace(tzinfo=timezone.utc)
+
+    def time(self) -> float:
+        """The virtual time, as epoch seconds (what ``time.time()`` returns)."""
+        return (self._naive_now() - _EPOCH).total_seconds()
+
+    def elapsed(self) -> float:
+        """Virtual seconds since the clock's start."""
+        return (self.now() - self._start).total_seconds()
+
+    def _naive_now(self) -> datetime:
+        factory = self._factory
+        if factory is None:
+            return self._resting
+        now: datetime = factory()
+        return now
+
+    # -- moving --------------------------------------------------------------
+    def advance(
+        self,
+        delta: timedelta | float | None = None,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+    ) -> datetime:
+        """Move virtual time forward; return the new time.
+
+        ``delta`` is a :class:`~datetime.timedelta` or seconds; the keywords add to it.
+        """
+        if isinstance(delta, timedelta):
+            step = delta
+        elif delta is None:
+            step = timedelta()
+        elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
+            step = timedelta(seconds=delta)
+        else:
+            raise TypeError(
+                f"advance() takes a timedelta or a number of seconds, got {delta!r}"
+            )
+        step += timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days)
+        if step < timedelta():
+            raise ValueError(f"the clock only moves forward; advance({step!r}) is negative")
+        with self._lock:
+            if self._factory is None:
+                raise RuntimeError(
+                    "the virtual clock is not running: advance() works while the fake "
+                    "SES account is active (inside the test using ses_account)"
+                )
+            self._factory.tick(step)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        """What ``time.sleep`` does while the clock runs: advance, record, yield."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            # Same error as the real time.sleep for a non-number.
+            _real_sleep(seconds)
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        with self._lock:
+            self.sleeps.append(float(seconds))
+            self.sleep_log.append(Sleep(self.now(), float(seconds)))
+        self.advance(seconds=seconds)
+        # Let other threads run, as a real sleep would.
+        _real_sleep(0)
+
+    def on_advance(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every move of the clock (scheduled actions)."""
+        self._listeners.append(listener)
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self) -> None:
+        """Freeze time at the start and take over ``time.sleep``."""
+        if self._factory is not None:
+            raise RuntimeError("this clock is already running")
+        if _time.sleep is not _real_sleep:
+            raise RuntimeError(
+                "time.sleep is already replaced (another SesClock or a mock is active); "
+                "pytest-sesquota runs one virtual clock at a time"
+            )
+        freezer = freezegun.freeze_time(
+            self._start.replace(tzinfo=None), tick=False, real_asyncio=True
+        )
+        factory = freezer.start()
+        try:
+            self._patched = _find_sleep_aliases()
+            _time.sleep = self.sleep
+            for module, attr in self._patched:
+                setattr(module, attr, self.sleep)
+        except BaseException:
+            freezer.stop()
+            raise
+        self._freezer = freezer
+        self._factory = factory
+
+    def stop(self) -> None:
+        """Restore real time and the real ``time.sleep``. Safe to call twice."""
+        try:
+            if _time.sleep == self.sleep:
+                _time.sleep = _real_sleep
+            for module, attr in self._patched:
+                if getattr(module, attr, None) == self.sleep:
+                    setattr(module, attr, _real_sleep)
+            self._patched = []
+        finally:
+            freezer, self._freezer = self._freezer, None
+            if freezer is not None:
+                # Keep reading the last virtual time after the stop (ledger reports).
+                self._resting = self._naive_now()
+                self._factory = None
+                freezer.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<SesClock {self.now().isoformat()} {state}, {len(self.sleeps)} sleeps>"

@@ -1,0 +1,175 @@
+"""One HTTP implementation of the SES APIs, behind every front door.
+
+``answer(account, method, url, headers, body)`` takes a request as it would
+reach ``email.<region>.amazonaws.com`` and returns the status, headers and body
+SES would send back, logging the attempt in the account's ledger. The botocore
+door calls it today; a ``responses`` door or a socket server can call it too.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ._account import SesAccount, SesRequest
+from ._query import (
+    API_VERSION,
+    QueryError,
+    check_required,
+    error_xml,
+    parse_form,
+    parse_input,
+    result_xml,
+    service_model,
+)
+from ._ses_v1 import ApiError, SesV1
+
+_HOST = re.compile(r"^email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_v1_apis: weakref.WeakKeyDictionary[SesAccount, SesV1] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def region_from_host(host: str | None) -> str | None:
+    match = _HOST.match(host or "")
+    return match.group(1) if match else None
+
+
+def _v1(account: SesAccount) -> SesV1:
+    api = _v1_apis.get(account)
+    if api is None:
+        api = _v1_apis[account] = SesV1(account)
+    return api
+
+
+def answer(
+    account: SesAccount,
+    method: str,
+    url: str,
+    headers: Any,
+    body: bytes | str | None,
+    *,
+    region: str | None = None,
+) -> HttpAnswer:
+    """Answer one HTTP request to SES as the fake account."""
+    parts = urlsplit(url)
+    region = region or region_from_host(parts.hostname) or account.region
+    if parts.path.startswith("/v2/"):
+        return _not_faked_v2(account, method, parts.path, region)
+    return _answer_v1(account, method, parts.query, body, region)
+
+
+def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
+    return HttpAnswer(
+        status,
+        {
+            "x-amzn-RequestId": request_id,
+            "Content-Type": "text/xml",
+            "Content-Length": str(len(body)),
+        },
+        body,
+    )
+
+
+def _answer_v1(
+    account: SesAccount, method: str, query: str, body: bytes | str | None, region: str
+) -> HttpAnswer:
+    request_id = str(uuid.uuid4())
+    at = account.clock.now()
+    operation = "Unknown"
+    code: str | None = None
+    message: str | None = None
+    result: dict[str, Any] = {}
+    try:
+        form = dict(parse_qsl(query, keep_blank_values=True))
+        form.update(parse_form(body))
+        operation = form.get("Action", "") or "Unknown"
+        if "Action" not in form:
+            raise QueryError("MissingAction", "Missing Action")
+        version = form.get("Version", API_VERSION)
+        model = service_model("ses")
+        if version != API_VERSION or operation not in model.operation_names:
+            raise QueryError(
+                "InvalidAction", f"Could not find operation {operation} for version {version}"
+            )
+        api = _v1(account)
+        handler = api.operations.get(operation)
+        if handler is None:
+            raise QueryError(
+                "NotImplemented",
+                f"pytest-sesquota does not fake the SES v1 operation {operation}; "
+                f"faked operations: {', '.join(sorted(api.operations))}",
+                status=501,
+            )
+        op_model = model.operation_model(operation)
+        params = parse_input(op_model, form)
+        check_required(op_model.input_shape, params)
+        result = handler(region, params)
+        status, payload = 200, result_xml(op_model, result, request_id)
+    except (ApiError, QueryError) as error:
+        code, message, status = error.code, error.message, error.status
+        payload = error_xml(code, message, request_id)
+    except Exception as error:  # a bug of ours: answer like SES's InternalFailure, loudly
+        code, status = "InternalFailure", 500
+        message = f"pytest-sesquota internal error ({type(error).__name__}: {error})"
+        account.internal_errors.append(traceback.format_exc())
+        payload = error_xml(code, message, request_id, fault="Receiver")
+    account.log_request(
+        SesRequest(
+            time=at,
+            region=region,
+            api="ses",
+            operation=operation,
+            status=status,
+            error_code=code,
+            error_message=message,
+            message_ids=_message_ids(result),
+        )
+    )
+    return _xml(status, payload, request_id)
+
+
+def _message_ids(result: dict[str, Any]) -> tuple[str, ...]:
+    if "MessageId" in result:
+        return (result["MessageId"],)
+    return tuple(s["MessageId"] for s in result.get("Status", ()) if "MessageId" in s)
+
+
+def _not_faked_v2(account: SesAccount, method: str, path: str, region: str) -> HttpAnswer:
+    request_id = str(uuid.uuid4())
+    message = (
+        f"pytest-sesquota does not fake SES v2 (sesv2) yet: {method} {path} was not sent. "
+        "Use the ses (v1) client."
+    )
+    account.log_request(
+        SesRequest(
+            time=account.clock.now(),
+            region=region,
+            api="sesv2",
+            operation=f"{method} {path}",
+            status=501,
+            error_code="NotImplemented",
+            error_message=message,
+        )
+    )
+    body = ('{"message": "%s"}' % message).encode()
+    return HttpAnswer(
+        501,
+        {
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": "NotImplemented",
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+        },
+        body,
+    )

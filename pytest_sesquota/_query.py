@@ -1,0 +1,248 @@
+"""The AWS Query protocol of SES v1, both ways, driven by botocore's service model.
+
+Requests arrive form-encoded (``Destination.ToAddresses.member.1=...``) and are
+read back into the operation's input structure; results and errors are written
+as the XML SES returns. Using the model rather than hand-written templates keeps
+every faked operation's shape exactly what botocore's parser expects.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from botocore.loaders import create_loader
+from botocore.model import OperationModel, ServiceModel, Shape
+
+NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
+API_VERSION = "2010-12-01"
+
+
+class QueryError(Exception):
+    """A request the Query protocol itself refuses (answered as SES would)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@functools.cache
+def service_model(service: str = "ses") -> ServiceModel:
+    """The botocore model of ``service``, loaded once per process."""
+    loader = create_loader()
+    return ServiceModel(loader.load_service_model(service, "service-2"), service)
+
+
+def parse_form(body: bytes | str | None) -> dict[str, str]:
+    if body is None:
+        return {}
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError("MalformedQueryString", "The request body is not UTF-8.") from None
+    else:
+        text = body
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _tree(form: Mapping[str, str]) -> dict[str, Any]:
+    """``{"A.B.member.1": v}`` -> ``{"A": {"B": {"member": {"1": v}}}}``."""
+    root: dict[str, Any] = {}
+    for key, value in form.items():
+        node = root
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                # "X=" (an empty list) followed by "X.member.1": the members win.
+                child = node[part] = {}
+            node = child
+        if not isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]] = value
+    return root
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def parse_input(operation: OperationModel, form: Mapping[str, str]) -> dict[str, Any]:
+    """The operation's input parameters, typed as botocore's shapes say."""
+    shape = operation.input_shape
+    if shape is None:
+        return {}
+    tree = _tree({k: v for k, v in form.items() if k not in ("Action", "Version")})
+    value = _read(shape, tree, shape.name)
+    return value if isinstance(value, dict) else {}
+
+
+def _read(shape: Shape, node: Any, path: str) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(node, dict):
+            return {} if node == "" else _MISSING
+        out: dict[str, Any] = {}
+        for name, member in shape.members.items():  # type: ignore[attr-defined]
+            key = member.serialization.get("name", name)
+            if key in node:
+                value = _read(member, node[key], f"{path}.{key}")
+                if value is not _MISSING:
+                    out[name] = value
+        return out
+    if kind == "list":
+        if node == "":
+            return []
+        if not isinstance(node, dict):
+            raise _bad_value(path, node)
+        member_shape = shape.member  # type: ignore[attr-defined]
+        items = node if shape.serialization.get("flattened") else node.get("member", {})
+        if not isinstance(items, dict):
+            raise _bad_value(path, items)
+        try:
+            ordered = sorted(items.items(), key=lambda kv: int(kv[0]))
+        except ValueError:
+            raise _bad_value(path, items) from None
+        return [_read(member_shape, v, f"{path}.member.{i}") for i, v in ordered]
+    if kind == "map":
+        if node == "":
+            return {}
+        if not isinstance(node, dict):
+            raise _bad_value(path, node)
+        entries = node.get("entry", {})
+        out_map: dict[str, Any] = {}
+        if isinstance(entries, dict):
+            for _i, entry in sorted(entries.items()):
+                if isinstance(entry, dict) and "key" in entry:
+                    out_map[str(entry["key"])] = _read(
+                        shape.value, entry.get("value", ""), path  # type: ignore[attr-defined]
+                    )
+        return out_map
+    if isinstance(node, dict):
+        raise _bad_value(path, node)
+    text = str(node)
+    if kind == "string":
+        return text
+    if kind in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError:
+            raise _bad_value(path, text) from None
+    if kind in ("double", "float"):
+        try:
+            return float(text)
+        except ValueError:
+            raise _bad_value(path, text) from None
+    if kind == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise _bad_value(path, text)
+        return text.lower() == "true"
+    if kind == "blob":
+        try:
+            return base64.b64decode(text.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError):
+            raise QueryError(
+                "InvalidParameterValue", f"Value at '{path}' is not valid base64."
+            ) from None
+    if kind == "timestamp":
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise _bad_value(path, text) from None
+    return text
+
+
+def _bad_value(path: str, value: Any) -> QueryError:
+    shown = value if isinstance(value, str) else "(structure)"
+    return QueryError(
+        "InvalidParameterValue", f"Invalid value {shown!r} for parameter {path}."
+    )
+
+
+def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "") -> None:
+    """Refuse missing required members as AWS's Coral validation does."""
+    if shape is None or shape.type_name != "structure":
+        return
+    for name in shape.required_members:  # type: ignore[attr-defined]
+        if name not in params:
+            member = path + name[:1].lower() + name[1:]
+            raise QueryError(
+                "ValidationError",
+                f"1 validation error detected: Value null at '{member}' failed to "
+                "satisfy constraint: Member must not be null",
+            )
+    for name, member_shape in shape.members.items():  # type: ignore[attr-defined]
+        value = params.get(name)
+        if isinstance(value, Mapping) and member_shape.type_name == "structure":
+            check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
+
+
+# -- responses ----------------------------------------------------------------
+def _write(shape: Shape, value: Any, out: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        for name, member in shape.members.items():  # type: ignore[attr-defined]
+            if name in value and value[name] is not None:
+                tag = member.serialization.get("name", name)
+                out.append(f"<{tag}>")
+                _write(member, value[name], out)
+                out.append(f"</{tag}>")
+    elif kind == "list":
+        member = shape.member  # type: ignore[attr-defined]
+        for item in value:
+            out.append("<member>")
+            _write(member, item, out)
+            out.append("</member>")
+    elif kind == "map":
+        for key, item in value.items():
+            out.append(f"<entry><key>{escape(str(key))}</key><value>")
+            _write(shape.value, item, out)  # type: ignore[attr-defined]
+            out.append("</value></entry>")
+    elif kind == "boolean":
+        out.append("true" if value else "false")
+    elif kind in ("double", "float"):
+        out.append(repr(float(value)))
+    elif kind == "timestamp":
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        out.append(moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")
+    elif kind == "blob":
+        out.append(base64.b64encode(value).decode("ascii"))
+    else:
+        out.append(escape(str(value)))
+
+
+def result_xml(operation: OperationModel, result: Mapping[str, Any], request_id: str) -> bytes:
+    """``<OpResponse><OpResult>...</OpResult><ResponseMetadata>...`` as SES writes it."""
+    name = operation.name
+    out = [f'<{name}Response xmlns="{NAMESPACE}">']
+    shape = operation.output_shape
+    if shape is not None:
+        wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
+        out.append(f"<{wrapper}>")
+        _write(shape, result, out)
+        out.append(f"</{wrapper}>")
+    out.append(
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+        f"</{name}Response>"
+    )
+    return "".join(out).encode("utf-8")
+
+
+def error_xml(code: str, message: str, request_id: str, fault: str = "Sender") -> bytes:
+    return (
+        f'<ErrorResponse xmlns="{NAMESPACE}">'
+        f"<Error><Type>{fault}</Type><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode("utf-8")
