@@ -434,7 +434,9 @@ class SesAccount:
         state = self._state(region)
         horizon = self.clock.time() - STATS_HORIZON
         with self._lock:
-            rows = sorted((p, list(r)) for p, r in state.stats.items() if p >= horizon)
+            rows = sorted(
+                (p, list(r)) for p, r in state.stats.items() if p + STATS_PERIOD > horizon
+            )
         return [
             {
                 "Timestamp": datetime.fromtimestamp(p, timezone.utc),

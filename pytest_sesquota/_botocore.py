@@ -13,16 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import time
+
 import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
+from botocore.exceptions import CapacityNotAvailableError
+from botocore.retries.bucket import TokenBucket
 
 from ._account import SesAccount
 from ._http import answer
 
 _current: SesAccount | None = None
 _original_send = Endpoint._send
+_original_acquire = TokenBucket._acquire
+#: Virtual time moves in whole microseconds (freezegun's resolution).
+_MIN_WAIT = 1e-6
 
 
 class _Body:
@@ -73,6 +80,21 @@ def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
     return _original_send(self, request)
 
 
+def _virtual_acquire(self: TokenBucket, amount: float, block: bool) -> bool:
+    # botocore's adaptive mode waits for its client-side bucket on a
+    # threading.Condition with a real timeout while reading time.time(): under a
+    # frozen clock it would never refill. Here the wait is a (virtual) sleep.
+    self._refill()
+    if amount > self._current_capacity:
+        if not block:
+            raise CapacityNotAvailableError()
+        while (needed := self._sleep_amount(amount)) > 0:
+            time.sleep(max(needed, _MIN_WAIT))
+            self._refill()
+    self._current_capacity -= amount
+    return True
+
+
 HANDLERS: list[tuple[str, Callable[..., Any]]] = [
     ("choose-signer.ses", _choose_signer),
     ("choose-signer.sesv2", _choose_signer),
@@ -98,6 +120,7 @@ def activate(account: SesAccount) -> None:
     install()
     _current = account
     Endpoint._send = _guarded_send  # type: ignore[method-assign]
+    TokenBucket._acquire = _virtual_acquire  # type: ignore[method-assign]
 
 
 def deactivate(account: SesAccount) -> None:
@@ -105,3 +128,4 @@ def deactivate(account: SesAccount) -> None:
     if _current is account:
         _current = None
         Endpoint._send = _original_send  # type: ignore[method-assign]
+        TokenBucket._acquire = _original_acquire  # type: ignore[method-assign]

@@ -20,6 +20,11 @@ import freezegun
 from freezegun.api import FrozenDateTimeFactory
 
 _EPOCH = datetime(1970, 1, 1)
+#: Modules that keep real time: pytest's timing (durations, JUnit times) binds
+#: ``time``/``perf_counter`` by name. Only modules never on the call stack of user
+#: code belong here: freezegun gives real time to any call with an ignored module
+#: among its five nearest callers.
+IGNORED_MODULES = ["_pytest.timing"]
 _real_sleep = _time.sleep
 
 # Modules that bound the real ``sleep`` to a name of their own
@@ -34,7 +39,11 @@ def _find_sleep_aliases() -> list[tuple[ModuleType, str]]:
         if name not in _scanned_modules:
             _scanned_modules.add(name)
             # Our own modules keep the real sleep on purpose.
-            if module is None or name == "time" or name.startswith("pytest_sesquota"):
+            if (
+                module is None
+                or name == "time"
+                or name.startswith(("pytest_sesquota", *IGNORED_MODULES))
+            ):
                 continue
             try:
                 attrs = [a for a, v in vars(module).items() if v is _real_sleep]
@@ -153,7 +162,9 @@ class SesClock:
         with self._lock:
             self.sleeps.append(float(seconds))
             self.sleep_log.append(Sleep(self.now(), float(seconds)))
-        self.advance(seconds=seconds)
+        # At least one microsecond (freezegun's resolution), so that a loop polling
+        # with tiny sleeps always sees time pass.
+        self.advance(seconds=max(seconds, 1e-6) if seconds > 0 else 0)
         # Let other threads run, as a real sleep would.
         _real_sleep(0)
 
@@ -172,7 +183,10 @@ class SesClock:
                 "pytest-sesquota runs one virtual clock at a time"
             )
         freezer = freezegun.freeze_time(
-            self._start.replace(tzinfo=None), tick=False, real_asyncio=True
+            self._start.replace(tzinfo=None),
+            tick=False,
+            real_asyncio=True,
+            ignore=IGNORED_MODULES,
         )
         factory = freezer.start()
         try:

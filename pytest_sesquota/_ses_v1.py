@@ -52,7 +52,7 @@ def refusal_error(refused: SendRefused) -> ApiError:
 # -- addresses and messages -------------------------------------------------
 def check_address(text: str) -> None:
     """Refuse an address as SES does (JavaMail's wording, no final period)."""
-    name, addr = email.utils.parseaddr(text)
+    addr = email.utils.parseaddr(text)[1] or text.strip()
     if not addr:
         raise invalid("Illegal address")
     local, at, domain = addr.rpartition("@")

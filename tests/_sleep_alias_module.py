@@ -1,0 +1,5 @@
+from time import sleep
+
+
+def wait(seconds):
+    sleep(seconds)

@@ -1,0 +1,74 @@
+"""botocore's real retry loop against the fake: every attempt counts, back-off is virtual."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import boto3
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import send
+
+MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
+def test_throttled_send_retried_by_botocore_succeeds_exactly_when_the_rate_allows(
+    ses_account, mode, seed
+):
+    random.seed(seed)  # botocore's jitter uses the random module
+    client = boto3.client("ses", region_name="us-east-1", config=Config(retries={"mode": mode}))
+    start = ses_account.clock.now()
+    send(client, "first@example.com")  # takes the only unit of the 1/s bucket
+    try:
+        send(client, "second@example.com")
+        raised = None
+    except ClientError as error:
+        raised = error
+    attempts = ses_account.requests[1:]
+    assert 1 <= len(attempts) <= MAX_ATTEMPTS[mode]
+    # Real SES: an attempt is accepted once a full second has refilled one unit.
+    for attempt in attempts:
+        assert attempt.ok == (attempt.time - start >= timedelta(seconds=1))
+    # Only botocore's back-off moved the clock, and it retried until success or the limit.
+    moved = (ses_account.clock.now() - start).total_seconds()
+    sleeps = ses_account.clock.sleeps
+    assert moved == pytest.approx(sum(sleeps), abs=1e-6 * len(sleeps))  # microsecond ticks
+    assert all(not a.ok for a in attempts[:-1])
+    if attempts[-1].ok:
+        assert raised is None and len(ses_account.sent) == 2
+    else:
+        assert len(attempts) == MAX_ATTEMPTS[mode]
+        assert raised.response["Error"]["Code"] == "Throttling"
+        assert f"(reached max retries: {MAX_ATTEMPTS[mode] - 1})" in str(raised)
+    assert len(ses_account.throttled) == sum(not a.ok for a in attempts)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "standard"])
+@pytest.mark.ses_quota(sent_last_24_hours=200)
+def test_daily_quota_error_is_retried_pointlessly_in_every_mode(ses_account, mode):
+    client = boto3.client("ses", region_name="us-east-1", config=Config(retries={"mode": mode}))
+    with pytest.raises(ClientError) as err:
+        send(client, "a@example.com")
+    attempts = MAX_ATTEMPTS[mode]
+    assert str(err.value) == (
+        "An error occurred (Throttling) when calling the SendEmail operation "
+        f"(reached max retries: {attempts - 1}): Daily message quota exceeded."
+    )
+    assert len(ses_account.requests) == attempts
+    assert [t.reason for t in ses_account.throttled] == ["daily"] * attempts
+    assert len(ses_account.clock.sleeps) == attempts - 1
+
+
+@pytest.mark.ses_quota(sent_last_24_hours=200)
+def test_default_retry_mode_of_the_installed_botocore(ses_account):
+    mode = botocore.session.get_session().get_config_variable("retry_mode")
+    client = boto3.client("ses", region_name="us-east-1")
+    with pytest.raises(ClientError):
+        send(client, "a@example.com")
+    assert len(ses_account.requests) == MAX_ATTEMPTS[mode]
