@@ -294,7 +294,7 @@ class SesAccount:
         return identity
 
     def quota(self, region: str | None = None) -> tuple[float, float, float]:
-        """``(max_24_hour_send, max_send_rate, sent_last_24_hours)`` as GetSendQuota reports them."""
+        """``(max_24_hour_send, max_send_rate, sent_last_24_hours)``, as GetSendQuota says."""
         name = self._region_name(region)
         q = self._engine.region(name)
         return (
@@ -331,9 +331,7 @@ class SesAccount:
             daily=None if daily is None else check.value("daily", daily),
         )
         if sent_last_24_hours is not None:
-            self._engine.reset_usage(
-                name, check.value("sent_last_24_hours", sent_last_24_hours)
-            )
+            self._engine.reset_usage(name, check.value("sent_last_24_hours", sent_last_24_hours))
 
     def in_sandbox(self, region: str | None = None) -> bool:
         return not self._state(region).production
@@ -606,4 +604,3 @@ class SesAccount:
             f"<SesAccount {self.region} sent={len(self.sent)} throttled={len(self.throttled)} "
             f"rejected={len(self.rejected)} at {self.clock.now().isoformat()}>"
         )
-

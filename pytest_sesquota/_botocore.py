@@ -10,10 +10,9 @@ proceeds as if they were not there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
-
-import time
 
 import botocore
 import botocore.handlers
@@ -54,7 +53,9 @@ def current() -> SesAccount | None:
 def _respond(account: SesAccount, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
     region = context.get("signing", {}).get("region") or context.get("client_region")
-    reply = answer(account, request.method, request.url, request.headers, request.body, region=region)
+    reply = answer(
+        account, request.method, request.url, request.headers, request.body, region=region
+    )
     return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
 
 
@@ -119,13 +120,13 @@ def activate(account: SesAccount) -> None:
         )
     install()
     _current = account
-    Endpoint._send = _guarded_send  # type: ignore[method-assign]
-    TokenBucket._acquire = _virtual_acquire  # type: ignore[method-assign]
+    Endpoint._send = _guarded_send
+    TokenBucket._acquire = _virtual_acquire
 
 
 def deactivate(account: SesAccount) -> None:
     global _current
     if _current is account:
         _current = None
-        Endpoint._send = _original_send  # type: ignore[method-assign]
-        TokenBucket._acquire = _original_acquire  # type: ignore[method-assign]
+        Endpoint._send = _original_send
+        TokenBucket._acquire = _original_acquire

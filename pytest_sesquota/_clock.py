@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import freezegun
 from freezegun.api import FrozenDateTimeFactory
@@ -134,9 +134,7 @@ class SesClock:
         elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
             step = timedelta(seconds=delta)
         else:
-            raise TypeError(
-                f"advance() takes a timedelta or a number of seconds, got {delta!r}"
-            )
+            raise TypeError(f"advance() takes a timedelta or a number of seconds, got {delta!r}")
         step += timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days)
         if step < timedelta():
             raise ValueError(f"the clock only moves forward; advance({step!r}) is negative")
@@ -191,14 +189,14 @@ class SesClock:
         factory = freezer.start()
         try:
             self._patched = _find_sleep_aliases()
-            _time.sleep = self.sleep
+            setattr(_time, "sleep", self.sleep)  # noqa: B010 - typeshed's signature is wider
             for module, attr in self._patched:
                 setattr(module, attr, self.sleep)
         except BaseException:
             freezer.stop()
             raise
         self._freezer = freezer
-        self._factory = factory
+        self._factory = cast(FrozenDateTimeFactory, factory)  # tick=False: always frozen
 
     def stop(self) -> None:
         """Restore real time and the real ``time.sleep``. Safe to call twice."""

@@ -21,8 +21,10 @@ DAY = 86_400.0
 #: errs on the safe side (a send never leaves the window early).
 SLOT = 1.0
 UNLIMITED = -1.0
-#: Float slack for "at least one unit of rate allowance": refills computed as
-#: rate * elapsed can land a hair under 1.0 (e.g. 14 * (1/14)).
+#: "At least one unit of rate allowance" forgives this much refill time: virtual
+#: time moves in whole microseconds, and epoch-scale floats are 2**-22 s apart, so a
+#: client that sleeps exactly 1/rate must not be throttled by rounding.
+RATE_SLACK_SECONDS = 2e-6
 _EPSILON = 1e-9
 
 DailyMode = Literal["would_exceed", "below_max"]
@@ -71,6 +73,11 @@ class RegionQuota:
         return max(self.max_send_rate, 1.0)
 
     def _refill(self, now: float) -> float:
+        if self.max_send_rate == UNLIMITED:
+            # No rate limit: the bucket stays full (ready for a limit set later).
+            self._tokens = self.capacity
+            self._refilled_at = now
+            return self._tokens
         if self._refilled_at is None:
             self._tokens = self.capacity
         elif now > self._refilled_at:
@@ -155,7 +162,7 @@ class QuotaEngine:
             if (
                 reason is None
                 and quota.max_send_rate != UNLIMITED
-                and tokens < 1.0 - _EPSILON
+                and tokens < 1.0 - quota.max_send_rate * RATE_SLACK_SECONDS - _EPSILON
             ):
                 reason = "rate"
             if reason is None:

@@ -8,6 +8,7 @@ door calls it today; a ``responses`` door or a socket server can call it too.
 
 from __future__ import annotations
 
+import json
 import re
 import traceback
 import uuid
@@ -162,7 +163,7 @@ def _not_faked_v2(account: SesAccount, method: str, path: str, region: str) -> H
             error_message=message,
         )
     )
-    body = ('{"message": "%s"}' % message).encode()
+    body = json.dumps({"message": message}).encode()
     return HttpAnswer(
         501,
         {

@@ -224,7 +224,8 @@ class Checker:
             raise self.fail(key, value, "expected a datetime, a date or an ISO 8601 string")
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        moment: datetime = value.astimezone(timezone.utc)
+        return moment
 
     def _sending_enabled(self, key: str, value: Any) -> bool:
         if not isinstance(value, bool):

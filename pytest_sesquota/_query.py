@@ -94,7 +94,7 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
         if not isinstance(node, dict):
             return {} if node == "" else _MISSING
         out: dict[str, Any] = {}
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+        for name, member in shape.members.items():
             key = member.serialization.get("name", name)
             if key in node:
                 value = _read(member, node[key], f"{path}.{key}")
@@ -106,7 +106,7 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
             return []
         if not isinstance(node, dict):
             raise _bad_value(path, node)
-        member_shape = shape.member  # type: ignore[attr-defined]
+        member_shape = shape.member
         items = node if shape.serialization.get("flattened") else node.get("member", {})
         if not isinstance(items, dict):
             raise _bad_value(path, items)
@@ -125,9 +125,7 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
         if isinstance(entries, dict):
             for _i, entry in sorted(entries.items()):
                 if isinstance(entry, dict) and "key" in entry:
-                    out_map[str(entry["key"])] = _read(
-                        shape.value, entry.get("value", ""), path  # type: ignore[attr-defined]
-                    )
+                    out_map[str(entry["key"])] = _read(shape.value, entry.get("value", ""), path)
         return out_map
     if isinstance(node, dict):
         raise _bad_value(path, node)
@@ -165,16 +163,14 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
 
 def _bad_value(path: str, value: Any) -> QueryError:
     shown = value if isinstance(value, str) else "(structure)"
-    return QueryError(
-        "InvalidParameterValue", f"Invalid value {shown!r} for parameter {path}."
-    )
+    return QueryError("InvalidParameterValue", f"Invalid value {shown!r} for parameter {path}.")
 
 
 def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "") -> None:
     """Refuse missing required members as AWS's Coral validation does."""
     if shape is None or shape.type_name != "structure":
         return
-    for name in shape.required_members:  # type: ignore[attr-defined]
+    for name in shape.required_members:
         if name not in params:
             member = path + name[:1].lower() + name[1:]
             raise QueryError(
@@ -182,7 +178,7 @@ def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "
                 f"1 validation error detected: Value null at '{member}' failed to "
                 "satisfy constraint: Member must not be null",
             )
-    for name, member_shape in shape.members.items():  # type: ignore[attr-defined]
+    for name, member_shape in shape.members.items():
         value = params.get(name)
         if isinstance(value, Mapping) and member_shape.type_name == "structure":
             check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
@@ -192,14 +188,14 @@ def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "
 def _write(shape: Shape, value: Any, out: list[str]) -> None:
     kind = shape.type_name
     if kind == "structure":
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+        for name, member in shape.members.items():
             if name in value and value[name] is not None:
                 tag = member.serialization.get("name", name)
                 out.append(f"<{tag}>")
                 _write(member, value[name], out)
                 out.append(f"</{tag}>")
     elif kind == "list":
-        member = shape.member  # type: ignore[attr-defined]
+        member = shape.member
         for item in value:
             out.append("<member>")
             _write(member, item, out)
@@ -207,7 +203,7 @@ def _write(shape: Shape, value: Any, out: list[str]) -> None:
     elif kind == "map":
         for key, item in value.items():
             out.append(f"<entry><key>{escape(str(key))}</key><value>")
-            _write(shape.value, item, out)  # type: ignore[attr-defined]
+            _write(shape.value, item, out)
             out.append("</value></entry>")
     elif kind == "boolean":
         out.append("true" if value else "false")
@@ -233,8 +229,7 @@ def result_xml(operation: OperationModel, result: Mapping[str, Any], request_id:
         _write(shape, result, out)
         out.append(f"</{wrapper}>")
     out.append(
-        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-        f"</{name}Response>"
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
     )
     return "".join(out).encode("utf-8")
 
@@ -245,4 +240,4 @@ def error_xml(code: str, message: str, request_id: str, fault: str = "Sender") -
         f"<Error><Type>{fault}</Type><Code>{escape(code)}</Code>"
         f"<Message>{escape(message)}</Message></Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    ).encode("utf-8")
+    ).encode()

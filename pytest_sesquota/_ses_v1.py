@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from typing import Any
+from typing import Any, ClassVar
 
 from ._account import MAX_RECIPIENTS, PAUSED_MESSAGE, SendRefused, SesAccount, Template
 
@@ -108,9 +108,7 @@ def header_addresses(message: EmailMessage, *names: str) -> list[str]:
     for name in names:
         values += [str(v) for v in message.get_all(name, [])]
     return [
-        email.utils.formataddr((n, a)) if n else a
-        for n, a in email.utils.getaddresses(values)
-        if a
+        email.utils.formataddr((n, a)) if n else a for n, a in email.utils.getaddresses(values) if a
     ]
 
 
@@ -139,8 +137,8 @@ def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> s
                     f"Attribute '{raw_name or name}' is not present in the rendering data."
                 )
             value = value[part]
-        shown = "" if value is None else (
-            json.dumps(value) if isinstance(value, bool) else str(value)
+        shown = (
+            "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
         )
         return html.escape(shown) if escape_html and name else shown
 
@@ -323,7 +321,7 @@ class SesV1:
         )
         return {"MessageId": message_id}
 
-    _BULK_STATUS = {
+    _BULK_STATUS: ClassVar[dict[str, str]] = {
         "rate": "AccountThrottled",
         "daily": "AccountDailyQuotaExceeded",
         "unverified": "MessageRejected",
@@ -343,7 +341,12 @@ class SesV1:
             template = self._template(region, p["Template"])
             defaults = template_data(p.get("DefaultTemplateData"))
         except ApiError as error:
-            everyone = [a for d in destinations for a in sum(destination_lists(d.get("Destination")), [])]
+            everyone = [
+                a
+                for d in destinations
+                for addresses in destination_lists(d.get("Destination"))
+                for a in addresses
+            ]
             raise self._refuse_invalid(
                 region, "SendBulkTemplatedEmail", source, everyone, error
             ) from None
@@ -438,7 +441,9 @@ class SesV1:
         name = spec["TemplateName"]
         templates = self.account.templates(region)
         if name in templates:
-            raise ApiError("AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}")
+            raise ApiError(
+                "AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}"
+            )
         if not spec.get("SubjectPart"):
             raise invalid("The subject must be specified.")
         templates[name] = Template(
@@ -489,5 +494,3 @@ def paginate(items: Sequence[Any], p: Mapping[str, Any], key: str, *, limit: int
     if start + size < len(items):
         result["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
     return result
-
-

@@ -19,7 +19,7 @@ from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, fr
 # boto3 clients, so every client made in this process can reach the fake.
 _botocore.install()
 
-_INI = pytest.StashKey[dict[str, Any]]()
+_INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -31,11 +31,10 @@ MARKER_HELP = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (key, help_text) in INI_OPTIONS.items():
-        parser.addini(
-            name,
-            help=f"pytest-sesquota: {help_text}",
-            type="linelist" if key == "verified" else "string",
-        )
+        if key == "verified":
+            parser.addini(name, help=f"pytest-sesquota: {help_text}", type="linelist")
+        else:
+            parser.addini(name, help=f"pytest-sesquota: {help_text}", type="string")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +62,7 @@ def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
 def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
     """The fake SES account of this test: quotas, ledger and virtual clock (see ses_quota)."""
     try:
-        options = options_for(request.node, request.config)  # type: ignore[arg-type]
+        options = options_for(request.node, request.config)
     except OptionsError as error:
         pytest.fail(str(error), pytrace=False)
     account = SesAccount(options)

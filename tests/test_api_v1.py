@@ -5,7 +5,6 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import MESSAGE, NO_RETRIES, send
 
 # A client created before any test, as an application does at import time.
@@ -75,7 +74,17 @@ def test_ten_recipient_message_puts_the_bucket_in_debt_for_ten_seconds(ses_accou
         assert error_of(err) == ("Throttling", "Maximum sending rate exceeded.")
     ses_account.clock.advance(seconds=1)
     send(ses, "a@example.com")
-    assert [t.available for t in ses_account.throttled] == [-8.0, -7.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 0.0]
+    assert [t.available for t in ses_account.throttled] == [
+        -8.0,
+        -7.0,
+        -6.0,
+        -5.0,
+        -4.0,
+        -3.0,
+        -2.0,
+        -1.0,
+        0.0,
+    ]
     assert ses_account.quota() == (200.0, 1.0, 11.0)
 
 
@@ -249,7 +258,10 @@ def test_templates_round_trip_and_render(ses_account, ses):
     )
     with pytest.raises(ClientError) as err:
         ses.create_template(Template={"TemplateName": "welcome", "SubjectPart": "x"})
-    assert error_of(err) == ("AlreadyExists", "Template welcome already exists for account id 123456789012")
+    assert error_of(err) == (
+        "AlreadyExists",
+        "Template welcome already exists for account id 123456789012",
+    )
     ses.delete_template(TemplateName="welcome")
     ses.delete_template(TemplateName="welcome")  # SES answers 200 for a missing template
     with pytest.raises(ClientError) as err:
@@ -371,7 +383,8 @@ def test_not_faked_operation_names_itself_and_is_not_retried(ses_account):
     code, message = error_of(err)
     assert code == "NotImplemented"
     assert message.startswith(
-        "pytest-sesquota does not fake the SES v1 operation ListConfigurationSets; faked operations: "
+        "pytest-sesquota does not fake the SES v1 operation ListConfigurationSets; "
+        "faked operations: "
     )
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert len(ses_account.requests) == 1

@@ -45,7 +45,10 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
     ("args", "line"),
     [
         ("profile='prod'", "*profile='prod' is not valid; valid profiles: 'sandbox', 'production'"),
-        ("daily='exceed'", "*daily='exceed' is not valid; valid modes: 'would_exceed', 'below_max'"),
+        (
+            "daily='exceed'",
+            "*daily='exceed' is not valid; valid modes: 'would_exceed', 'below_max'",
+        ),
         ("max_send_rate=0", "*max_send_rate=0 is not valid; expected a positive number, or -1*"),
         ("burst=0.5", "*burst=0.5 is not valid; expected a number of recipients >= 1*"),
         ("sent_last_24_hours=-1", "*sent_last_24_hours=-1 is not valid*"),

@@ -10,7 +10,6 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
 from conftest import send
 
 MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
