@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import CapacityNotAvailableError
 from botocore.retries.bucket import TokenBucket
+from botocore.signers import RequestSigner
 
 from ._account import SesAccount
 from ._http import answer
@@ -27,6 +27,8 @@ from ._http import answer
 _current: SesAccount | None = None
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
+_original_sign = RequestSigner.sign
+_SES_SERVICES = ("ses", "sesv2")
 #: Virtual time moves in whole microseconds (freezegun's resolution).
 _MIN_WAIT = 1e-6
 
@@ -66,15 +68,19 @@ def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | N
     return _respond(account, request)
 
 
-def _choose_signer(**_kwargs: Any) -> Any:
-    # The fake needs no signature: skipping it means no credentials are needed,
-    # and real ones are never read or refreshed (a refresh can call AWS).
-    return botocore.UNSIGNED if _current is not None else None
+def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
+    # The fake needs no signature. Skipping it means no credentials are needed,
+    # and real ones are never read or refreshed (a refresh can call AWS). Done at
+    # the signer rather than with a choose-signer handler so that it also covers
+    # clients of sessions created before the handlers were installed.
+    if _current is not None and self._service_id.hyphenize() in _SES_SERVICES:
+        return None
+    return _original_sign(self, operation_name, request, *a, **k)
 
 
 def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
-    # Safety net for clients of sessions created before the plugin was imported
-    # (they lack the before-send handler): an SES request never leaves the process.
+    # Safety net for clients of sessions created before the handlers were
+    # installed (they lack before-send): an SES request never leaves the process.
     account = _current
     if account is not None and getattr(self, "_endpoint_prefix", None) == "email":
         return _respond(account, request)
@@ -97,10 +103,7 @@ def _virtual_acquire(self: TokenBucket, amount: float, block: bool) -> bool:
 
 
 HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    ("choose-signer.ses", _choose_signer),
-    ("choose-signer.sesv2", _choose_signer),
-    ("before-send.ses", _before_send),
-    ("before-send.sesv2", _before_send),
+    (f"before-send.{service}", _before_send) for service in _SES_SERVICES
 ]
 
 
@@ -122,6 +125,7 @@ def activate(account: SesAccount) -> None:
     _current = account
     Endpoint._send = _guarded_send
     TokenBucket._acquire = _virtual_acquire
+    RequestSigner.sign = _guarded_sign
 
 
 def deactivate(account: SesAccount) -> None:
@@ -130,3 +134,4 @@ def deactivate(account: SesAccount) -> None:
         _current = None
         Endpoint._send = _original_send
         TokenBucket._acquire = _original_acquire
+        RequestSigner.sign = _original_sign

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -414,11 +416,26 @@ def test_other_services_are_untouched(ses_account):
     assert seen and ses_account.requests == []
 
 
-def test_safety_net_answers_clients_without_the_handler(ses_account):
+def test_safety_net_answers_sessions_created_before_the_handlers(ses_account, monkeypatch):
+    import botocore.handlers
+    import botocore.session
+
     from pytest_sesquota import _botocore
 
-    client = boto3.client("ses", region_name="us-east-1", config=NO_RETRIES)
-    client.meta.events.unregister("before-send.ses", _botocore._before_send)
+    # As if the session had been made before pytest loaded the plugin, with no credentials.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            botocore.handlers,
+            "BUILTIN_HANDLERS",
+            [h for h in botocore.handlers.BUILTIN_HANDLERS if h not in _botocore.HANDLERS],
+        )
+        session = botocore.session.get_session()
+    client = session.create_client("ses", region_name="us-east-1", config=NO_RETRIES)
+    assert client._request_signer._credentials is None
     send(client, "a@example.com")
     assert len(ses_account.sent) == 1
 
