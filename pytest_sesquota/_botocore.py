@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.handlers
+import freezegun.api
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import CapacityNotAvailableError
-from botocore.retries.bucket import TokenBucket
+from botocore.retries.bucket import Clock, TokenBucket
 from botocore.signers import RequestSigner
 
 from ._account import SesAccount
@@ -27,6 +28,7 @@ from ._http import answer
 _current: SesAccount | None = None
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
+_original_current_time = Clock.current_time
 _original_sign = RequestSigner.sign
 _SES_SERVICES = ("ses", "sesv2")
 #: Virtual time moves in whole microseconds (freezegun's resolution).
@@ -102,6 +104,27 @@ def _virtual_acquire(self: TokenBucket, amount: float, block: bool) -> bool:
     return True
 
 
+def _continuous_current_time(self: Clock) -> float:
+    # The adaptive limiter's state (token bucket, CUBIC, measured rate) holds
+    # timestamps from whenever the client was made: real time, or a later test's
+    # virtual time. Virtual time is usually earlier, and a clock going backwards
+    # would drain its bucket for months. So its clock continues from the latest
+    # reading it may have seen and advances with virtual time from there.
+    now = time.time()
+    state = self.__dict__
+    if "_sesquota_offset" not in state:
+        # Readings taken before the fake started were real time, at most now.
+        # (Read through the module: freezegun rewrites module-level aliases.)
+        state["_sesquota_offset"] = max(0.0, freezegun.api.real_time() - now)
+    value: float = now + state["_sesquota_offset"]
+    last = state.get("_sesquota_last", value)
+    if value < last:  # a new test restarted the virtual clock
+        state["_sesquota_offset"] += last - value
+        value = last
+    state["_sesquota_last"] = value
+    return value
+
+
 HANDLERS: list[tuple[str, Callable[..., Any]]] = [
     (f"before-send.{service}", _before_send) for service in _SES_SERVICES
 ]
@@ -125,6 +148,7 @@ def activate(account: SesAccount) -> None:
     _current = account
     Endpoint._send = _guarded_send
     TokenBucket._acquire = _virtual_acquire
+    Clock.current_time = _continuous_current_time
     RequestSigner.sign = _guarded_sign
 
 
@@ -134,4 +158,5 @@ def deactivate(account: SesAccount) -> None:
         _current = None
         Endpoint._send = _original_send
         TokenBucket._acquire = _original_acquire
+        Clock.current_time = _original_current_time
         RequestSigner.sign = _original_sign

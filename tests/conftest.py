@@ -5,7 +5,9 @@ import pytest
 from botocore.config import Config
 
 MESSAGE = {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "Hi there"}}}
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
+# The mode is pinned too: in adaptive mode (AWS_RETRY_MODE=adaptive) botocore's
+# client-side limiter would wait before a send even with retries off.
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 @pytest.fixture

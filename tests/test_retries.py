@@ -14,6 +14,12 @@ from conftest import send
 
 MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
 
+# Made on real time, before any virtual clock: its adaptive limiter's timestamps
+# are months ahead of the fake's default start.
+ADAPTIVE_AT_IMPORT = boto3.client(
+    "ses", region_name="us-east-1", config=Config(retries={"mode": "adaptive"})
+)
+
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
@@ -71,3 +77,21 @@ def test_default_retry_mode_of_the_installed_botocore(ses_account):
     with pytest.raises(ClientError):
         send(client, "a@example.com")
     assert len(ses_account.requests) == MAX_ATTEMPTS[mode]
+
+
+@pytest.mark.parametrize("run", range(2))  # the second run meets the first run's later timestamps
+@pytest.mark.ses_quota(sent_last_24_hours=195)
+def test_adaptive_client_made_before_the_fake_keeps_sane_waits(ses_account, run):
+    for i in range(10):
+        try:
+            send(ADAPTIVE_AT_IMPORT, f"r{i}@example.com")
+        except ClientError as error:
+            assert error.response["Error"]["Message"] in (
+                "Maximum sending rate exceeded.",
+                "Daily message quota exceeded.",
+            )
+    # Its limiter waits seconds, not the months between its timestamps and virtual time.
+    assert max(ses_account.clock.sleeps) < 30
+    assert ses_account.clock.elapsed() < 300
+    assert ses_account.quota() == (200.0, 1.0, 200.0)
+    assert len(ses_account.sent) == 5
