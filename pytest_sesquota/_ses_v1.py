@@ -18,7 +18,14 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any, ClassVar
 
-from ._account import MAX_RECIPIENTS, PAUSED_MESSAGE, SendRefused, SesAccount, Template
+from ._account import (
+    MAX_RECIPIENTS,
+    PAUSED_MESSAGE,
+    SendRefused,
+    SentMessage,
+    SesAccount,
+    Template,
+)
 
 MAX_MESSAGE_BYTES = 10_485_760
 MAX_BULK_DESTINATIONS = 50
@@ -68,13 +75,11 @@ def check_address(text: str) -> None:
         raise invalid("Domain contains control or whitespace")
 
 
-def destination_lists(destination: Mapping[str, Any] | None) -> tuple[list[str], ...]:
+def addressed(destination: Mapping[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
+    """Every recipient of a Destination, and its To/Cc/Bcc as ledger fields."""
     d = destination or {}
-    return (
-        list(d.get("ToAddresses", [])),
-        list(d.get("CcAddresses", [])),
-        list(d.get("BccAddresses", [])),
-    )
+    to, cc, bcc = (list(d.get(k, [])) for k in ("ToAddresses", "CcAddresses", "BccAddresses"))
+    return to + cc + bcc, {"to": tuple(to), "cc": tuple(cc), "bcc": tuple(bcc)}
 
 
 def check_recipients(recipients: Sequence[str]) -> None:
@@ -186,12 +191,23 @@ class SesV1:
             )
         }
 
-    def _send(self, region: str, operation: str, **kwargs: Any) -> str:
+    def _deliver(
+        self, region: str, operation: str, p: Mapping[str, Any], **content: Any
+    ) -> SentMessage:
+        """Hand one message to the account (raises :class:`SendRefused`)."""
+        return self.account.send(
+            region=region,
+            operation=operation,
+            api="ses",
+            configuration_set=p.get("ConfigurationSetName"),
+            **content,
+        )
+
+    def _send(self, region: str, operation: str, p: Mapping[str, Any], **content: Any) -> str:
         try:
-            message = self.account.send(region=region, operation=operation, api="ses", **kwargs)
+            return self._deliver(region, operation, p, **content).message_id
         except SendRefused as refused:
             raise refusal_error(refused) from None
-        return message.message_id
 
     def _refuse_invalid(
         self, region: str, operation: str, source: str, recipients: Sequence[str], error: ApiError
@@ -210,7 +226,7 @@ class SesV1:
     # sends
     def SendEmail(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         source = p["Source"]
-        to, cc, bcc = destination_lists(p.get("Destination"))
+        recipients, addressing = addressed(p.get("Destination"))
         message = p.get("Message", {})
         subject = message.get("Subject", {}).get("Data")
         body = message.get("Body", {})
@@ -218,22 +234,20 @@ class SesV1:
         html_body = body.get("Html", {}).get("Data")
         try:
             check_address(source)
-            check_recipients(to + cc + bcc)
+            check_recipients(recipients)
             check_size(sum(len((s or "").encode()) for s in (subject, text, html_body)))
         except ApiError as error:
-            raise self._refuse_invalid(region, "SendEmail", source, to + cc + bcc, error) from None
+            raise self._refuse_invalid(region, "SendEmail", source, recipients, error) from None
         message_id = self._send(
             region,
             "SendEmail",
+            p,
             source=source,
-            recipients=to + cc + bcc,
-            to=tuple(to),
-            cc=tuple(cc),
-            bcc=tuple(bcc),
+            recipients=recipients,
             subject=subject,
             text=text,
             html=html_body,
-            configuration_set=p.get("ConfigurationSetName"),
+            **addressing,
         )
         return {"MessageId": message_id}
 
@@ -266,6 +280,7 @@ class SesV1:
         message_id = self._send(
             region,
             "SendRawEmail",
+            p,
             source=source,
             recipients=recipients,
             to=tuple(header_addresses(message, "To")),
@@ -273,7 +288,6 @@ class SesV1:
             bcc=tuple(a for a in recipients if a not in header_addresses(message, "To", "Cc")),
             subject=message.get("Subject"),
             raw=data,
-            configuration_set=p.get("ConfigurationSetName"),
         )
         return {"MessageId": message_id}
 
@@ -296,27 +310,25 @@ class SesV1:
 
     def SendTemplatedEmail(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         source = p["Source"]
-        to, cc, bcc = destination_lists(p.get("Destination"))
+        recipients, addressing = addressed(p.get("Destination"))
         try:
             check_address(source)
-            check_recipients(to + cc + bcc)
+            check_recipients(recipients)
             template = self._template(region, p["Template"])
             data = template_data(p.get("TemplateData"))
         except ApiError as error:
             raise self._refuse_invalid(
-                region, "SendTemplatedEmail", source, to + cc + bcc, error
+                region, "SendTemplatedEmail", source, recipients, error
             ) from None
         message_id = self._send(
             region,
             "SendTemplatedEmail",
+            p,
             source=source,
-            recipients=to + cc + bcc,
-            to=tuple(to),
-            cc=tuple(cc),
-            bcc=tuple(bcc),
+            recipients=recipients,
             template=template.name,
             template_data=data,
-            configuration_set=p.get("ConfigurationSetName"),
+            **addressing,
             **self._rendered(template, data),
         )
         return {"MessageId": message_id}
@@ -341,12 +353,7 @@ class SesV1:
             template = self._template(region, p["Template"])
             defaults = template_data(p.get("DefaultTemplateData"))
         except ApiError as error:
-            everyone = [
-                a
-                for d in destinations
-                for addresses in destination_lists(d.get("Destination"))
-                for a in addresses
-            ]
+            everyone = [a for d in destinations for a in addressed(d.get("Destination"))[0]]
             raise self._refuse_invalid(
                 region, "SendBulkTemplatedEmail", source, everyone, error
             ) from None
@@ -354,27 +361,24 @@ class SesV1:
             raise ApiError("AccountSendingPausedException", PAUSED_MESSAGE)
         statuses: list[dict[str, Any]] = []
         for entry in destinations:
-            to, cc, bcc = destination_lists(entry.get("Destination"))
+            recipients, addressing = addressed(entry.get("Destination"))
             try:
-                check_recipients(to + cc + bcc)
+                check_recipients(recipients)
                 data = {**defaults, **template_data(entry.get("ReplacementTemplateData"))}
             except ApiError as error:
-                self._refuse_invalid(region, "SendBulkTemplatedEmail", source, to + cc + bcc, error)
+                self._refuse_invalid(region, "SendBulkTemplatedEmail", source, recipients, error)
                 statuses.append({"Status": "InvalidParameterValue", "Error": error.message})
                 continue
             try:
-                message = self.account.send(
-                    region=region,
-                    operation="SendBulkTemplatedEmail",
-                    api="ses",
+                message = self._deliver(
+                    region,
+                    "SendBulkTemplatedEmail",
+                    p,
                     source=source,
-                    recipients=to + cc + bcc,
-                    to=tuple(to),
-                    cc=tuple(cc),
-                    bcc=tuple(bcc),
+                    recipients=recipients,
                     template=template.name,
                     template_data=data,
-                    configuration_set=p.get("ConfigurationSetName"),
+                    **addressing,
                     **self._rendered(template, data),
                 )
             except SendRefused as refused:

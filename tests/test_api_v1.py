@@ -314,6 +314,23 @@ def test_bulk_templated_email_has_per_destination_statuses(ses_account, ses):
     assert len(ses_account.throttled) == 2
 
 
+def test_bulk_send_while_paused_is_refused_whole(ses_account, ses):
+    ses.create_template(Template={"TemplateName": "t", "SubjectPart": "Hi"})
+    ses_account.pause_sending()
+    with pytest.raises(ClientError) as err:
+        ses.send_bulk_templated_email(
+            Source="app@example.com",
+            Template="t",
+            DefaultTemplateData="{}",
+            Destinations=[{"Destination": {"ToAddresses": ["a@example.com"]}}],
+        )
+    assert error_of(err) == (
+        "AccountSendingPausedException",
+        "Email sending is disabled for your entire Amazon SES account.",
+    )
+    assert ses_account.sent == [] and ses_account.quota()[2] == 0.0
+
+
 def test_identities(ses_account, ses):
     ses.verify_email_identity(EmailAddress="app@example.com")
     token = ses.verify_domain_identity(Domain="example.org")["VerificationToken"]
