@@ -589,16 +589,6 @@ class SesAccount:
     def active(self) -> bool:
         return bool(self._active)
 
-    def summary(self) -> str:
-        """One line per region: the quota state now."""
-        lines = []
-        for name in self._engine.regions:
-            daily, rate, used = self.quota(name)
-            lines.append(
-                f"{name}: Max24HourSend={daily:g} MaxSendRate={rate:g} SentLast24Hours={used:g}"
-            )
-        return "\n".join(lines)
-
     def __repr__(self) -> str:
         return (
             f"<SesAccount {self.region} sent={len(self.sent)} throttled={len(self.throttled)} "

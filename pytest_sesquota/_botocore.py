@@ -31,8 +31,6 @@ _original_acquire = TokenBucket._acquire
 _original_current_time = Clock.current_time
 _original_sign = RequestSigner.sign
 _SES_SERVICES = ("ses", "sesv2")
-#: Virtual time moves in whole microseconds (freezegun's resolution).
-_MIN_WAIT = 1e-6
 
 
 class _Body:
@@ -43,10 +41,6 @@ class _Body:
 
     def stream(self, **_kwargs: Any) -> Iterator[bytes]:
         yield self._data
-
-    def read(self, *_args: Any) -> bytes:
-        data, self._data = self._data, b""
-        return data
 
 
 def current() -> SesAccount | None:
@@ -92,13 +86,14 @@ def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
 def _virtual_acquire(self: TokenBucket, amount: float, block: bool) -> bool:
     # botocore's adaptive mode waits for its client-side bucket on a
     # threading.Condition with a real timeout while reading time.time(): under a
-    # frozen clock it would never refill. Here the wait is a (virtual) sleep.
+    # frozen clock it would never refill. Here the wait is a (virtual) sleep,
+    # which always moves the clock by at least a microsecond.
     self._refill()
     if amount > self._current_capacity:
         if not block:
             raise CapacityNotAvailableError()
         while (needed := self._sleep_amount(amount)) > 0:
-            time.sleep(max(needed, _MIN_WAIT))
+            time.sleep(needed)
             self._refill()
     self._current_capacity -= amount
     return True

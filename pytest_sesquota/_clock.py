@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import threading
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
@@ -79,7 +78,6 @@ class SesClock:
         self._freezer: Any = None
         self._patched: list[tuple[ModuleType, str]] = []
         self._lock = threading.RLock()
-        self._listeners: list[Callable[[], None]] = []
         #: Seconds asked of every ``time.sleep`` call during the test, in order.
         self.sleeps: list[float] = []
         #: The same calls with the virtual time at which each began.
@@ -145,9 +143,6 @@ class SesClock:
                     "SES account is active (inside the test using ses_account)"
                 )
             self._factory.tick(step)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener()
         return self.now()
 
     def sleep(self, seconds: float) -> None:
@@ -165,10 +160,6 @@ class SesClock:
         self.advance(seconds=max(seconds, 1e-6) if seconds > 0 else 0)
         # Let other threads run, as a real sleep would.
         _real_sleep(0)
-
-    def on_advance(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every move of the clock (scheduled actions)."""
-        self._listeners.append(listener)
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> None:

@@ -277,15 +277,18 @@ class SesV1:
             raise self._refuse_invalid(
                 region, "SendRawEmail", source or "", recipients, error
             ) from None
+        to = header_addresses(message, "To")
+        cc = header_addresses(message, "Cc")
+        shown = set(to + cc)  # whoever is not in a visible header was a Bcc
         message_id = self._send(
             region,
             "SendRawEmail",
             p,
             source=source,
             recipients=recipients,
-            to=tuple(header_addresses(message, "To")),
-            cc=tuple(header_addresses(message, "Cc")),
-            bcc=tuple(a for a in recipients if a not in header_addresses(message, "To", "Cc")),
+            to=tuple(to),
+            cc=tuple(cc),
+            bcc=tuple(a for a in recipients if a not in shown),
             subject=message.get("Subject"),
             raw=data,
         )
