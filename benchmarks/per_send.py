@@ -70,7 +70,8 @@ def main() -> None:
     floor, fake = statistics.median(floor_times), statistics.median(fake_times)
     print(f"{'path':<44} {'median per send':>16} {'ratio':>7}")
     print(f"{'floor: before-send canned success':<44} {floor * 1e6:>13.0f} us {1:>7.2f}")
-    print(f"{'pytest-sesquota fake (ledger, quotas)':<44} {fake * 1e6:>13.0f} us {fake / floor:>7.2f}")
+    label = "pytest-sesquota fake (ledger, quotas)"
+    print(f"{label:<44} {fake * 1e6:>13.0f} us {fake / floor:>7.2f}")
     print(f"({args.rounds} rounds x {args.sends} sends, interleaved)")
 
 

@@ -13,7 +13,8 @@ import math
 import secrets
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -142,6 +143,10 @@ class RejectedSend:
     transport: Transport = "api"
 
 
+#: One entry of the ledger: what became of one message.
+LedgerEntry = SentMessage | ThrottledSend | RejectedSend
+
+
 @dataclass(frozen=True)
 class SesRequest:
     """One request as the fake saw it: every attempt, retries included."""
@@ -155,11 +160,18 @@ class SesRequest:
     status: int
     error_code: str | None = None
     error_message: str | None = None
-    message_ids: tuple[str, ...] = ()
+    #: What the request decided, in order: a message sent, throttled or rejected
+    #: each (several for a bulk send, none for a read such as GetSendQuota).
+    outcomes: tuple[LedgerEntry, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.error_code is None
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Ids of the messages this request had accepted."""
+        return tuple(o.message_id for o in self.outcomes if isinstance(o, SentMessage))
 
 
 class SendRefused(Exception):
@@ -246,6 +258,8 @@ class SesAccount:
         #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
         #: the pytest fixture fails the test when this is not empty.
         self.internal_errors: list[str] = []
+        # Per thread: the outcomes of the request being answered (see `recording`).
+        self._recording = threading.local()
         # Usage already on the account at start, in the main region and any region set up.
         for region in {options.region, *options.regions}:
             self._state(region)
@@ -495,7 +509,8 @@ class SesAccount:
                 decision = self._engine.try_send(name, len(refs))
                 if not decision.accepted:
                     assert decision.reason is not None
-                    self.throttled.append(
+                    self._enter(
+                        self.throttled,
                         ThrottledSend(
                             time=now,
                             region=name,
@@ -538,7 +553,7 @@ class SesAccount:
                 transport=transport,
                 **content,
             )
-            self.sent.append(message)
+            self._enter(self.sent, message)
             self._count_stat(state, 0, len(refs))
             return message
 
@@ -557,7 +572,8 @@ class SesAccount:
         """Record a send refused for a reason other than a quota."""
         name = self._region_name(region)
         with self._lock:
-            self.rejected.append(
+            self._enter(
+                self.rejected,
                 RejectedSend(
                     time=self.clock.now(),
                     region=name,
@@ -570,6 +586,24 @@ class SesAccount:
                     transport=transport,
                 )
             )
+
+    def _enter(self, ledger: list[Any], entry: LedgerEntry) -> None:
+        ledger.append(entry)
+        outcomes = getattr(self._recording, "outcomes", None)
+        if outcomes is not None:
+            outcomes.append(entry)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[LedgerEntry]]:
+        """Collect what the sends made in this block (in this thread) become;
+        a front door puts them in the :class:`SesRequest` it logs."""
+        previous = getattr(self._recording, "outcomes", None)
+        outcomes: list[LedgerEntry] = []
+        self._recording.outcomes = outcomes
+        try:
+            yield outcomes
+        finally:
+            self._recording.outcomes = previous
 
     def log_request(self, request: SesRequest) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import re
 import traceback
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -82,19 +83,65 @@ def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
     )
 
 
+@dataclass
+class _Call:
+    """What a request turned out to be, filled in while it is answered."""
+
+    operation: str = "Unknown"
+
+
+def _logged(
+    account: SesAccount,
+    api: str,
+    region: str,
+    run: Callable[[_Call, str], HttpAnswer],
+    error: Callable[[str, str, int, str], HttpAnswer],
+) -> HttpAnswer:
+    """Answer with ``run``; turn errors into ``error(code, message, status, request_id)``
+    answers; log the request with what it decided in the account's ledger."""
+    request_id = str(uuid.uuid4())
+    at = account.clock.now()
+    call = _Call()
+    code: str | None = None
+    message: str | None = None
+    with account.recording() as outcomes:
+        try:
+            reply = run(call, request_id)
+        except (ApiError, QueryError) as failure:
+            code, message = failure.code, failure.message
+            reply = error(code, message, failure.status, request_id)
+        except Exception as failure:  # a bug of ours: answer like SES's InternalFailure, loudly
+            code = "InternalFailure"
+            message = f"pytest-sesquota internal error ({type(failure).__name__}: {failure})"
+            account.internal_errors.append(traceback.format_exc())
+            reply = error(code, message, 500, request_id)
+    account.log_request(
+        SesRequest(
+            time=at,
+            region=region,
+            api=api,
+            operation=call.operation,
+            status=reply.status,
+            error_code=code,
+            error_message=message,
+            outcomes=tuple(outcomes),
+        )
+    )
+    return reply
+
+
+def _xml_error(code: str, message: str, status: int, request_id: str) -> HttpAnswer:
+    fault = "Receiver" if status >= 500 and code != "NotImplemented" else "Sender"
+    return _xml(status, error_xml(code, message, request_id, fault=fault), request_id)
+
+
 def _answer_v1(
     account: SesAccount, method: str, query: str, body: bytes | str | None, region: str
 ) -> HttpAnswer:
-    request_id = str(uuid.uuid4())
-    at = account.clock.now()
-    operation = "Unknown"
-    code: str | None = None
-    message: str | None = None
-    result: dict[str, Any] = {}
-    try:
+    def run(call: _Call, request_id: str) -> HttpAnswer:
         form = dict(parse_qsl(query, keep_blank_values=True))
         form.update(parse_form(body))
-        operation = form.get("Action", "") or "Unknown"
+        call.operation = operation = form.get("Action", "") or "Unknown"
         if "Action" not in form:
             raise QueryError("MissingAction", "Missing Action")
         version = form.get("Version", API_VERSION)
@@ -116,34 +163,9 @@ def _answer_v1(
         params = parse_input(op_model, form)
         check_required(op_model.input_shape, params)
         result = handler(region, params)
-        status, payload = 200, result_xml(op_model, result, request_id)
-    except (ApiError, QueryError) as error:
-        code, message, status = error.code, error.message, error.status
-        payload = error_xml(code, message, request_id)
-    except Exception as error:  # a bug of ours: answer like SES's InternalFailure, loudly
-        code, status = "InternalFailure", 500
-        message = f"pytest-sesquota internal error ({type(error).__name__}: {error})"
-        account.internal_errors.append(traceback.format_exc())
-        payload = error_xml(code, message, request_id, fault="Receiver")
-    account.log_request(
-        SesRequest(
-            time=at,
-            region=region,
-            api="ses",
-            operation=operation,
-            status=status,
-            error_code=code,
-            error_message=message,
-            message_ids=_message_ids(result),
-        )
-    )
-    return _xml(status, payload, request_id)
+        return _xml(200, result_xml(op_model, result, request_id), request_id)
 
-
-def _message_ids(result: dict[str, Any]) -> tuple[str, ...]:
-    if "MessageId" in result:
-        return (result["MessageId"],)
-    return tuple(s["MessageId"] for s in result.get("Status", ()) if "MessageId" in s)
+    return _logged(account, "ses", region, run, _xml_error)
 
 
 def _not_faked_v2(account: SesAccount, method: str, path: str, region: str) -> HttpAnswer:

@@ -470,3 +470,20 @@ def test_ledger_accounts_for_every_send_attempt(ses_account):
     )
     assert [r.message_ids[0] for r in sends if r.ok] == [m.message_id for m in ses_account.sent]
     assert len({m.message_id for m in ses_account.sent}) == len(ses_account.sent)
+
+
+@pytest.mark.ses_quota(verified=["app@example.com", "ok@example.com"])
+def test_each_request_carries_what_it_decided(ses_account, ses):
+    send(ses, "ok@example.com")
+    with pytest.raises(ClientError):
+        send(ses, "ok@example.com")  # rate
+    with pytest.raises(ClientError):
+        send(ses, "stranger@example.com")  # unverified
+    ses.get_send_quota()
+    sent, throttled, rejected, quota = ses_account.requests
+    assert sent.outcomes == (ses_account.sent[0],)
+    assert sent.message_ids == (ses_account.sent[0].message_id,)
+    assert throttled.outcomes == (ses_account.throttled[0],) and throttled.message_ids == ()
+    assert rejected.outcomes == (ses_account.rejected[0],)
+    assert rejected.outcomes[0].recipients == ("stranger@example.com",)
+    assert quota.operation == "GetSendQuota" and quota.outcomes == ()
