@@ -1,13 +1,14 @@
 """pytest-sesquota: a fake Amazon SES account that throttles like the real one."""
 
 from ._account import (
+    ProductionAccessReview,
     RejectedSend,
     SentMessage,
     SesAccount,
     SesRequest,
     ThrottledSend,
 )
-from ._clock import SesClock, Sleep
+from ._clock import ScheduledAction, SesClock, Sleep
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
 
@@ -16,9 +17,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Decision",
     "OptionsError",
+    "ProductionAccessReview",
     "QuotaEngine",
     "RegionQuota",
     "RejectedSend",
+    "ScheduledAction",
     "SentMessage",
     "SesAccount",
     "SesClock",

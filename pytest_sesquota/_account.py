@@ -13,16 +13,16 @@ import math
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any, Literal
 
-from ._clock import SesClock
+from ._clock import ScheduledAction, SesClock
 from ._engine import DailyMode, Decision, QuotaEngine, RegionQuota
 from ._options import PROFILES, Checker, SesQuotaOptions, merge
 
@@ -210,6 +210,21 @@ class Template:
     created: datetime
 
 
+ReviewStatus = Literal["PENDING", "FAILED", "GRANTED", "DENIED"]
+EnforcementStatus = Literal["HEALTHY", "PROBATION", "SHUTDOWN"]
+ENFORCEMENT_STATUSES: tuple[EnforcementStatus, ...] = ("HEALTHY", "PROBATION", "SHUTDOWN")
+
+
+@dataclass
+class ProductionAccessReview:
+    """A request to leave the sandbox (PutAccountDetails), as GetAccount reports it."""
+
+    case_id: str
+    status: ReviewStatus
+    #: Virtual time the request was made (or the answer given without one).
+    opened: datetime
+
+
 @dataclass
 class _Region:
     production: bool
@@ -217,6 +232,10 @@ class _Region:
     check_identities: bool
     identities: dict[str, Identity] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
+    #: PutAccountDetails' fields, as GetAccount's ``Details`` returns them.
+    details: dict[str, Any] | None = None
+    review: ProductionAccessReview | None = None
+    enforcement_status: EnforcementStatus = "HEALTHY"
     # 15-minute period start (epoch) -> [attempts, bounces, complaints, rejects]
     stats: dict[float, list[int]] = field(default_factory=dict)
 
@@ -369,6 +388,97 @@ class SesAccount:
             region=name,
         )
 
+    # -- leaving the sandbox (seed 004) ------------------------------------------
+    def request_production_access(self, region: str | None = None) -> ProductionAccessReview:
+        """Open a review of a request to leave the sandbox (what PutAccountDetails with
+        ``ProductionAccessEnabled=True`` does): ``PENDING`` until the test answers it with
+        :meth:`grant_production_access` or :meth:`deny_production_access`."""
+        state = self._state(region)
+        with self._lock:
+            review = state.review
+            if review is None or review.status in ("DENIED", "FAILED"):
+                review = state.review = ProductionAccessReview(
+                    case_id=str(secrets.randbelow(9 * 10**9) + 10**9),
+                    status="PENDING",
+                    opened=self.clock.now(),
+                )
+            return review
+
+    def production_access_review(self, region: str | None = None) -> ProductionAccessReview | None:
+        """The latest request to leave the sandbox, if any."""
+        return self._state(region).review
+
+    def _answer_review(self, state: _Region, status: ReviewStatus) -> None:
+        with self._lock:
+            if state.review is None:
+                state.review = ProductionAccessReview(
+                    case_id=str(secrets.randbelow(9 * 10**9) + 10**9),
+                    status=status,
+                    opened=self.clock.now(),
+                )
+            state.review.status = status
+
+    def grant_production_access(
+        self,
+        *,
+        max_24_hour_send: float | None = None,
+        max_send_rate: float | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Answer the review: production access granted, with these quotas (the
+        production profile's 50,000 per 24 h and 14 per second unless given)."""
+        state = self._state(region)
+        self.move_out_of_sandbox(
+            region, max_24_hour_send=max_24_hour_send, max_send_rate=max_send_rate
+        )
+        self._answer_review(state, "GRANTED")
+
+    def deny_production_access(self, *, region: str | None = None) -> None:
+        """Answer the review: denied. The account stays in the sandbox and may ask again."""
+        self._answer_review(self._state(region), "DENIED")
+
+    def put_account_details(self, details: dict[str, Any], region: str | None = None) -> None:
+        """Store PutAccountDetails' fields (GetAccount returns them as ``Details``)."""
+        state = self._state(region)
+        with self._lock:
+            state.details = dict(details)
+
+    def account_details(self, region: str | None = None) -> dict[str, Any] | None:
+        return self._state(region).details
+
+    def set_enforcement_status(self, status: EnforcementStatus, region: str | None = None) -> None:
+        """What GetAccount reports as ``EnforcementStatus``. Reported only: use
+        :meth:`pause_sending` for an account that may not send."""
+        if status not in ENFORCEMENT_STATUSES:
+            raise ValueError(
+                f"set_enforcement_status({status!r}): valid statuses: "
+                + ", ".join(repr(s) for s in ENFORCEMENT_STATUSES)
+            )
+        self._state(region).enforcement_status = status
+
+    def enforcement_status(self, region: str | None = None) -> EnforcementStatus:
+        return self._state(region).enforcement_status
+
+    def schedule(
+        self,
+        after: timedelta | float | None = None,
+        *,
+        at: datetime | None = None,
+        action: Callable[[], object],
+    ) -> ScheduledAction:
+        """Run ``action()`` when the virtual clock passes ``after`` from now (a timedelta
+        or seconds) or the moment ``at``, e.g. ``schedule(after=timedelta(hours=24),
+        action=account.grant_production_access)``. The clock stops at that moment to run it."""
+        if (after is None) == (at is None):
+            raise TypeError("schedule() takes exactly one of after= or at=")
+        if at is None:
+            assert after is not None
+            delta = after if isinstance(after, timedelta) else timedelta(seconds=after)
+            if delta < timedelta():
+                raise ValueError(f"schedule(after={after!r}): the delay cannot be negative")
+            at = self.clock.now() + delta
+        return self.clock.call_at(at, action)
+
     def verify(self, *identities: str, region: str | None = None) -> None:
         """Mark addresses or domains verified in a region (as if the link was clicked)."""
         if not identities:
@@ -441,6 +551,21 @@ class SesAccount:
                     del state.stats[old]
         row[column] += amount
 
+    def record_bounces(self, count: int = 1, *, region: str | None = None) -> None:
+        """Count bounces now, as GetSendStatistics' ``Bounces`` reports them."""
+        self._feedback("record_bounces", 1, count, region)
+
+    def record_complaints(self, count: int = 1, *, region: str | None = None) -> None:
+        """Count complaints now, as GetSendStatistics' ``Complaints`` reports them."""
+        self._feedback("record_complaints", 2, count, region)
+
+    def _feedback(self, what: str, column: int, count: int, region: str | None) -> None:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"{what}({count!r}): expected a whole number >= 0")
+        state = self._state(region)
+        with self._lock:
+            self._count_stat(state, column, count)
+
     def send_statistics(self, region: str | None = None) -> list[dict[str, Any]]:
         """GetSendStatistics' data points: one per 15-minute period with activity, last 14 days."""
         state = self._state(region)
@@ -481,81 +606,136 @@ class SesAccount:
         Checks run in this order: sending paused, identities (when checked),
         the daily quota, the send rate. Refused sends consume no quota.
         """
+        [result] = self.send_many(
+            region=region,
+            operation=operation,
+            source=source,
+            messages=[(recipients, content)],
+            api=api,
+        )
+        if isinstance(result, SendRefused):
+            raise result
+        return result
+
+    def send_many(
+        self,
+        *,
+        region: str | None,
+        operation: str,
+        source: str,
+        messages: Sequence[tuple[Sequence[str], dict[str, Any]]],
+        api: str = "ses",
+        whole_call: bool = False,
+    ) -> list[SentMessage | SendRefused]:
+        """Decide several messages of one call (a bulk send), each ``(recipients, content)``.
+
+        Each message gets its result: the :class:`SentMessage`, or the :class:`SendRefused`
+        saying why not. With ``whole_call`` the quotas decide the call at once, on the sum
+        of the recipients that pass the other checks: accepted together, or all dropped
+        and the :class:`SendRefused` raised for the whole call.
+        """
         name = self._region_name(region)
         state = self._state(name)
         now = self.clock.now()
-        refs = tuple(recipients)
         transport: Transport = "smtp" if api == "smtp" else "api"
+        results: list[SentMessage | SendRefused | None] = [None] * len(messages)
         with self._lock:
-            try:
-                if not state.sending_enabled:
-                    raise SendRefused("paused", PAUSED_MESSAGE)
-                if state.check_identities:
-                    failed = [source] if not self.is_verified(source, name) else []
-                    if not state.production:
-                        failed += [
-                            r
-                            for r in refs
-                            if not self.is_verified(r, name)
-                            and address_of(r).rpartition("@")[2] != SIMULATOR_DOMAIN
-                        ]
-                    if failed:
-                        raise SendRefused(
-                            "unverified",
-                            "Email address is not verified. The following identities failed "
-                            f"the check in region {name.upper()}: {', '.join(failed)}",
-                            failed=failed,
-                        )
-                decision = self._engine.try_send(name, len(refs))
-                if not decision.accepted:
-                    assert decision.reason is not None
-                    self._enter(
-                        self.throttled,
-                        ThrottledSend(
-                            time=now,
-                            region=name,
-                            operation=operation,
-                            reason=decision.reason,
-                            source=source,
-                            recipients=refs,
-                            available=decision.available,
-                            sent_last_24_hours=decision.sent_last_24_hours,
-                            max_24_hour_send=decision.max_24_hour_send,
-                            max_send_rate=decision.max_send_rate,
-                            transport=transport,
-                        )
-                    )
-                    raise SendRefused(
-                        decision.reason,
-                        RATE_MESSAGE if decision.reason == "rate" else DAILY_MESSAGE,
-                        decision=decision,
-                    )
-            except SendRefused as refused:
-                if refused.kind in ("paused", "unverified"):
+            eligible: list[int] = []
+            for index, (recipients, _content) in enumerate(messages):
+                refs = tuple(recipients)
+                try:
+                    self._check_sender(state, name, source, refs)
+                except SendRefused as refusal:
                     self.reject(
                         region=name,
                         operation=operation,
-                        reason=refused.kind,
-                        code=REFUSAL_CODES[api, refused.kind],
-                        message=refused.message,
+                        reason=refusal.kind,
+                        code=REFUSAL_CODES[api, refusal.kind],
+                        message=refusal.message,
                         source=source,
                         recipients=refs,
                         transport=transport,
                     )
-                raise
-            message = SentMessage(
-                message_id=self.new_message_id(),
-                time=now,
-                region=name,
-                operation=operation,
-                source=source,
-                recipients=refs,
-                transport=transport,
-                **content,
+                    if refusal.kind == "unverified":
+                        self._count_stat(state, 3, len(refs))
+                    results[index] = refusal
+                    continue
+                eligible.append(index)
+            groups = [eligible] if whole_call and eligible else [[i] for i in eligible]
+            for group in groups:
+                count = sum(len(messages[i][0]) for i in group)
+                decision = self._engine.try_send(name, count)
+                if not decision.accepted:
+                    reason = decision.reason
+                    assert reason is not None
+                    throttle = SendRefused(
+                        reason,
+                        RATE_MESSAGE if reason == "rate" else DAILY_MESSAGE,
+                        decision=decision,
+                    )
+                    for i in group:
+                        self._enter(
+                            self.throttled,
+                            ThrottledSend(
+                                time=now,
+                                region=name,
+                                operation=operation,
+                                reason=reason,
+                                source=source,
+                                recipients=tuple(messages[i][0]),
+                                available=decision.available,
+                                sent_last_24_hours=decision.sent_last_24_hours,
+                                max_24_hour_send=decision.max_24_hour_send,
+                                max_send_rate=decision.max_send_rate,
+                                transport=transport,
+                            ),
+                        )
+                        results[i] = throttle
+                    if whole_call:
+                        raise throttle
+                    continue
+                for i in group:
+                    recipients, content = messages[i]
+                    message = SentMessage(
+                        message_id=self.new_message_id(),
+                        time=now,
+                        region=name,
+                        operation=operation,
+                        source=source,
+                        recipients=tuple(recipients),
+                        transport=transport,
+                        **content,
+                    )
+                    self._enter(self.sent, message)
+                    self._count_stat(state, 0, len(recipients))
+                    results[i] = message
+        decided = [r for r in results if r is not None]
+        assert len(decided) == len(messages), "every message gets a result"
+        return decided
+
+    def _check_sender(
+        self, state: _Region, name: str, source: str, recipients: Sequence[str]
+    ) -> None:
+        """The checks before the quotas: sending paused, then verified identities."""
+        if not state.sending_enabled:
+            raise SendRefused("paused", PAUSED_MESSAGE)
+        if not state.check_identities:
+            return
+        failed = [source] if not self.is_verified(source, name) else []
+        if not state.production:
+            failed += [
+                r
+                for r in recipients
+                if not self.is_verified(r, name)
+                and address_of(r).rpartition("@")[2] != SIMULATOR_DOMAIN
+            ]
+        if failed:
+            raise SendRefused(
+                "unverified",
+                "Email address is not verified. The following identities failed "
+                f"the check in region {name.upper()}: {', '.join(failed)}",
+                failed=failed,
             )
-            self._enter(self.sent, message)
-            self._count_stat(state, 0, len(refs))
-            return message
 
     def reject(
         self,
@@ -584,7 +764,7 @@ class SesAccount:
                     source=source,
                     recipients=tuple(recipients),
                     transport=transport,
-                )
+                ),
             )
 
     def _enter(self, ledger: list[Any], entry: LedgerEntry) -> None:

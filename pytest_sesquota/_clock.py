@@ -7,9 +7,13 @@ that wait minutes finish in microseconds. Everything is restored by ``stop``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import sys
 import threading
 import time as _time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
@@ -56,6 +60,23 @@ def _find_sleep_aliases() -> list[tuple[ModuleType, str]]:
     return found
 
 
+@dataclass(eq=False)
+class ScheduledAction:
+    """An action the virtual clock runs when it passes ``at`` (see ``SesAccount.schedule``)."""
+
+    at: datetime
+    action: Callable[[], object]
+    #: True once it has run (successfully or not).
+    done: bool = False
+    cancelled: bool = False
+    #: The traceback, if the action raised; the pytest fixture fails the test with it.
+    error: str | None = None
+
+    def cancel(self) -> None:
+        """Do not run it (no effect once it has run)."""
+        self.cancelled = True
+
+
 @dataclass(frozen=True)
 class Sleep:
     """One ``time.sleep`` call seen while the clock ran."""
@@ -82,6 +103,11 @@ class SesClock:
         self.sleeps: list[float] = []
         #: The same calls with the virtual time at which each began.
         self.sleep_log: list[Sleep] = []
+        #: Actions to run when the clock passes their time, as a heap.
+        self._pending: list[tuple[datetime, int, ScheduledAction]] = []
+        self._order = itertools.count()
+        #: Every action ever scheduled, in order.
+        self.scheduled: list[ScheduledAction] = []
 
     # -- reading -------------------------------------------------------------
     @property
@@ -136,14 +162,58 @@ class SesClock:
         step += timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days)
         if step < timedelta():
             raise ValueError(f"the clock only moves forward; advance({step!r}) is negative")
+        remaining = step
+        while True:
+            # Stop at each scheduled action on the way and run it (outside the lock),
+            # then go on. Steps add up: concurrent sleeps each move the clock.
+            with self._lock:
+                if self._factory is None:
+                    raise RuntimeError(
+                        "the virtual clock is not running: advance() works while the fake "
+                        "SES account is active (inside the test using ses_account)"
+                    )
+                now = self.now()
+                due = self._next_due(now + remaining)
+                if due is None:
+                    self._factory.tick(remaining)
+                    return self.now()
+                gap = max(due.at - now, timedelta())
+                self._factory.tick(gap)
+                remaining -= gap
+            self._run(due)
+
+    def _next_due(self, until: datetime) -> ScheduledAction | None:
         with self._lock:
-            if self._factory is None:
-                raise RuntimeError(
-                    "the virtual clock is not running: advance() works while the fake "
-                    "SES account is active (inside the test using ses_account)"
-                )
-            self._factory.tick(step)
-        return self.now()
+            while self._pending and self._pending[0][0] <= until:
+                action = heapq.heappop(self._pending)[2]
+                if not action.cancelled:
+                    return action
+            return None
+
+    @staticmethod
+    def _run(scheduled: ScheduledAction) -> None:
+        scheduled.done = True
+        try:
+            scheduled.action()
+        except Exception:
+            # Not raised into whichever code moved the clock (often the application's
+            # own sleep, which may swallow it): the fixture fails the test with it.
+            scheduled.error = traceback.format_exc()
+
+    def call_at(self, at: datetime, action: Callable[[], object]) -> ScheduledAction:
+        """Run ``action()`` when the clock passes ``at`` (at once if it already has)."""
+        if not callable(action):
+            raise TypeError(f"the scheduled action must be callable, got {action!r}")
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        scheduled = ScheduledAction(at.astimezone(timezone.utc), action)
+        with self._lock:
+            self.scheduled.append(scheduled)
+            if scheduled.at > self.now():
+                heapq.heappush(self._pending, (scheduled.at, next(self._order), scheduled))
+                return scheduled
+        self._run(scheduled)
+        return scheduled
 
     def sleep(self, seconds: float) -> None:
         """What ``time.sleep`` does while the clock runs: advance, record, yield."""

@@ -8,20 +8,20 @@ door calls it today; a ``responses`` door or a socket server can call it too.
 
 from __future__ import annotations
 
-import json
 import re
 import traceback
 import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ._account import SesAccount, SesRequest
+from ._api import SesApi
+from ._mail import ApiError
 from ._query import (
     API_VERSION,
-    QueryError,
     check_required,
     error_xml,
     parse_form,
@@ -29,10 +29,16 @@ from ._query import (
     result_xml,
     service_model,
 )
-from ._ses_v1 import ApiError, SesV1
+from ._rest import error_json, result_json, route
+from ._rest import parse_input as parse_rest_input
+from ._ses_v1 import SesV1
+from ._ses_v2 import SesV2
 
 _HOST = re.compile(r"^email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
-_v1_apis: weakref.WeakKeyDictionary[SesAccount, SesV1] = weakref.WeakKeyDictionary()
+_apis: weakref.WeakKeyDictionary[SesAccount, dict[type[SesApi], SesApi]] = (
+    weakref.WeakKeyDictionary()
+)
+Api = TypeVar("Api", bound=SesApi)
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,13 @@ def region_from_host(host: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _v1(account: SesAccount) -> SesV1:
-    api = _v1_apis.get(account)
+def _api(account: SesAccount, kind: type[Api]) -> Api:
+    """The account's operations of one API, made once per account."""
+    apis = _apis.setdefault(account, {})
+    api = apis.get(kind)
     if api is None:
-        api = _v1_apis[account] = SesV1(account)
+        api = apis[kind] = kind(account)
+    assert isinstance(api, kind)
     return api
 
 
@@ -67,7 +76,7 @@ def answer(
     parts = urlsplit(url)
     region = region or region_from_host(parts.hostname) or account.region
     if parts.path.startswith("/v2/"):
-        return _not_faked_v2(account, method, parts.path, region)
+        return _answer_v2(account, method, parts.path, parts.query, body, region)
     return _answer_v1(account, method, parts.query, body, region)
 
 
@@ -107,7 +116,7 @@ def _logged(
     with account.recording() as outcomes:
         try:
             reply = run(call, request_id)
-        except (ApiError, QueryError) as failure:
+        except ApiError as failure:
             code, message = failure.code, failure.message
             reply = error(code, message, failure.status, request_id)
         except Exception as failure:  # a bug of ours: answer like SES's InternalFailure, loudly
@@ -143,17 +152,16 @@ def _answer_v1(
         form.update(parse_form(body))
         call.operation = operation = form.get("Action", "") or "Unknown"
         if "Action" not in form:
-            raise QueryError("MissingAction", "Missing Action")
+            raise ApiError("MissingAction", "Missing Action")
         version = form.get("Version", API_VERSION)
         model = service_model("ses")
         if version != API_VERSION or operation not in model.operation_names:
-            raise QueryError(
+            raise ApiError(
                 "InvalidAction", f"Could not find operation {operation} for version {version}"
             )
-        api = _v1(account)
-        handler = api.operations.get(operation)
-        if handler is None:
-            raise QueryError(
+        api = _api(account, SesV1)
+        if operation not in api.operations:
+            raise ApiError(
                 "NotImplemented",
                 f"pytest-sesquota does not fake the SES v1 operation {operation}; "
                 f"faked operations: {', '.join(sorted(api.operations))}",
@@ -162,37 +170,55 @@ def _answer_v1(
         op_model = model.operation_model(operation)
         params = parse_input(op_model, form)
         check_required(op_model.input_shape, params)
-        result = handler(region, params)
+        result = api.call(operation, region, params)
         return _xml(200, result_xml(op_model, result, request_id), request_id)
 
     return _logged(account, "ses", region, run, _xml_error)
 
 
-def _not_faked_v2(account: SesAccount, method: str, path: str, region: str) -> HttpAnswer:
-    request_id = str(uuid.uuid4())
-    message = (
-        f"pytest-sesquota does not fake SES v2 (sesv2) yet: {method} {path} was not sent. "
-        "Use the ses (v1) client."
-    )
-    account.log_request(
-        SesRequest(
-            time=account.clock.now(),
-            region=region,
-            api="sesv2",
-            operation=f"{method} {path}",
-            status=501,
-            error_code="NotImplemented",
-            error_message=message,
-        )
-    )
-    body = json.dumps({"message": message}).encode()
-    return HttpAnswer(
-        501,
-        {
-            "x-amzn-RequestId": request_id,
-            "x-amzn-ErrorType": "NotImplemented",
-            "Content-Type": "application/json",
-            "Content-Length": str(len(body)),
-        },
-        body,
-    )
+def _json(status: int, body: bytes, request_id: str, error: str | None = None) -> HttpAnswer:
+    headers = {
+        "x-amzn-RequestId": request_id,
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+    }
+    if error is not None:
+        headers["x-amzn-ErrorType"] = error
+    return HttpAnswer(status, headers, body)
+
+
+def _json_error(code: str, message: str, status: int, request_id: str) -> HttpAnswer:
+    return _json(status, error_json(message), request_id, error=code)
+
+
+def _answer_v2(
+    account: SesAccount, method: str, path: str, query: str, body: bytes | str | None, region: str
+) -> HttpAnswer:
+    def run(call: _Call, request_id: str) -> HttpAnswer:
+        found = route(method, path)
+        if found is None:
+            call.operation = f"{method} {path}"
+            raise ApiError(
+                "UnknownOperationException",
+                f"No SES v2 operation answers {method} {path}.",
+                status=404,
+            )
+        operation, labels = found
+        call.operation = operation
+        api = _api(account, SesV2)
+        if operation not in api.operations:
+            raise ApiError(
+                "NotImplemented",
+                f"pytest-sesquota does not fake the SES v2 operation {operation}; "
+                f"faked operations: {', '.join(sorted(api.operations))}",
+                status=501,
+            )
+        op_model = service_model("sesv2").operation_model(operation)
+        try:
+            params = parse_rest_input(op_model, labels, query, body)
+        except ApiError as error:
+            raise api.translate(error) from None
+        result = api.call(operation, region, params)
+        return _json(200, result_json(op_model, result), request_id)
+
+    return _logged(account, "sesv2", region, run, _json_error)

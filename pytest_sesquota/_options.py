@@ -16,6 +16,8 @@ from typing import Any, Literal
 from ._engine import DAILY_MODES, DailyMode
 
 Profile = Literal["sandbox", "production"]
+BulkThrottling = Literal["per_destination", "whole_call"]
+BULK_THROTTLING: tuple[BulkThrottling, ...] = ("per_destination", "whole_call")
 #: profile -> (max_24_hour_send, max_send_rate), as SES grants them (seed 002).
 PROFILES: dict[str, tuple[float, float]] = {
     "sandbox": (200.0, 1.0),
@@ -70,6 +72,7 @@ class SesQuotaOptions:
     verified: tuple[str, ...] | None = None
     start: datetime = DEFAULT_START
     sending_enabled: bool = True
+    bulk_throttling: BulkThrottling = "per_destination"
 
     def __post_init__(self) -> None:
         check = Checker("ses_quota")
@@ -131,6 +134,11 @@ class Checker:
     def _profile(self, key: str, value: Any) -> Any:
         if value not in PROFILES:
             raise self.fail(key, value, f"valid profiles: {_choices(PROFILES)}")
+        return value
+
+    def _bulk_throttling(self, key: str, value: Any) -> Any:
+        if value not in BULK_THROTTLING:
+            raise self.fail(key, value, f"valid choices: {_choices(BULK_THROTTLING)}")
         return value
 
     def _daily(self, key: str, value: Any) -> Any:
@@ -259,6 +267,10 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     "ses_quota_profile": ("profile", "default SES profile: sandbox or production"),
     "ses_quota_region": ("region", "default SES region (e.g. us-east-1)"),
     "ses_quota_daily": ("daily", "daily quota check: would_exceed or below_max"),
+    "ses_quota_bulk_throttling": (
+        "bulk_throttling",
+        "bulk sends are throttled per_destination (default) or as a whole_call",
+    ),
     "ses_quota_max_24_hour_send": ("max_24_hour_send", "default Max24HourSend (-1: unlimited)"),
     "ses_quota_max_send_rate": ("max_send_rate", "default MaxSendRate (-1: unlimited)"),
     "ses_quota_burst": ("burst", "default token bucket capacity, in recipients"),

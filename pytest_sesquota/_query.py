@@ -20,18 +20,10 @@ from xml.sax.saxutils import escape
 from botocore.loaders import create_loader
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from ._mail import ApiError
+
 NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
 API_VERSION = "2010-12-01"
-
-
-class QueryError(Exception):
-    """A request the Query protocol itself refuses (answered as SES would)."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @functools.cache
@@ -48,7 +40,7 @@ def parse_form(body: bytes | str | None) -> dict[str, str]:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            raise QueryError("MalformedQueryString", "The request body is not UTF-8.") from None
+            raise ApiError("MalformedQueryString", "The request body is not UTF-8.") from None
     else:
         text = body
     return dict(parse_qsl(text, keep_blank_values=True))
@@ -150,7 +142,7 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
         try:
             return base64.b64decode(text.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError):
-            raise QueryError(
+            raise ApiError(
                 "InvalidParameterValue", f"Value at '{path}' is not valid base64."
             ) from None
     if kind == "timestamp":
@@ -161,27 +153,32 @@ def _read(shape: Shape, node: Any, path: str) -> Any:
     return text
 
 
-def _bad_value(path: str, value: Any) -> QueryError:
+def _bad_value(path: str, value: Any) -> ApiError:
     shown = value if isinstance(value, str) else "(structure)"
-    return QueryError("InvalidParameterValue", f"Invalid value {shown!r} for parameter {path}.")
+    return ApiError("InvalidParameterValue", f"Invalid value {shown!r} for parameter {path}.")
 
 
 def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "") -> None:
-    """Refuse missing required members as AWS's Coral validation does."""
+    """Refuse missing required members as AWS's Coral validation does (both protocols)."""
     if shape is None or shape.type_name != "structure":
         return
     for name in shape.required_members:
         if name not in params:
             member = path + name[:1].lower() + name[1:]
-            raise QueryError(
+            raise ApiError(
                 "ValidationError",
                 f"1 validation error detected: Value null at '{member}' failed to "
                 "satisfy constraint: Member must not be null",
             )
     for name, member_shape in shape.members.items():
         value = params.get(name)
+        inner = f"{path}{name[:1].lower()}{name[1:]}."
         if isinstance(value, Mapping) and member_shape.type_name == "structure":
-            check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
+            check_required(member_shape, value, inner)
+        elif isinstance(value, list) and member_shape.type_name == "list":
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    check_required(member_shape.member, item, f"{inner}{i + 1}.member.")
 
 
 # -- responses ----------------------------------------------------------------

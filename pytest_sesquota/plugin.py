@@ -24,7 +24,8 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
-    "regions=None, verified=None, start=None, sending_enabled=True): run the test against a "
+    "regions=None, verified=None, start=None, sending_enabled=True, "
+    "bulk_throttling='per_destination'|'whole_call'): run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
 
@@ -73,6 +74,14 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             "pytest-sesquota hit an internal error while answering a request (answered "
             "as InternalFailure); this is a bug in the plugin, please report it:\n"
             + "\n".join(account.internal_errors),
+            pytrace=False,
+        )
+    failed = [s for s in account.clock.scheduled if s.error is not None]
+    if failed:
+        pytest.fail(
+            "an action scheduled with ses_account.schedule() raised when the virtual clock "
+            "reached it:\n"
+            + "\n".join(f"at {s.at.isoformat()}: {s.action!r}\n{s.error}" for s in failed),
             pytrace=False,
         )
 

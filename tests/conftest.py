@@ -22,3 +22,20 @@ def send(client, *to, source="app@example.com", cc=(), bcc=()):
         Destination={"ToAddresses": list(to), "CcAddresses": list(cc), "BccAddresses": list(bcc)},
         Message=MESSAGE,
     )
+
+
+@pytest.fixture
+def sesv2(ses_account):
+    """An SES v2 client in us-east-1 with botocore's retries turned off."""
+    return boto3.client("sesv2", region_name="us-east-1", config=NO_RETRIES)
+
+
+SIMPLE = {"Simple": {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "Hi there"}}}}
+
+
+def send_v2(client, *to, source="app@example.com", cc=(), bcc=(), content=SIMPLE):
+    return client.send_email(
+        FromEmailAddress=source,
+        Destination={"ToAddresses": list(to), "CcAddresses": list(cc), "BccAddresses": list(bcc)},
+        Content=content,
+    )

@@ -409,14 +409,6 @@ def test_not_faked_operation_names_itself_and_is_not_retried(ses_account):
     assert len(ses_account.requests) == 1
 
 
-def test_sesv2_is_refused_not_passed_through(ses_account):
-    client = boto3.client("sesv2", region_name="us-east-1", config=NO_RETRIES)
-    with pytest.raises(ClientError) as err:
-        client.get_account()
-    assert err.value.response["Error"]["Code"] == "NotImplemented"
-    assert ses_account.requests[0].api == "sesv2"
-
-
 def test_other_services_are_untouched(ses_account):
     sqs = boto3.client(
         "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"

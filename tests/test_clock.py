@@ -117,3 +117,72 @@ def test_one_account_at_a_time(ses_account):
         with SesAccount():
             pass
     assert time.time() == ses_account.clock.time()
+
+
+def test_scheduled_actions_run_in_order_at_their_virtual_time(ses_account):
+    seen = []
+    start = ses_account.clock.now()
+
+    def note(label):
+        return lambda: seen.append((label, ses_account.clock.now() - start))
+
+    ses_account.schedule(after=timedelta(hours=2), action=note("b"))
+    ses_account.schedule(after=3600, action=note("a"))
+    cancelled = ses_account.schedule(after=60, action=note("never"))
+    cancelled.cancel()
+    ses_account.schedule(at=start + timedelta(days=1), action=note("c"))
+    ses_account.clock.advance(hours=1, minutes=59)
+    assert seen == [("a", timedelta(hours=1))]
+    time.sleep(120)  # a sleep crosses the two-hour mark: b runs at exactly two hours
+    assert seen[1] == ("b", timedelta(hours=2))
+    assert ses_account.clock.now() - start == timedelta(hours=2, minutes=1)
+    ses_account.clock.advance(days=2)
+    assert [label for label, _ in seen] == ["a", "b", "c"]
+    assert seen[2][1] == timedelta(days=1)
+    assert not cancelled.done and [s.done for s in ses_account.clock.scheduled] == [
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_schedule_validates_its_arguments(ses_account):
+    with pytest.raises(TypeError, match=r"schedule\(\) takes exactly one of after= or at="):
+        ses_account.schedule(action=lambda: None)
+    with pytest.raises(ValueError, match="the delay cannot be negative"):
+        ses_account.schedule(after=-1, action=lambda: None)
+    with pytest.raises(TypeError, match="the scheduled action must be callable"):
+        ses_account.schedule(after=1, action="grant")
+
+
+def test_an_action_due_now_runs_at_once(ses_account):
+    ran = []
+    ses_account.schedule(after=0, action=lambda: ran.append(True))
+    assert ran == [True]
+
+
+def test_a_failing_scheduled_action_fails_the_test_at_teardown(pytester):
+    pytester.makepyfile(
+        """
+        import time
+
+        def test_it(ses_account):
+            def broken():
+                raise RuntimeError("support case lost")
+
+            ses_account.schedule(after=10, action=broken)
+            time.sleep(30)  # the application's own sleep is not interrupted
+            assert ses_account.clock.elapsed() == 30
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*an action scheduled with ses_account.schedule() raised when the virtual clock "
+            "reached it:",
+            "at 2026-01-01T00:00:10+00:00: <function test_it.<locals>.broken at *>",
+            "*RuntimeError: support case lost",
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 VALID = (
-    "burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
+    "bulk_throttling, burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
     "sending_enabled, sent_last_24_hours, start, verified"
 )
 
@@ -56,6 +56,10 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
         ("verified='a@example.com'", "*verified='a@example.com' is not valid; expected a list*"),
         ("start='yesterday'", "*start='yesterday' is not valid; expected an ISO 8601 time*"),
         ("sending_enabled='no'", "*sending_enabled='no' is not valid; expected True or False"),
+        (
+            "bulk_throttling='whole'",
+            "*bulk_throttling='whole' is not valid; valid choices: 'per_destination', 'whole_call'",
+        ),
         (
             "regions={'eu-west-1': {'region': 'x'}}",
             "*regions?'eu-west-1'? got an unexpected key 'region'. Valid keys: profile, *",

@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import send
+from conftest import send, send_v2
 
 MAX_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
 
@@ -21,13 +21,20 @@ ADAPTIVE_AT_IMPORT = boto3.client(
 )
 
 
+# The rate error of each API: v1's HTTP 400 Throttling, v2's HTTP 429.
+RATE_CODE = {"ses": "Throttling", "sesv2": "TooManyRequestsException"}
+SEND = {"ses": send, "sesv2": send_v2}
+
+
+@pytest.mark.parametrize("service", ["ses", "sesv2"])
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
 def test_throttled_send_retried_by_botocore_succeeds_exactly_when_the_rate_allows(
-    ses_account, mode, seed
+    ses_account, mode, seed, service
 ):
     random.seed(seed)  # botocore's jitter uses the random module
-    client = boto3.client("ses", region_name="us-east-1", config=Config(retries={"mode": mode}))
+    client = boto3.client(service, region_name="us-east-1", config=Config(retries={"mode": mode}))
+    send = SEND[service]
     start = ses_account.clock.now()
     send(client, "first@example.com")  # takes the only unit of the 1/s bucket
     try:
@@ -49,7 +56,7 @@ def test_throttled_send_retried_by_botocore_succeeds_exactly_when_the_rate_allow
         assert raised is None and len(ses_account.sent) == 2
     else:
         assert len(attempts) == MAX_ATTEMPTS[mode]
-        assert raised.response["Error"]["Code"] == "Throttling"
+        assert raised.response["Error"]["Code"] == RATE_CODE[service]
         assert f"(reached max retries: {MAX_ATTEMPTS[mode] - 1})" in str(raised)
     assert len(ses_account.throttled) == sum(not a.ok for a in attempts)
 

@@ -1,0 +1,185 @@
+"""Message rules every front door shares: addresses, recipients, sizes, raw MIME, templates.
+
+Errors are raised as :class:`ApiError` in SES v1's vocabulary (``InvalidParameterValue``,
+``TemplateDoesNotExist``, ...), the lingua franca of the fake; each API maps them to its
+own codes at its boundary (SES v2 answers ``BadRequestException``, ``NotFoundException``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from typing import Any
+
+from ._account import MAX_RECIPIENTS
+
+#: Through the v1 API and SMTP; SES v2 accepts 40 MB.
+MAX_MESSAGE_BYTES = 10_485_760
+MAX_MESSAGE_BYTES_V2 = 41_943_040
+ACCOUNT_ID = "123456789012"
+
+
+class ApiError(Exception):
+    """An SES error answer: code, message, HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError("InvalidParameterValue", message)
+
+
+# -- addresses and recipients ---------------------------------------------------
+def check_address(text: str) -> None:
+    """Refuse an address as SES does (JavaMail's wording, no final period)."""
+    addr = email.utils.parseaddr(text)[1] or text.strip()
+    if not addr:
+        raise invalid("Illegal address")
+    local, at, domain = addr.rpartition("@")
+    if not at:
+        raise invalid("Missing final '@domain'")
+    if not domain:
+        raise invalid("Missing domain")
+    if not local:
+        raise invalid("Illegal address")
+    if any(c.isspace() or ord(c) < 32 for c in local):
+        raise invalid("Local address contains control or whitespace")
+    if any(c.isspace() or ord(c) < 32 for c in domain):
+        raise invalid("Domain contains control or whitespace")
+
+
+def addressed(destination: Mapping[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
+    """Every recipient of a Destination, and its To/Cc/Bcc as ledger fields."""
+    d = destination or {}
+    to, cc, bcc = (list(d.get(k, [])) for k in ("ToAddresses", "CcAddresses", "BccAddresses"))
+    return to + cc + bcc, {"to": tuple(to), "cc": tuple(cc), "bcc": tuple(bcc)}
+
+
+def check_recipients(recipients: Sequence[str]) -> None:
+    if not recipients:
+        raise invalid("Missing required header 'To'.")
+    if len(recipients) > MAX_RECIPIENTS:
+        raise invalid(f"Recipient count exceeds {MAX_RECIPIENTS}.")
+    for recipient in recipients:
+        check_address(recipient)
+
+
+def check_size(size: int, limit: int = MAX_MESSAGE_BYTES) -> None:
+    if size > limit:
+        raise invalid(f"Message length is more than {limit} bytes long: '{size}'.")
+
+
+# -- raw MIME -------------------------------------------------------------------
+def parse_raw(data: bytes) -> EmailMessage:
+    try:
+        message = BytesParser(policy=default_policy).parsebytes(data)
+    except Exception:  # the email package raises many kinds on garbage
+        raise invalid("Illegal content.") from None
+    assert isinstance(message, EmailMessage)
+    for key in message.keys():
+        if not key.strip():
+            raise invalid("Empty header names are illegal.")
+    return message
+
+
+def header_addresses(message: EmailMessage, *names: str) -> list[str]:
+    values: list[str] = []
+    for name in names:
+        values += [str(v) for v in message.get_all(name, [])]
+    return [
+        email.utils.formataddr((n, a)) if n else a for n, a in email.utils.getaddresses(values) if a
+    ]
+
+
+def raw_addressing(
+    data: bytes, source: str | None, destinations: Sequence[str], *, limit: int
+) -> tuple[str, list[str], dict[str, Any]]:
+    """Sender, recipients and ledger fields of a raw message, as SES reads them.
+
+    ``source`` and ``destinations`` win over the From and To/Cc/Bcc headers.
+    """
+    check_size(len(data), limit)
+    message = parse_raw(data)
+    if not source:
+        senders = header_addresses(message, "From")
+        if not senders:
+            raise invalid("Missing required header 'From'.")
+        source = senders[0]
+    check_address(source)
+    recipients = list(destinations)
+    if not recipients:
+        if not any(message.get_all(h) for h in ("To", "Cc", "Bcc")):
+            raise invalid("Missing required header 'To'.")
+        recipients = header_addresses(message, "To", "Cc", "Bcc")
+        if not recipients:
+            raise invalid("Empty required header 'To'.")
+    check_recipients(recipients)
+    to = header_addresses(message, "To")
+    cc = header_addresses(message, "Cc")
+    shown = set(to + cc)  # whoever is not in a visible header was a Bcc
+    return (
+        source,
+        recipients,
+        {
+            "to": tuple(to),
+            "cc": tuple(cc),
+            "bcc": tuple(a for a in recipients if a not in shown),
+            "subject": message.get("Subject"),
+            "raw": data,
+        },
+    )
+
+
+# -- templates ------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\{\{\{\s*([\w.\-]+)\s*\}\}\}|\{\{\s*([\w.\-]+)\s*\}\}")
+
+
+class RenderingFailure(Exception):
+    pass
+
+
+def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> str | None:
+    """Fill ``{{name}}`` (and dotted ``{{a.b}}``) as SES's Handlebars does.
+
+    ``{{x}}`` is HTML-escaped in HTML parts; ``{{{x}}}`` never is.
+    """
+    if text is None:
+        return None
+
+    def fill(match: re.Match[str]) -> str:
+        raw_name, name = match.group(1), match.group(2)
+        value: Any = data
+        for part in (raw_name or name).split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                raise RenderingFailure(
+                    f"Attribute '{raw_name or name}' is not present in the rendering data."
+                )
+            value = value[part]
+        shown = (
+            "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
+        )
+        return html.escape(shown) if escape_html and name else shown
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+def template_data(text: str | None) -> dict[str, Any]:
+    if text is None or text == "":
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise invalid("The template data is invalid") from None
+    if not isinstance(data, dict):
+        raise invalid("The template data is invalid")
+    return data
