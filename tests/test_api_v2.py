@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -22,6 +23,11 @@ def error_of(excinfo):
         response["ResponseMetadata"]["HTTPStatusCode"],
         response["Error"]["Message"],
     )
+
+
+def _model_members(shape):
+    model = botocore.session.get_session().get_service_model("sesv2")
+    return set(model.shape_for(shape).members)
 
 
 def template_content(name, data="{}"):
@@ -179,7 +185,11 @@ def test_template_content_is_rendered_into_the_ledger(ses_account, sesv2):
     }
 
 
-def test_inline_template_and_template_arn(ses_account, sesv2):
+@pytest.mark.skipif(
+    "TemplateContent" not in _model_members("Template"),
+    reason="this botocore's SES v2 model has no inline template content",
+)
+def test_inline_template_content(ses_account, sesv2):
     send_v2(
         sesv2,
         "a@example.com",
@@ -190,8 +200,11 @@ def test_inline_template_and_template_arn(ses_account, sesv2):
             }
         },
     )
+    assert ses_account.sent[0].subject == "Inline 1"
+
+
+def test_template_by_arn(ses_account, sesv2):
     sesv2.create_email_template(TemplateName="t", TemplateContent={"Subject": "By ARN"})
-    ses_account.clock.advance(seconds=1)
     send_v2(
         sesv2,
         "a@example.com",
@@ -202,7 +215,7 @@ def test_inline_template_and_template_arn(ses_account, sesv2):
             }
         },
     )
-    assert [m.subject for m in ses_account.sent] == ["Inline 1", "By ARN"]
+    assert ses_account.sent[0].subject == "By ARN"
 
 
 def test_missing_template_is_not_found_404(ses_account, sesv2):
@@ -240,13 +253,6 @@ def test_missing_template_data_is_accepted_with_a_rendering_failure(ses_account,
             {"Destination": {"ToAddresses": ["a@example.com"]}, "Content": {}},
             "Content must contain exactly one of Simple, Raw or Template.",
         ),
-        (
-            {
-                "Destination": {"ToAddresses": ["a@example.com"]},
-                "Content": {"Template": {"TemplateContent": {"Subject": "x"}, "TemplateData": "["}},
-            },
-            "The template data is invalid",
-        ),
     ],
 )
 def test_bad_sends_are_bad_requests(ses_account, sesv2, kwargs, message):
@@ -257,6 +263,13 @@ def test_bad_sends_are_bad_requests(ses_account, sesv2, kwargs, message):
     assert error_of(err) == ("BadRequestException", 400, message)
     assert ses_account.sent == [] and ses_account.quota()[2] == 0.0
     assert [r.reason for r in ses_account.rejected] == ["invalid"]
+
+
+def test_bad_template_data_is_a_bad_request(ses_account, sesv2):
+    sesv2.create_email_template(TemplateName="t", TemplateContent={"Subject": "S"})
+    with pytest.raises(sesv2.exceptions.BadRequestException) as err:
+        send_v2(sesv2, "a@example.com", content=template_content("t", "[not json"))
+    assert error_of(err) == ("BadRequestException", 400, "The template data is invalid")
 
 
 def test_oversized_raw_message_has_the_v2_limit(ses_account, sesv2):
@@ -477,7 +490,10 @@ def test_leaving_the_sandbox_is_a_review_answered_by_the_test(ses_account, sesv2
 
 def test_a_denied_review_keeps_the_sandbox_and_can_be_asked_again(ses_account, sesv2):
     sesv2.put_account_details(
-        MailType="MARKETING", WebsiteURL="https://example.com", ProductionAccessEnabled=True
+        MailType="MARKETING",
+        WebsiteURL="https://example.com",
+        UseCaseDescription="News",
+        ProductionAccessEnabled=True,
     )
     first = ses_account.production_access_review()
     ses_account.deny_production_access()
@@ -486,24 +502,33 @@ def test_a_denied_review_keeps_the_sandbox_and_can_be_asked_again(ses_account, s
     assert account["Details"]["ReviewDetails"] == {"Status": "DENIED", "CaseId": first.case_id}
     assert account["SendQuota"]["Max24HourSend"] == 200.0
     sesv2.put_account_details(
-        MailType="MARKETING", WebsiteURL="https://example.com", ProductionAccessEnabled=True
+        MailType="MARKETING",
+        WebsiteURL="https://example.com",
+        UseCaseDescription="News",
+        ProductionAccessEnabled=True,
     )
     second = sesv2.get_account()["Details"]["ReviewDetails"]
     assert second["Status"] == "PENDING" and second["CaseId"] != first.case_id
 
 
 def test_details_without_asking_for_production_open_no_review(sesv2):
-    sesv2.put_account_details(MailType="MARKETING", WebsiteURL="https://example.com")
+    sesv2.put_account_details(
+        MailType="MARKETING", WebsiteURL="https://example.com", UseCaseDescription="News"
+    )
     assert sesv2.get_account()["Details"] == {
         "MailType": "MARKETING",
         "WebsiteURL": "https://example.com",
+        "UseCaseDescription": "News",
     }
 
 
 @pytest.mark.ses_quota(verified=["app@example.com"])
 def test_a_scheduled_answer_arrives_when_the_virtual_clock_gets_there(ses_account, sesv2):
     sesv2.put_account_details(
-        MailType="TRANSACTIONAL", WebsiteURL="https://example.com", ProductionAccessEnabled=True
+        MailType="TRANSACTIONAL",
+        WebsiteURL="https://example.com",
+        UseCaseDescription="Receipts",
+        ProductionAccessEnabled=True,
     )
     answer = ses_account.schedule(
         after=timedelta(hours=24), action=ses_account.grant_production_access
