@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ._account import PAUSED_MESSAGE, SendRefused, SentMessage, SesAccount, Template
 from ._mail import (
+    ACCOUNT_ID,
     ApiError,
     RenderingFailure,
     check_recipients,
@@ -31,6 +32,8 @@ class SesApi:
 
     #: ``"ses"`` or ``"sesv2"``, as recorded in the ledger.
     api: ClassVar[str]
+    #: How messages name the API: ``"SES v1"``.
+    label: ClassVar[str]
     #: Names of the faked operations (methods of the subclass).
     names: ClassVar[tuple[str, ...]]
     #: Refusal kind -> (error code, HTTP status).
@@ -41,6 +44,16 @@ class SesApi:
     def __init__(self, account: SesAccount) -> None:
         self.account = account
         self.operations: dict[str, Handler] = {name: getattr(self, name) for name in self.names}
+
+    def check_faked(self, operation: str) -> None:
+        """Refuse, never pass through, an operation of the API that the fake does not fake."""
+        if operation not in self.operations:
+            raise ApiError(
+                "NotImplemented",
+                f"pytest-sesquota does not fake the {self.label} operation {operation}; "
+                f"faked operations: {', '.join(sorted(self.operations))}",
+                status=501,
+            )
 
     def call(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -99,6 +112,26 @@ class SesApi:
         if template is None:
             raise ApiError("TemplateDoesNotExist", f"Template {name} does not exist.")
         return template
+
+    def _create_template(self, region: str, name: str, content: Mapping[str, str | None]) -> None:
+        """Store a template from its ``subject``, ``text`` and ``html`` (v1 needs a subject)."""
+        templates = self.account.templates(region)
+        if name in templates:
+            raise ApiError(
+                "AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}"
+            )
+        if self.api == "ses" and not content.get("subject"):
+            raise invalid("The subject must be specified.")
+        templates[name] = Template(
+            name,
+            content.get("subject"),
+            content.get("text"),
+            content.get("html"),
+            created=self.account.clock.now(),
+        )
+
+    def _templates_by_age(self, region: str) -> list[Template]:
+        return sorted(self.account.templates(region).values(), key=lambda t: t.created)
 
     @staticmethod
     def _rendered(template: Template, data: Mapping[str, Any]) -> dict[str, Any]:

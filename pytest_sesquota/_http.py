@@ -160,13 +160,7 @@ def _answer_v1(
                 "InvalidAction", f"Could not find operation {operation} for version {version}"
             )
         api = _api(account, SesV1)
-        if operation not in api.operations:
-            raise ApiError(
-                "NotImplemented",
-                f"pytest-sesquota does not fake the SES v1 operation {operation}; "
-                f"faked operations: {', '.join(sorted(api.operations))}",
-                status=501,
-            )
+        api.check_faked(operation)
         op_model = model.operation_model(operation)
         params = parse_input(op_model, form)
         check_required(op_model.input_shape, params)
@@ -206,13 +200,7 @@ def _answer_v2(
         operation, labels = found
         call.operation = operation
         api = _api(account, SesV2)
-        if operation not in api.operations:
-            raise ApiError(
-                "NotImplemented",
-                f"pytest-sesquota does not fake the SES v2 operation {operation}; "
-                f"faked operations: {', '.join(sorted(api.operations))}",
-                status=501,
-            )
+        api.check_faked(operation)
         op_model = service_model("sesv2").operation_model(operation)
         try:
             params = parse_rest_input(op_model, labels, query, body)

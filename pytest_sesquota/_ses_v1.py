@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._account import Template
 from ._api import SesApi, paginate
 from ._mail import (
-    ACCOUNT_ID,
     MAX_MESSAGE_BYTES,
     ApiError,
     addressed,
@@ -36,6 +34,7 @@ class SesV1(SesApi):
     """The faked SES v1 operations of one account."""
 
     api = "ses"
+    label = "SES v1"
     names = (
         "SendEmail",
         "SendRawEmail",
@@ -236,20 +235,9 @@ class SesV1(SesApi):
     # templates
     def CreateTemplate(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         spec = p["Template"]
-        name = spec["TemplateName"]
-        templates = self.account.templates(region)
-        if name in templates:
-            raise ApiError(
-                "AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}"
-            )
-        if not spec.get("SubjectPart"):
-            raise invalid("The subject must be specified.")
-        templates[name] = Template(
-            name=name,
-            subject=spec.get("SubjectPart"),
-            text=spec.get("TextPart"),
-            html=spec.get("HtmlPart"),
-            created=self.account.clock.now(),
+        parts = {"subject": "SubjectPart", "text": "TextPart", "html": "HtmlPart"}
+        self._create_template(
+            region, spec["TemplateName"], {k: spec.get(v) for k, v in parts.items()}
         )
         return {}
 
@@ -270,8 +258,7 @@ class SesV1(SesApi):
 
     def ListTemplates(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         items = [
-            {"Name": t.name, "CreatedTimestamp": t.created}
-            for t in sorted(self.account.templates(region).values(), key=lambda t: t.created)
+            {"Name": t.name, "CreatedTimestamp": t.created} for t in self._templates_by_age(region)
         ]
         return paginate(
             items,

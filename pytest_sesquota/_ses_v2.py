@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from ._account import Identity, Template
 from ._api import SesApi, paginate
 from ._mail import (
-    ACCOUNT_ID,
     MAX_MESSAGE_BYTES_V2,
     ApiError,
     addressed,
@@ -54,6 +53,7 @@ class SesV2(SesApi):
     """The faked SES v2 operations of one account."""
 
     api = "sesv2"
+    label = "SES v2"
     names = (
         "SendEmail",
         "SendBulkEmail",
@@ -354,20 +354,8 @@ class SesV2(SesApi):
 
     # -- templates --------------------------------------------------------------
     def CreateEmailTemplate(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p["TemplateName"]
-        templates = self.account.templates(region)
-        if name in templates:
-            raise ApiError(
-                "AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}"
-            )
         content = p["TemplateContent"]
-        templates[name] = Template(
-            name=name,
-            subject=content.get("Subject"),
-            text=content.get("Text"),
-            html=content.get("Html"),
-            created=self.account.clock.now(),
-        )
+        self._create_template(region, p["TemplateName"], {k.lower(): v for k, v in content.items()})
         return {}
 
     def GetEmailTemplate(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -395,7 +383,7 @@ class SesV2(SesApi):
     def ListEmailTemplates(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         items = [
             {"TemplateName": t.name, "CreatedTimestamp": t.created}
-            for t in sorted(self.account.templates(region).values(), key=lambda t: t.created)
+            for t in self._templates_by_age(region)
         ]
         size = p.get("PageSize")
         if size is not None and size > 100:
