@@ -789,6 +789,14 @@ class SesAccount:
         with self._lock:
             self.requests.append(request)
 
+    def add_ses_callbacks(self, mock: Any) -> None:
+        """Have a ``responses.RequestsMock`` of the test's own answer SES's endpoints
+        from this account. Needed only for a mock started after the fake (such as
+        ``@responses.activate``): it sees requests first."""
+        from ._requests_door import add_ses_callbacks
+
+        add_ses_callbacks(mock, self)
+
     # -- activation -----------------------------------------------------------
     def __enter__(self) -> SesAccount:
         from . import _activation

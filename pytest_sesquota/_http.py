@@ -34,7 +34,11 @@ from ._rest import parse_input as parse_rest_input
 from ._ses_v1 import SesV1
 from ._ses_v2 import SesV2
 
-_HOST = re.compile(r"^email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+#: SES's API hosts, with the region as the group: ``email.us-east-1.amazonaws.com``.
+SES_HOST = r"email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
+_HOST = re.compile(rf"^{SES_HOST}$")
+#: A URL of SES's HTTPS endpoint (both APIs).
+SES_URL = re.compile(rf"^https?://{SES_HOST}(?::\d+)?(?:[/?]|$)")
 _apis: weakref.WeakKeyDictionary[SesAccount, dict[type[SesApi], SesApi]] = (
     weakref.WeakKeyDictionary()
 )
