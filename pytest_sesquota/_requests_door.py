@@ -14,6 +14,15 @@ from typing import Any, cast
 from ._account import SesAccount
 from ._http import SES_HOST, SES_URL, answer
 
+# Imported with the plugin, not when the first test starts: modules first imported
+# inside a test are dropped again by pytester's in-process runs, leaving requests'
+# classes out of step with themselves.
+try:
+    import requests.adapters
+    import responses
+except ImportError:  # without requests there is no door to open
+    responses = None  # type: ignore[assignment]
+
 # Everything that is not an SES endpoint passes through untouched.
 _NOT_SES = re.compile(rf"^(?!https?://{SES_HOST}(?::\d+)?(?:[/?]|$))")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -40,10 +49,7 @@ class RequestsDoor:
         self._mock: Any = None
 
     def start(self) -> None:
-        try:
-            import requests.adapters
-            import responses
-        except ImportError:  # without requests there is no door to open
+        if responses is None:
             return
         mock = responses.RequestsMock(
             assert_all_requests_are_fired=False,
