@@ -9,6 +9,11 @@ from ._account import (
     ThrottledSend,
 )
 from ._clock import ScheduledAction, SesClock, Sleep
+
+# Loaded with the package (not at the first activation) so that the front doors and the
+# libraries they import are never first imported inside a test: pytester's in-process runs
+# drop modules imported during a run, which would leave two copies of requests in play.
+from . import _activation  # noqa: F401  isort: skip
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
 
