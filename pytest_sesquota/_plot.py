@@ -140,16 +140,23 @@ def _draw_rate(
     _end_marker(ax, tl, span, scale)
     _sleeps(ax, tl, scale)
     handles: list[Any] = []
-    bottoms = [0] * len(seconds)
+    # Stacked, each second: accepted at the bottom, then the throttled. Drawn as
+    # running totals from the top layer down, each from zero, so that where many
+    # seconds share a pixel the tallest of each layer still shows (not the last).
+    totals: list[list[int]] = []
+    running = [0] * len(seconds)
+    for counts, _, _ in layers:
+        running = [r + counts.get(s, 0) for r, s in zip(running, seconds, strict=True)]
+        totals.append(running)
+    for (counts, color, _), tops in reversed(list(zip(layers, totals, strict=True))):
+        recipients = sum(counts.values())
+        if recipients:
+            ax.vlines(x, 0, tops, colors=color, linewidth=bar_pt, capstyle="butt", zorder=2)
     for counts, color, what in layers:
-        heights = [counts.get(s, 0) for s in seconds]
-        if not any(heights):
-            continue
-        tops = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        ax.vlines(x, bottoms, tops, colors=color, linewidth=bar_pt, capstyle="butt", zorder=2)
-        handles.append(Patch(color=color, label=f"{what} ({_count(sum(heights))} in all)"))
-        bottoms = tops
-    peak = max(bottoms, default=0)
+        recipients = sum(counts.values())
+        if recipients:
+            handles.append(Patch(color=color, label=f"{what} ({_count(recipients)} in all)"))
+    peak = max(running, default=0)
     xs, ys = _steps(region.max_send_rate, span, scale)
     label = _limit_label("MaxSendRate", region.max_send_rate, "per second")
     (line,) = ax.step(xs, ys, where="post", color=LIMIT, linestyle="--", linewidth=1.4, label=label)
@@ -258,8 +265,14 @@ def build_figure(tl: Timeline) -> Figure:
     for i, region in enumerate(regions):
         _draw_rate(axes[2 * i], region, tl, span, scale, bar_pt)
         _draw_daily(axes[2 * i + 1], region, tl, span, scale)
+    # The axis shows every second drawn (a test may end inside its last one), with
+    # a margin on the left so that what happened at +0s is not hidden by the spine.
+    last = max(
+        (s + 1 for r in regions for s in (*r.accepted, *r.throttled, *r.throttled_daily)), default=0
+    )
+    right = max(span, last) / scale
     for ax in axes:
-        ax.set_xlim(0, span / scale * 1.01)
+        ax.set_xlim(-0.012 * right, right * 1.012)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)

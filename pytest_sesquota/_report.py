@@ -151,9 +151,7 @@ def _answer(request: SesRequest) -> str:
     return f"failed {request.status} {request.error_code}: {request.error_message}"
 
 
-def _request_entry(
-    seconds: float, request: SesRequest, retries: RetryCounter
-) -> Entry:
+def _request_entry(seconds: float, request: SesRequest, retries: RetryCounter) -> Entry:
     head = f"{request.region} {operation_name(request.api, request.operation)}"
     outcomes = request.outcomes
     counts: Counter[str] = Counter(_kind(o) for o in outcomes)
@@ -247,7 +245,10 @@ def _hidden(items: Sequence[Entry]) -> str:
         "time.sleep",
         "other request",
     ]
-    tally = ", ".join(f"{counts[k]} {k}" for k in order if counts[k])
+    plural = {"retry": "retries", "other request": "other requests"}
+    tally = ", ".join(
+        f"{counts[k]} {plural.get(k, k) if counts[k] != 1 else k}" for k in order if counts[k]
+    )
     return (
         f"… {len(items)} more requests and sleeps from {offset(items[0].seconds)} "
         f"to {offset(items[-1].seconds)}: {tally} …"
@@ -389,7 +390,8 @@ def summary_lines(per_test: Sequence[tuple[str, Figures]]) -> list[str]:
     if not per_test:
         return ["no test used the fake SES account"]
     total = sum((f for _, f in per_test), Figures())
-    rows = [(test_id, f) for test_id, f in per_test] + [(f"total ({len(per_test)} tests)", total)]
+    tests = f"{len(per_test)} test" + ("s" if len(per_test) != 1 else "")
+    rows = [*per_test, (f"total ({tests})", total)]
     header = [title for _, title in SUMMARY_COLUMNS] + ["virtual time"]
     cells = [
         [str(getattr(f, name)) for name, _ in SUMMARY_COLUMNS] + [offset(f.virtual_seconds)[1:]]
@@ -518,7 +520,6 @@ def timeline(account: SesAccount, test_id: str = "") -> Timeline:
         regions.append(line)
     sleeps = [(since(s.at), s.seconds) for s in account.clock.sleep_log]
     return Timeline(test_id, start, end, regions, sleeps)
-
 
 
 # -- where the reports go ----------------------------------------------------------
