@@ -11,7 +11,9 @@ import importlib
 import io
 import math
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,11 +52,23 @@ class PlotUnavailable(RuntimeError):
     """matplotlib cannot be imported; the text says how to install it."""
 
 
+@contextmanager
+def quiet_matplotlib() -> Iterator[None]:
+    """Silence matplotlib's own deprecation warnings (an older matplotlib calling a
+    newer pyparsing's old names, say): they are for its developers, and a suite run
+    with ``filterwarnings = error`` must not fail because it asked for a picture."""
+    with warnings.catch_warnings():
+        for module in (r"matplotlib(\..*)?$", r"pyparsing(\..*)?$"):
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+        yield
+
+
 def require_matplotlib(what: str = "--ses-quota-plot") -> None:
     """Raise :class:`PlotUnavailable` (with the install command) without matplotlib."""
     try:
-        importlib.import_module("matplotlib")
-        importlib.import_module("matplotlib.backends.backend_agg")
+        with quiet_matplotlib():
+            importlib.import_module("matplotlib")
+            importlib.import_module("matplotlib.backends.backend_agg")
     except ImportError as error:
         raise PlotUnavailable(
             f"{what} draws pictures with matplotlib, which cannot be imported ({error}). "
@@ -297,9 +311,9 @@ def _duration(seconds: float) -> str:
 def render_png(account: SesAccount, test_id: str = "") -> bytes:
     """The account's quota timeline picture as PNG bytes (needs matplotlib)."""
     require_matplotlib("the quota timeline picture")
-    fig = build_figure(timeline(account, test_id))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with quiet_matplotlib():
+        build_figure(timeline(account, test_id)).savefig(buffer, format="png")
     return buffer.getvalue()
 
 
