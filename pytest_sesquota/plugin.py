@@ -123,6 +123,8 @@ class _ReportHooks:
         if account is not None and report.failed:
             text = self.reporting.section(account, item.nodeid, report.when or "call")
             report.sections.append((SECTION, text))
+        if account is not None and call.when == "teardown":
+            del item.stash[_ACCOUNT]  # items live all session; the ledger need not
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":

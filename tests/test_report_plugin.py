@@ -409,3 +409,22 @@ def test_readme_failure_report_is_what_pytest_prints(pytester, monkeypatch):
         for line in shown.group(1).splitlines()
     ]
     result.stdout.fnmatch_lines(expected, consecutive=True)
+
+
+def test_the_account_is_let_go_after_the_test(run):
+    result = run(
+        """
+import gc
+import weakref
+
+accounts = []
+
+def test_first(ses_account):
+    accounts.append(weakref.ref(ses_account))
+
+def test_second():
+    gc.collect()
+    assert accounts[0]() is None
+"""
+    )
+    result.assert_outcomes(passed=2)
