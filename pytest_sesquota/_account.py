@@ -148,6 +148,20 @@ LedgerEntry = SentMessage | ThrottledSend | RejectedSend
 
 
 @dataclass(frozen=True)
+class QuotaChange:
+    """A region's quotas as first set up, or as changed by the test (``set_quota``,
+    ``move_out_of_sandbox``): what the quota timeline picture draws its limits from."""
+
+    time: datetime
+    region: str
+    max_24_hour_send: float
+    max_send_rate: float
+    #: The rolling usage was replaced by this many recipients sent at ``time``
+    #: (``None``: the usage carried over).
+    sent_last_24_hours: int | None
+
+
+@dataclass(frozen=True)
 class SesRequest:
     """One request as the fake saw it: every attempt, retries included."""
 
@@ -279,6 +293,8 @@ class SesAccount:
         self.internal_errors: list[str] = []
         # Per thread: the outcomes of the request being answered (see `recording`).
         self._recording = threading.local()
+        # Each region's quotas when set up and after each change, in order (reports).
+        self._quota_log: list[QuotaChange] = []
         # Usage already on the account at start, in the main region and any region set up.
         for region in {options.region, *options.regions}:
             self._state(region)
@@ -308,7 +324,20 @@ class SesAccount:
                     self._add_identity(state, identity, "Success")
                 self._regions[name] = state
                 self._engine.add_usage(name, s.sent_last_24_hours)
+                self._log_quota(name, s.sent_last_24_hours)
             return state
+
+    def _log_quota(self, region: str, usage: int | None) -> None:
+        q = self._engine.region(region)
+        self._quota_log.append(
+            QuotaChange(self.clock.now(), region, q.max_24_hour_send, q.max_send_rate, usage)
+        )
+
+    def regions(self) -> list[str]:
+        """Regions the account has been used in: the main region first, then the others."""
+        with self._lock:
+            others = sorted(set(self._regions) | set(self._engine.regions))
+        return [self.region, *(r for r in others if r != self.region)]
 
     def _region_name(self, region: str | None) -> str:
         self._state(region)
@@ -363,8 +392,12 @@ class SesAccount:
             burst=check.value("burst", burst),
             daily=None if daily is None else check.value("daily", daily),
         )
+        usage = None
         if sent_last_24_hours is not None:
-            self._engine.reset_usage(name, check.value("sent_last_24_hours", sent_last_24_hours))
+            usage = check.value("sent_last_24_hours", sent_last_24_hours)
+            self._engine.reset_usage(name, usage)
+        with self._lock:
+            self._log_quota(name, usage)
 
     def in_sandbox(self, region: str | None = None) -> bool:
         return not self._state(region).production

@@ -5,7 +5,8 @@ The logic lives in the private modules; this one only connects them to pytest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +15,16 @@ from . import _botocore
 from ._account import SesAccount
 from ._clock import SesClock
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
+from ._plot import PlotUnavailable, require_matplotlib
+from ._report import SECTION, Reporting, own_property, summary_lines
 
 # Registered at import, before test modules and conftest files create their
 # boto3 clients, so every client made in this process can reach the fake.
 _botocore.install()
 
 _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+#: The account of the test, readable by the report hooks after its teardown.
+_ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -36,6 +41,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(name, help=f"pytest-sesquota: {help_text}", type="linelist")
         else:
             parser.addini(name, help=f"pytest-sesquota: {help_text}", type="string")
+    parser.addini(
+        "ses_quota_summary",
+        help="pytest-sesquota: true adds the SES quota summary (as --ses-quota-summary does)",
+        type="bool",
+        default=False,
+    )
+    group = parser.getgroup("sesquota", "pytest-sesquota (fake Amazon SES account)")
+    group.addoption(
+        "--ses-quota-summary",
+        action="store_true",
+        default=False,
+        help="after the tests, a table of each test's SES sends: accepted, throttled "
+        "(rate, daily), rejected, retries and virtual time; totals at the end",
+    )
+    group.addoption(
+        "--ses-quota-plot",
+        metavar="DIR",
+        default=None,
+        help="write a PNG per test using the fake SES account into DIR: sends per second "
+        'against MaxSendRate, the rolling 24 hours against Max24HourSend (needs "[plot]")',
+    )
+    group.addoption(
+        "--ses-quota-conversation-dir",
+        metavar="DIR",
+        default=None,
+        help="write the whole SES conversation of every failing test into DIR "
+        "(default: long ones only, into pytest's cache directory)",
+    )
+
+
+def _directory(config: pytest.Config, option: str) -> Path | None:
+    value = config.getoption(option.lstrip("-").replace("-", "_"))
+    if not value:
+        return None
+    path = config.invocation_params.dir / Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"{option}={value}: {path} exists and is not a directory")
+    return path
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +87,60 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_INI] = from_ini(config.getini)
     except OptionsError as error:
         raise pytest.UsageError(str(error)) from None
+    plot_dir = _directory(config, "--ses-quota-plot")
+    if plot_dir is not None:
+        try:
+            require_matplotlib()
+        except PlotUnavailable as error:
+            raise pytest.UsageError(str(error)) from None
+    cache = getattr(config, "cache", None)
+    reporting = Reporting(
+        summary=bool(config.getoption("ses_quota_summary") or config.getini("ses_quota_summary")),
+        plot_dir=plot_dir,
+        conversation_dir=_directory(config, "--ses-quota-conversation-dir"),
+        cache_dir=(lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
+    )
+    config.pluginmanager.register(_ReportHooks(reporting), "sesquota-reports")
+
+
+class _ReportHooks:
+    """The failure report's section, the figures as test properties, the summary."""
+
+    def __init__(self, reporting: Reporting) -> None:
+        self.reporting = reporting
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, None]:
+        account = item.stash.get(_ACCOUNT, None)
+        if account is not None and call.when == "teardown":
+            # On the item before the teardown report is made, so that the report
+            # carries them (to JUnit XML, and from xdist workers).
+            item.user_properties[:] = [p for p in item.user_properties if not own_property(p[0])]
+            item.user_properties += self.reporting.teardown_properties(account, item.nodeid)
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        if account is not None and report.failed:
+            text = self.reporting.section(account, item.nodeid, report.when or "call")
+            report.sections.append((SECTION, text))
+        if account is not None and call.when == "teardown":
+            del item.stash[_ACCOUNT]  # items live all session; the ledger need not
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.reporting.collect(report.nodeid, report.user_properties)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        reporting = self.reporting
+        if reporting.problems:
+            terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
+            for problem in reporting.problems:
+                terminalreporter.write_line(problem)
+        if reporting.summary:
+            terminalreporter.write_sep("=", "SES quota summary")
+            for line in summary_lines(list(reporting.per_test.items())):
+                terminalreporter.write_line(line)
 
 
 def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
@@ -68,6 +165,7 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
         pytest.fail(str(error), pytrace=False)
     account = SesAccount(options)
     with account:
+        request.node.stash[_ACCOUNT] = account
         yield account
     if account.internal_errors:
         pytest.fail(

@@ -9,6 +9,8 @@ import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+#: First line of an example whose failure report the README shows.
+FAILS_ON_PURPOSE = "# This test fails on purpose"
 INI = re.findall(r"```ini\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
@@ -27,7 +29,10 @@ def test_readme_example_runs(pytester: pytest.Pytester, monkeypatch, number: int
         tests = 1
     pytester.makepyfile(source)
     result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=tests)
+    if source.startswith(FAILS_ON_PURPOSE):  # shows a failure report
+        result.assert_outcomes(failed=tests)
+    else:
+        result.assert_outcomes(passed=tests)
 
 
 def test_readme_ini_example_is_accepted(pytester: pytest.Pytester):
