@@ -259,6 +259,100 @@ def address_of(text: str) -> str:
     return email.utils.parseaddr(text)[1].lower() or text.strip().lower()
 
 
+class _Call:
+    """One call's sends, decided under the account's lock (see ``SesAccount.send_many``)."""
+
+    def __init__(
+        self,
+        account: SesAccount,
+        state: _Region,
+        region: str,
+        operation: str,
+        source: str,
+        api: str,
+    ) -> None:
+        self.account = account
+        self.state = state
+        self.region = region
+        self.operation = operation
+        self.source = source
+        self.api = api
+        self.transport: Transport = "smtp" if api == "smtp" else "api"
+        self.now = account.clock.now()
+
+    def check(self, recipients: Sequence[str]) -> SendRefused | None:
+        """The checks before the quotas; a refusal is recorded and returned."""
+        account = self.account
+        try:
+            account._check_sender(self.state, self.region, self.source, recipients)
+        except SendRefused as refusal:
+            account.reject(
+                region=self.region,
+                operation=self.operation,
+                reason=refusal.kind,
+                code=REFUSAL_CODES[self.api, refusal.kind],
+                message=refusal.message,
+                source=self.source,
+                recipients=recipients,
+                transport=self.transport,
+            )
+            if refusal.kind == "unverified":
+                account._count_stat(self.state, 3, len(recipients))
+            return refusal
+        return None
+
+    def decide(
+        self, messages: Sequence[tuple[Sequence[str], dict[str, Any]]], *, checked: bool = False
+    ) -> list[SentMessage | SendRefused]:
+        """Messages the quotas decide together: all sent, or all dropped with one refusal."""
+        if not checked:
+            refusal = self.check(messages[0][0])
+            if refusal is not None:
+                return [refusal]
+        account = self.account
+        decision = account._engine.try_send(self.region, sum(len(r) for r, _c in messages))
+        if not decision.accepted:
+            reason = decision.reason
+            assert reason is not None
+            throttle = SendRefused(
+                reason, RATE_MESSAGE if reason == "rate" else DAILY_MESSAGE, decision=decision
+            )
+            for recipients, _content in messages:
+                account._enter(
+                    account.throttled,
+                    ThrottledSend(
+                        time=self.now,
+                        region=self.region,
+                        operation=self.operation,
+                        reason=reason,
+                        source=self.source,
+                        recipients=tuple(recipients),
+                        available=decision.available,
+                        sent_last_24_hours=decision.sent_last_24_hours,
+                        max_24_hour_send=decision.max_24_hour_send,
+                        max_send_rate=decision.max_send_rate,
+                        transport=self.transport,
+                    ),
+                )
+            return [throttle] * len(messages)
+        sent: list[SentMessage | SendRefused] = []
+        for recipients, content in messages:
+            message = SentMessage(
+                message_id=account.new_message_id(),
+                time=self.now,
+                region=self.region,
+                operation=self.operation,
+                source=self.source,
+                recipients=tuple(recipients),
+                transport=self.transport,
+                **content,
+            )
+            account._enter(account.sent, message)
+            account._count_stat(self.state, 0, len(recipients))
+            sent.append(message)
+        return sent
+
+
 class SesAccount:
     """A fake SES account: the quotas, identities and templates of every region,
     the ledger of everything sent, and the virtual clock.
@@ -662,89 +756,27 @@ class SesAccount:
     ) -> list[SentMessage | SendRefused]:
         """Decide several messages of one call (a bulk send), each ``(recipients, content)``.
 
-        Each message gets its result: the :class:`SentMessage`, or the :class:`SendRefused`
-        saying why not. With ``whole_call`` the quotas decide the call at once, on the sum
-        of the recipients that pass the other checks: accepted together, or all dropped
-        and the :class:`SendRefused` raised for the whole call.
+        Each message gets its result, in order: the :class:`SentMessage`, or the
+        :class:`SendRefused` saying why not. With ``whole_call`` the quotas decide the call at
+        once, on the sum of the recipients that pass the other checks: accepted together, or
+        all dropped and the :class:`SendRefused` raised for the whole call.
         """
         name = self._region_name(region)
-        state = self._state(name)
-        now = self.clock.now()
-        transport: Transport = "smtp" if api == "smtp" else "api"
-        results: list[SentMessage | SendRefused | None] = [None] * len(messages)
+        call = _Call(self, self._state(name), name, operation, source, api)
         with self._lock:
-            eligible: list[int] = []
-            for index, (recipients, _content) in enumerate(messages):
-                refs = tuple(recipients)
-                try:
-                    self._check_sender(state, name, source, refs)
-                except SendRefused as refusal:
-                    self.reject(
-                        region=name,
-                        operation=operation,
-                        reason=refusal.kind,
-                        code=REFUSAL_CODES[api, refusal.kind],
-                        message=refusal.message,
-                        source=source,
-                        recipients=refs,
-                        transport=transport,
-                    )
-                    if refusal.kind == "unverified":
-                        self._count_stat(state, 3, len(refs))
-                    results[index] = refusal
-                    continue
-                eligible.append(index)
-            groups = [eligible] if whole_call and eligible else [[i] for i in eligible]
-            for group in groups:
-                count = sum(len(messages[i][0]) for i in group)
-                decision = self._engine.try_send(name, count)
-                if not decision.accepted:
-                    reason = decision.reason
-                    assert reason is not None
-                    throttle = SendRefused(
-                        reason,
-                        RATE_MESSAGE if reason == "rate" else DAILY_MESSAGE,
-                        decision=decision,
-                    )
-                    for i in group:
-                        self._enter(
-                            self.throttled,
-                            ThrottledSend(
-                                time=now,
-                                region=name,
-                                operation=operation,
-                                reason=reason,
-                                source=source,
-                                recipients=tuple(messages[i][0]),
-                                available=decision.available,
-                                sent_last_24_hours=decision.sent_last_24_hours,
-                                max_24_hour_send=decision.max_24_hour_send,
-                                max_send_rate=decision.max_send_rate,
-                                transport=transport,
-                            ),
-                        )
-                        results[i] = throttle
-                    if whole_call:
-                        raise throttle
-                    continue
-                for i in group:
-                    recipients, content = messages[i]
-                    message = SentMessage(
-                        message_id=self.new_message_id(),
-                        time=now,
-                        region=name,
-                        operation=operation,
-                        source=source,
-                        recipients=tuple(recipients),
-                        transport=transport,
-                        **content,
-                    )
-                    self._enter(self.sent, message)
-                    self._count_stat(state, 0, len(recipients))
-                    results[i] = message
-        decided = [r for r in results if r is not None]
-        assert len(decided) == len(messages), "every message gets a result"
-        return decided
+            if not whole_call:
+                return [call.decide([message])[0] for message in messages]
+            results: list[SentMessage | SendRefused | None] = [
+                call.check(recipients) for recipients, _content in messages
+            ]
+            eligible = [i for i, result in enumerate(results) if result is None]
+            if eligible:
+                decided = call.decide([messages[i] for i in eligible], checked=True)
+                if isinstance(decided[0], SendRefused):
+                    raise decided[0]
+                for i, result in zip(eligible, decided, strict=True):
+                    results[i] = result
+        return [r for r in results if r is not None]
 
     def _check_sender(
         self, state: _Region, name: str, source: str, recipients: Sequence[str]
