@@ -16,6 +16,7 @@ from ._clock import ScheduledAction, SesClock, Sleep
 from . import _activation  # noqa: F401  isort: skip
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
+from ._server import SesServer
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "SesClock",
     "SesQuotaOptions",
     "SesRequest",
+    "SesServer",
     "Sleep",
     "ThrottledSend",
 ]

@@ -361,19 +361,32 @@ class SesAccount:
     manager: ``with SesAccount(profile="production") as account: ...``.
     """
 
-    def __init__(self, options: SesQuotaOptions | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: SesQuotaOptions | None = None,
+        *,
+        clock: SesClock | None = None,
+        **kwargs: Any,
+    ) -> None:
         if options is None:
             options = merge([("SesAccount()", kwargs)])
         elif kwargs:
             raise TypeError("pass either options or keyword arguments, not both")
         self.options = options
         self.region = options.region
-        self.clock = SesClock(options.start)
+        #: The virtual clock (a ``DetachedClock`` for an account served outside a test).
+        self.clock = clock if clock is not None else SesClock(options.start)
         self._lock = threading.RLock()
+        self._active: list[Any] = []
+        # Per thread: the outcomes of the request being answered (see `recording`).
+        self._recording = threading.local()
+        self._setup()
+
+    def _setup(self) -> None:
+        """The account as its options describe it: no usage but the options', no ledger."""
         self._engine = QuotaEngine(self.clock.time, self._default_quota)
         self._regions: dict[str, _Region] = {}
         self._ids = itertools.count(1)
-        self._active: list[Any] = []
         #: Accepted messages, in order.
         self.sent: list[SentMessage] = []
         #: Sends refused by a quota (rate or daily), in order.
@@ -385,13 +398,18 @@ class SesAccount:
         #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
         #: the pytest fixture fails the test when this is not empty.
         self.internal_errors: list[str] = []
-        # Per thread: the outcomes of the request being answered (see `recording`).
-        self._recording = threading.local()
         # Each region's quotas when set up and after each change, in order (reports).
         self._quota_log: list[QuotaChange] = []
         # Usage already on the account at start, in the main region and any region set up.
-        for region in {options.region, *options.regions}:
+        for region in {self.options.region, *self.options.regions}:
             self._state(region)
+
+    def reset(self) -> None:
+        """Back to the account the options describe: quotas, usage (the options'
+        ``sent_last_24_hours``, placed now), identities, templates and the ledger.
+        The clock keeps its time and its scheduled actions."""
+        with self._lock:
+            self._setup()
 
     # -- configuration --------------------------------------------------------
     def _default_quota(self, region: str) -> RegionQuota:

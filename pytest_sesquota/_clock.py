@@ -13,7 +13,8 @@ import sys
 import threading
 import time as _time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
@@ -231,6 +232,30 @@ class SesClock:
         # Let other threads run, as a real sleep would.
         _real_sleep(0)
 
+    @contextmanager
+    def ticking(self, speed: float = 1.0, *, step: float = 0.01) -> Iterator[SesClock]:
+        """Let virtual time run by itself, ``speed`` times as fast as real time, while the
+        block runs: for code outside the test process (a worker subprocess sleeping on real
+        time) that a frozen clock would starve. Sleeps in the test still move it too."""
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0:
+            raise ValueError(f"ticking(speed={speed!r}): expected a positive number")
+        stop = threading.Event()
+
+        def run() -> None:
+            last = freezegun.api.real_monotonic()
+            while not stop.wait(step):  # a real wait: Event.wait is not time.sleep
+                now = freezegun.api.real_monotonic()
+                self.advance(seconds=(now - last) * speed)
+                last = now
+
+        thread = threading.Thread(target=run, name="sesquota-clock", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> None:
         """Freeze time at the start and take over ``time.sleep``."""
@@ -279,3 +304,49 @@ class SesClock:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<SesClock {self.now().isoformat()} {state}, {len(self.sleeps)} sleeps>"
+
+
+class _WallClockFactory:
+    """Real (UTC) time, plus whatever ``tick`` added: a clock that runs by itself."""
+
+    def __init__(self) -> None:
+        self._shift = timedelta()
+
+    def __call__(self) -> datetime:
+        real = datetime.fromtimestamp(freezegun.api.real_time(), timezone.utc)
+        return real.replace(tzinfo=None) + self._shift
+
+    def tick(self, delta: timedelta) -> None:
+        self._shift += delta
+
+
+class DetachedClock(SesClock):
+    """The clock of an account served outside a test (``sesquota serve``): it patches
+    nothing in the process. ``real=True`` follows the wall clock (the server's default);
+    otherwise it is virtual, frozen at ``start`` until :meth:`advance` moves it."""
+
+    def __init__(self, start: datetime | None = None, *, real: bool = False) -> None:
+        factory: Any = _WallClockFactory() if real else None
+        if start is None:
+            start = datetime.fromtimestamp(freezegun.api.real_time(), timezone.utc)
+        super().__init__(start)
+        self.real = real
+        self._factory = factory or FrozenDateTimeFactory(self._start.replace(tzinfo=None))
+        if real:
+            # The start is the moment the clock was made; elapsed() counts from there.
+            self._start = factory().replace(tzinfo=timezone.utc)
+
+    def start(self) -> None:
+        raise RuntimeError(
+            "a DetachedClock patches nothing and cannot be started; an account that serves "
+            "in the test process uses the test's SesClock"
+        )
+
+    def stop(self) -> None:
+        """Nothing to restore."""
+
+    def sleep(self, seconds: float) -> None:
+        if self.real:
+            _real_sleep(seconds)
+        else:
+            super().sleep(seconds)

@@ -84,6 +84,40 @@ def answer(
     return _answer_v1(account, method, parts.query, body, region)
 
 
+def refuse(
+    account: SesAccount,
+    method: str,
+    url: str,
+    code: str,
+    message: str,
+    status: int,
+    *,
+    body: bytes | str | None = None,
+    region: str | None = None,
+) -> HttpAnswer:
+    """Refuse a request before SES would read it (a missing signature, say): logged,
+    and shaped as the API it was meant for."""
+    parts = urlsplit(url)
+    region = region or region_from_host(parts.hostname) or account.region
+    v2 = parts.path.startswith("/v2/")
+
+    def run(call: _Call, _request_id: str) -> HttpAnswer:
+        call.operation = f"{method} {parts.path}"
+        if v2:
+            found = route(method, parts.path)
+            call.operation = found[0] if found else call.operation
+        else:
+            try:
+                call.operation = parse_form(body).get("Action") or call.operation
+            except ApiError:
+                pass
+        raise ApiError(code, message, status)
+
+    return _logged(
+        account, "sesv2" if v2 else "ses", region, run, _json_error if v2 else _xml_error
+    )
+
+
 def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
     return HttpAnswer(
         status,

@@ -17,6 +17,7 @@ from ._clock import SesClock
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
 from ._plot import PlotUnavailable, require_matplotlib
 from ._report import SECTION, Reporting, own_property, summary_lines
+from ._server import SesServer
 
 # Registered at import, before test modules and conftest files create their
 # boto3 clients, so every client made in this process can reach the fake.
@@ -188,6 +189,13 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
 def ses_clock(ses_account: SesAccount) -> SesClock:
     """The virtual clock of the fake SES account (advance it, read its sleeps)."""
     return ses_account.clock
+
+
+@pytest.fixture
+def ses_server(ses_account: SesAccount) -> Iterator[SesServer]:
+    """SES's APIs on a free loopback port for this test, on ses_account's state and clock."""
+    with SesServer(ses_account) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,225 @@
+"""``sesquota serve``: the fake SES account as a standalone service on this machine.
+
+Configuration: the ``ses_quota`` marker's keys, from an optional TOML file (top-level
+keys, ``[regions.<name>]`` tables, and a ``[server]`` table) and from command-line flags,
+which win. Starts with a useful default: the sandbox profile on real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._account import SesAccount
+from ._clock import DetachedClock
+from ._options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DEFAULT_PORT = 4579
+#: The server's own settings: a ``[server]`` table in the file, flags on the command line.
+SERVER_KEYS = ("host", "port", "clock", "state")
+_NUMBERS = ("max_24_hour_send", "max_send_rate", "burst")
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _marker_flag(value: str, key: str) -> Any:
+    if key in _NUMBERS:
+        try:
+            return float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if key == "sent_last_24_hours":
+        try:
+            return int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if key == "sending_enabled":
+        if value.lower() not in ("true", "false"):
+            raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+        return value.lower() == "true"
+    if key == "verified":
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sesquota",
+        description="A fake Amazon SES account that throttles like the real one.",
+    )
+    commands = top.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve SES's APIs and a control API on this machine",
+        description="Serve SES v1 and v2 (any SDK with endpoint_url), and the control API "
+        "under /_sesquota/, on 127.0.0.1. Stop with Ctrl+C (SIGINT) or SIGTERM.",
+    )
+    serve.add_argument("--config", type=Path, help="a TOML file with the marker's keys")
+    server = serve.add_argument_group("server")
+    server.add_argument("--host", help="loopback address to listen on (default 127.0.0.1)")
+    server.add_argument(
+        "--port", type=int, help=f"HTTP port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    server.add_argument(
+        "--clock",
+        choices=("real", "virtual"),
+        help="real (default) follows the wall clock; virtual is frozen at --start and moved "
+        "with POST /_sesquota/clock/advance",
+    )
+    server.add_argument(
+        "--state", type=Path, help="keep the account in this SQLite file across restarts"
+    )
+    server.add_argument(
+        "--ready-file",
+        type=Path,
+        help="write where the server listens, as JSON, to this file once it is ready",
+    )
+    server.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    account = serve.add_argument_group("the account (the ses_quota marker's keys)")
+    for key in VALID_KEYS:
+        if key == "regions":
+            continue  # nested: from the file only
+        account.add_argument(
+            "--" + key.replace("_", "-"),
+            dest=key,
+            type=functools.partial(_marker_flag, key=key),
+            metavar="LIST" if key == "verified" else key.upper(),
+            help="comma-separated addresses and domains" if key == "verified" else None,
+        )
+    return top
+
+
+def load_config(path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(marker keys, server keys)`` from a TOML file."""
+    if path is None:
+        return {}, {}
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"the config file {path} is not valid TOML: {error}") from None
+    server = document.pop("server", {})
+    if not isinstance(server, dict):
+        raise ConfigError(f"{path}: [server] must be a table")
+    unknown = sorted(set(server) - set(SERVER_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: [server] got unexpected keys {', '.join(unknown)}. "
+            f"Valid keys: {', '.join(SERVER_KEYS)}"
+        )
+    return document, server
+
+
+def resolve(args: argparse.Namespace) -> tuple[SesQuotaOptions, dict[str, Any]]:
+    marker, server = load_config(args.config)
+    flags = {key: getattr(args, key) for key in VALID_KEYS if getattr(args, key, None) is not None}
+    source = f"config file {args.config}" if args.config else "config file"
+    options = merge([(source, marker), ("command line", flags)])
+    for key in SERVER_KEYS:
+        value = getattr(args, key)
+        if value is not None:
+            server[key] = value
+    settings = {"host": "127.0.0.1", "port": DEFAULT_PORT, "clock": "real", "state": None}
+    settings.update(server)
+    if settings["clock"] not in ("real", "virtual"):
+        raise ConfigError(f"clock={settings['clock']!r} is not valid; valid: 'real', 'virtual'")
+    if not isinstance(settings["port"], int) or not 0 <= settings["port"] <= 65535:
+        raise ConfigError(f"port={settings['port']!r} is not a port number")
+    return options, settings
+
+
+def build_account(options: SesQuotaOptions, settings: dict[str, Any]) -> SesAccount:
+    real = settings["clock"] == "real"
+    clock = DetachedClock(None if real else options.start, real=real)
+    return SesAccount(options, clock=clock)
+
+
+def describe(account: SesAccount, endpoint: str, settings: dict[str, Any]) -> str:
+    region = account.region
+    max_24, rate, _used = account.quota()
+    profile = "sandbox" if account.in_sandbox() else "production"
+    clock = "real time" if settings["clock"] == "real" else f"virtual time ({account.clock.now()})"
+    numbers = f"{'unlimited' if max_24 < 0 else f'{max_24:g}'} per 24 h, " + (
+        "unlimited rate" if rate < 0 else f"{rate:g} per second"
+    )
+    return "\n".join(
+        [
+            f"pytest-sesquota: a fake Amazon SES account in {region} ({profile}: {numbers}), "
+            f"on {clock}",
+            f"  SES API, v1 and v2   {endpoint}",
+            f"  control API          {endpoint}/_sesquota/  (OpenAPI: "
+            f"{endpoint}/_sesquota/openapi.json)",
+            f"  state                {settings['state'] or 'in memory'}",
+            "",
+            "Point a client at it (any credentials; requests must be signed, as with SES):",
+            f'  boto3:    boto3.client("sesv2", endpoint_url="{endpoint}", region_name="{region}",',
+            '                         aws_access_key_id="fake", aws_secret_access_key="fake")',
+            f"  AWS CLI:  aws sesv2 get-account --endpoint-url {endpoint} --region {region}",
+            f"  env:      AWS_ENDPOINT_URL_SES={endpoint} AWS_ENDPOINT_URL_SESV2={endpoint}",
+            "",
+            "Stop with Ctrl+C.",
+        ]
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    from ._server import SesHttpServer
+
+    try:
+        options, settings = resolve(args)
+    except (OptionsError, ConfigError) as error:
+        print(f"sesquota: {error}", file=sys.stderr)
+        return 2
+    account = build_account(options, settings)
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        http = SesHttpServer(account, host=settings["host"], port=settings["port"])
+        http.start()
+    except (OSError, ValueError) as error:
+        print(f"sesquota: cannot listen: {error}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if log is not None:
+            log(describe(account, http.endpoint_url, settings))
+        if args.ready_file is not None:
+            args.ready_file.write_text(
+                json.dumps({"endpoint_url": http.endpoint_url, "region": account.region}),
+                encoding="utf-8",
+            )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        http.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if log is not None:
+            log("sesquota: stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2  # pragma: no cover - argparse requires a command
