@@ -43,6 +43,10 @@ def check_loopback(host: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as SDKs expect
+    # A garbled request line still gets a status line back (not an HTTP/0.9 bare body).
+    default_request_version = "HTTP/1.1"
+    error_content_type = "text/plain"
+    error_message_format = "%(code)d %(message)s: %(explain)s\n"
     server_version = "pytest-sesquota"
     sys_version = ""
     timeout = 60  # an idle connection is dropped after a minute
@@ -87,7 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:  # the client went away mid-body
+                    self.close_connection = True
+                    return None
+                chunks.append(chunk)
                 self.rfile.readline(3)
         length = self.headers.get("Content-Length")
         if length is None:
@@ -100,7 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
         if size < 0 or size > MAX_BODY:
             self._reply_error(413 if size > 0 else 400, "Bad Content-Length")
             return None
-        return self.rfile.read(size)
+        body = self.rfile.read(size)
+        if len(body) < size:  # the client went away mid-body: nothing was asked
+            self.close_connection = True
+            return None
+        return body
 
     def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
         self.send_response(status)
