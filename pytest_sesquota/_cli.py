@@ -11,6 +11,7 @@ import argparse
 import functools
 import json
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from typing import Any
 from ._account import SesAccount
 from ._clock import DetachedClock
 from ._options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
+from ._store import Store
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -187,8 +189,24 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     account = build_account(options, settings)
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    store = None
+    if settings["state"]:
+        try:
+            store = Store(settings["state"])
+            restored = not store.empty
+            store.load(account)
+        except (sqlite3.Error, OSError, ValueError, KeyError) as error:
+            print(
+                f"sesquota: cannot use the state file {settings['state']}: {error}", file=sys.stderr
+            )
+            return 1
+        if log is not None and restored:
+            log(
+                f"sesquota: restored the account from {settings['state']} "
+                f"({len(account.sent)} sent, {len(account.requests)} requests so far)"
+            )
     try:
-        http = SesHttpServer(account, host=settings["host"], port=settings["port"])
+        http = SesHttpServer(account, host=settings["host"], port=settings["port"], store=store)
         http.start()
     except (OSError, ValueError) as error:
         print(f"sesquota: cannot listen: {error}", file=sys.stderr)
@@ -211,6 +229,9 @@ def serve(args: argparse.Namespace) -> int:
             pass
     finally:
         http.stop()
+        if store is not None:
+            store.save(account)
+            store.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if log is not None:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from ._account import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
 from ._clock import DetachedClock
 from ._options import OptionsError
+from ._store import Store
 
 PREFIX = "/_sesquota"
 Reply = tuple[int, dict[str, str], bytes]
@@ -142,9 +143,16 @@ def _unknown(document: dict[str, Any], allowed: tuple[str, ...]) -> None:
 class Control:
     """Answers ``/_sesquota/...`` for one server's account."""
 
-    def __init__(self, account: SesAccount, *, info: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        account: SesAccount,
+        *,
+        info: Callable[[], dict[str, Any]],
+        store: Store | None = None,
+    ) -> None:
         self.account = account
         self.info = info
+        self.store = store
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(rf"^{PREFIX}/?$"), self.index),
             ("GET", re.compile(rf"^{PREFIX}/openapi\.json$"), self.openapi),
@@ -170,7 +178,10 @@ class Control:
                 allowed.append(verb)
                 continue
             try:
-                return handler(params=params, body=body, **match.groupdict())
+                reply: Reply = handler(params=params, body=body, **match.groupdict())
+                if self.store is not None and method != "GET":
+                    self.store.save(self.account)
+                return reply
             except ControlError as error:
                 return _json(error.status, {"error": error.error, "message": error.message})
             except OptionsError as error:
@@ -264,6 +275,8 @@ class Control:
         return _json(200, {"verified": identities, "region": region or self.account.region})
 
     def reset(self, **_: Any) -> Reply:
+        if self.store is not None:
+            self.store.clear()
         self.account.reset()
         return _json(200, {"reset": True, "clock": clock_of(self.account)})
 

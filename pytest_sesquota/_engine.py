@@ -12,7 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 DAY = 86_400.0
 #: Usage older than 24 hours is forgotten with this granularity (seconds): all
@@ -135,6 +135,11 @@ class QuotaEngine:
             quota = self._regions[region] = self._defaults(region)
         return quota
 
+    def restore(self, region: str, quota: RegionQuota) -> None:
+        """Put back a region saved with :func:`export_region`."""
+        with self._lock:
+            self._regions[region] = quota
+
     @property
     def regions(self) -> list[str]:
         with self._lock:
@@ -238,3 +243,31 @@ class QuotaEngine:
                 quota._tokens + max(0.0, quota.capacity - old_capacity), quota.capacity
             )
             return quota
+
+
+def export_region(quota: RegionQuota) -> dict[str, Any]:
+    """A region's quotas and usage as plain data (for ``sesquota serve --state``)."""
+    return {
+        "max_24_hour_send": quota.max_24_hour_send,
+        "max_send_rate": quota.max_send_rate,
+        "burst": quota.burst,
+        "daily": quota.daily,
+        "tokens": quota._tokens,
+        "refilled_at": quota._refilled_at,
+        "window": [list(slot) for slot in quota._window],
+    }
+
+
+def import_region(data: dict[str, Any]) -> RegionQuota:
+    """The inverse of :func:`export_region`."""
+    window = deque([float(s), float(latest), float(n)] for s, latest, n in data["window"])
+    return RegionQuota(
+        max_24_hour_send=float(data["max_24_hour_send"]),
+        max_send_rate=float(data["max_send_rate"]),
+        burst=None if data["burst"] is None else float(data["burst"]),
+        daily=data["daily"],
+        _tokens=float(data["tokens"]),
+        _refilled_at=None if data["refilled_at"] is None else float(data["refilled_at"]),
+        _window=window,
+        _window_total=int(sum(slot[2] for slot in window)),
+    )

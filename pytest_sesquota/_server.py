@@ -21,6 +21,7 @@ from ._account import SesAccount
 from ._control import PREFIX, Control
 from ._http import answer, refuse
 from ._sigv4 import AuthError, signed_region
+from ._store import Store
 
 #: Larger bodies are refused unread (SES v2 takes 40 MB messages, base64-encoded).
 MAX_BODY = 64 * 1024 * 1024
@@ -189,8 +190,10 @@ class SesHttpServer:
         port: int = 0,
         log: Callable[[str], None] | None = None,
         info: Callable[[], dict[str, Any]] | None = None,
+        store: Store | None = None,
     ) -> None:
         self.account = account
+        self.store = store
         self.host = check_loopback(host)
         self._port = port
         self._log = log
@@ -228,6 +231,8 @@ class SesHttpServer:
             )
         else:
             reply = answer(self.account, method, url, headers, body, region=region)
+        if self.store is not None:
+            self.store.save(self.account)
         return reply.status, reply.headers, reply.body
 
     def start(self) -> SesHttpServer:
@@ -236,7 +241,7 @@ class SesHttpServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         server_class = type("_Bound", (_Server,), {"address_family": family})
         server = server_class((self.host, self._port), _Handler)
-        server.control = Control(self.account, info=self._info)
+        server.control = Control(self.account, info=self._info, store=self.store)
         server.ses = self._ses
         server.log = self._log
         thread = threading.Thread(

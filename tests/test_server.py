@@ -584,3 +584,71 @@ def test_cli_help_lists_the_marker_keys():
     for flag in ("--max-send-rate", "--profile", "--verified", "--clock", "--state", "--config"):
         assert flag in result.stdout
     assert Path(sys.executable).exists()
+
+
+def test_state_file_keeps_the_account_across_restarts(tmp_path):
+    state = tmp_path / "ses.sqlite"
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_p, endpoint):
+        ses = client("ses", endpoint)
+        v2 = client("sesv2", endpoint)
+        first = ses.send_email(
+            Source="app@example.com",
+            Destination={"ToAddresses": ["a@example.com", "b@example.com"]},
+            Message=MESSAGE,
+        )["MessageId"]
+        with pytest.raises(ClientError):
+            ses.send_email(
+                Source="app@example.com",
+                Destination={"ToAddresses": ["c@example.com"]},
+                Message=MESSAGE,
+            )
+        call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 3600})
+        v2.create_email_template(TemplateName="t", TemplateContent={"Subject": "Hi {{n}}"})
+        v2.create_email_identity(EmailIdentity="example.org")
+        call(endpoint, "POST", "/_sesquota/identities", {"identities": ["app@example.com"]})
+        call(endpoint, "PUT", "/_sesquota/quotas/us-east-1", {"max_24_hour_send": 500})
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (process, endpoint):
+        ses = client("ses", endpoint)
+        v2 = client("sesv2", endpoint)
+        quota = ses.get_send_quota()
+        assert (quota["Max24HourSend"], quota["MaxSendRate"], quota["SentLast24Hours"]) == (
+            500.0,
+            1.0,
+            2.0,
+        )
+        clock = get(endpoint, "/_sesquota/clock")
+        assert clock["now"] == "2026-01-01T01:00:00+00:00"
+        assert v2.get_email_template(TemplateName="t")["TemplateContent"] == {"Subject": "Hi {{n}}"}
+        identities = {
+            i["IdentityName"]: i["VerificationStatus"]
+            for i in v2.list_email_identities()["EmailIdentities"]
+        }
+        assert identities == {"example.org": "PENDING", "app@example.com": "SUCCESS"}
+        second = ses.send_templated_email(
+            Source="app@example.com",
+            Destination={"ToAddresses": ["c@example.com"]},
+            Template="t",
+            TemplateData='{"n": 2}',
+        )["MessageId"]
+        ledger = get(endpoint, "/_sesquota/ledger")
+        # The day goes on: 23 more virtual hours and the first send leaves the window.
+        call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 23 * 3600})
+        assert ses.get_send_quota()["SentLast24Hours"] == 1.0
+    assert second != first and second.endswith("-000002")
+    assert [m["subject"] for m in ledger["sent"]] == ["Hi", "Hi 2"]
+    assert [t["recipients"] for t in ledger["throttled"]] == [["c@example.com"]]
+    assert [r["operation"] for r in ledger["requests"]][:2] == ["SendEmail", "SendEmail"]
+    assert ledger["requests"][0]["outcomes"][0]["message_id"] == first
+
+
+def test_a_state_file_that_is_not_sqlite_is_refused(tmp_path):
+    state = tmp_path / "not-a-database"
+    state.write_text("hello")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sesquota", "serve", "--port", "0", "--state", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"sesquota: cannot use the state file {state}" in result.stderr
