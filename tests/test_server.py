@@ -607,7 +607,7 @@ def test_state_file_keeps_the_account_across_restarts(tmp_path):
         v2.create_email_identity(EmailIdentity="example.org")
         call(endpoint, "POST", "/_sesquota/identities", {"identities": ["app@example.com"]})
         call(endpoint, "PUT", "/_sesquota/quotas/us-east-1", {"max_24_hour_send": 500})
-    with serve(tmp_path, "--clock", "virtual", "--state", state) as (process, endpoint):
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_process, endpoint):
         ses = client("ses", endpoint)
         v2 = client("sesv2", endpoint)
         quota = ses.get_send_quota()
