@@ -62,7 +62,12 @@ def drain(queue: list[dict[str, str]]) -> dict[str, object]:
                 wait = min(wait * 2, MAX_WAIT)
             except ses.exceptions.LimitExceededException:
                 deferred = [m["to"] for m in queue[position:]]
-                return {"sent": sent, "deferred": deferred, "failed": failed, "throttled": throttled}
+                return {
+                    "sent": sent,
+                    "deferred": deferred,
+                    "failed": failed,
+                    "throttled": throttled,
+                }
             except ses.exceptions.ClientError as error:
                 failed[message["to"]] = error.response["Error"]["Code"]
                 break
