@@ -2,7 +2,7 @@
 
 ``ses_server`` serves the test's fake account on a loopback port; ``env()`` points the
 worker's boto3 at it. The worker sleeps on real time, in its own process, so while it
-runs the test lets the virtual clock tick (``ses_clock.ticking``): 50 virtual seconds
+runs the test lets the virtual clock tick (``ses_clock.ticking``): 10 virtual seconds
 per real second. Everything asserted is read from the account's ledger, in virtual time.
 """
 
@@ -31,7 +31,7 @@ def run_worker(ses_server: SesServer, ses_account: SesAccount, tmp_path: Path, c
         )
     )
     env = {**os.environ, **ses_server.env(), "PYTHONPATH": str(EXAMPLES)}
-    with ses_account.clock.ticking(speed=50):
+    with ses_account.clock.ticking(speed=10):
         worker = subprocess.run(
             [sys.executable, "-m", "outbox.worker", str(queue)],
             env=env,
