@@ -10,6 +10,7 @@ from ._account import (
 from ._clock import SesClock, Sleep
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
+from ._smtp import SesSmtpServer
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ __all__ = [
     "SesClock",
     "SesQuotaOptions",
     "SesRequest",
+    "SesSmtpServer",
     "Sleep",
     "ThrottledSend",
 ]

@@ -14,6 +14,7 @@ from . import _botocore
 from ._account import SesAccount
 from ._clock import SesClock
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
+from ._smtp import SesSmtpServer
 
 # Registered at import, before test modules and conftest files create their
 # boto3 clients, so every client made in this process can reach the fake.
@@ -24,7 +25,8 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
-    "regions=None, verified=None, start=None, sending_enabled=True): run the test against a "
+    "regions=None, verified=None, start=None, sending_enabled=True, smtp_require_starttls=True, "
+    "smtp_idle_timeout=10, smtp_max_connections=None): run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
 
@@ -81,6 +83,13 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
 def ses_clock(ses_account: SesAccount) -> SesClock:
     """The virtual clock of the fake SES account (advance it, read its sleeps)."""
     return ses_account.clock
+
+
+@pytest.fixture
+def ses_smtp(ses_account: SesAccount) -> Iterator[SesSmtpServer]:
+    """A loopback SMTP server answering like SES's SMTP interface, on the test's account."""
+    with SesSmtpServer(ses_account) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
