@@ -6,7 +6,8 @@ import pytest
 
 VALID = (
     "burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
-    "sending_enabled, sent_last_24_hours, start, verified"
+    "sending_enabled, sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
+    "smtp_require_starttls, start, verified"
 )
 
 
@@ -56,6 +57,18 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
         ("verified='a@example.com'", "*verified='a@example.com' is not valid; expected a list*"),
         ("start='yesterday'", "*start='yesterday' is not valid; expected an ISO 8601 time*"),
         ("sending_enabled='no'", "*sending_enabled='no' is not valid; expected True or False"),
+        (
+            "smtp_require_starttls=1",
+            "*smtp_require_starttls=1 is not valid; expected True or False",
+        ),
+        (
+            "smtp_idle_timeout=0",
+            "*smtp_idle_timeout=0 is not valid; expected a number of seconds > 0 (real time*",
+        ),
+        (
+            "smtp_max_connections=0",
+            "*smtp_max_connections=0 is not valid; expected a whole number of connections >= 1*",
+        ),
         (
             "regions={'eu-west-1': {'region': 'x'}}",
             "*regions?'eu-west-1'? got an unexpected key 'region'. Valid keys: profile, *",
@@ -222,6 +235,8 @@ def test_marker_and_fixtures_are_documented(run):
             "*The fake SES account of this test: quotas, ledger and virtual clock*",
             "ses_clock*",
             "*The virtual clock of the fake SES account*",
+            "ses_smtp*",
+            "*A loopback SMTP server answering like SES's SMTP interface, on the test's account.",
         ]
     )
 

@@ -116,7 +116,7 @@ def test_credentials_look_like_ses_and_differ_per_server(ses_account):
 @pytest.mark.parametrize("connect", [starttls_client, tls_client], ids=["starttls", "tls"])
 def test_smtplib_sends_and_the_ledger_has_the_parsed_message(ses_smtp, ses_account, connect):
     with connect(ses_smtp) as client:
-        code, text = client.noop()
+        assert client.noop() == (250, b"Ok")
         refused = client.send_message(
             email(to="Ann <a@example.com>", Cc="b@example.com"), to_addrs=None
         )
@@ -316,6 +316,16 @@ def test_oversized_message(ses_smtp, ses_account):
     )
     assert [r.status for r in ses_account.requests] == [552, 250]
     assert ses_account.requests[0].outcomes == (rejected,)
+
+
+def test_a_line_over_1000_octets_refuses_the_message(ses_smtp, ses_account):
+    with Wire(ses_smtp).ready() as wire:
+        body = b"Subject: long\r\n\r\n" + b"y" * 1000
+        assert wire.transaction("app@example.com", ["a@example.com"], body) == "500 Line too long"
+    assert [(r.reason, r.code, r.message) for r in ses_account.rejected] == [
+        ("invalid", "500", "Line too long")
+    ]
+    assert [r.status for r in ses_account.requests] == [500]
 
 
 @pytest.mark.ses_quota(profile="production")

@@ -1,0 +1,73 @@
+"""The ses_smtp fixture's wiring through pytester: teardown, bugs reported, docs."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester):
+    def run(source: str, *args: str) -> pytest.RunResult:
+        pytester.makepyfile(source)
+        return pytester.runpytest_inprocess("-p", "no:hypothesispytest", *args)
+
+    return run
+
+
+def test_the_server_is_gone_after_failing_and_erroring_tests(run):
+    result = run(
+        """
+        import os
+        import socket
+        import threading
+        import pytest
+
+        seen = {}
+
+        def test_fails(ses_smtp):
+            seen["ports"] = (ses_smtp.port, ses_smtp.tls_port)
+            seen["ca_file"] = ses_smtp.ca_file
+            with socket.create_connection((ses_smtp.host, ses_smtp.port), timeout=15):
+                assert False, "boom"
+
+        @pytest.fixture
+        def broken(ses_smtp):
+            yield ses_smtp
+            raise RuntimeError("teardown boom")
+
+        def test_teardown_errors(broken):
+            socket.create_connection((broken.host, broken.tls_port), timeout=15).close()
+
+        def test_after():
+            assert not [t for t in threading.enumerate() if t.name == "pytest-sesquota-smtp"]
+            assert not os.path.exists(seen["ca_file"])
+            for port in seen["ports"]:
+                with pytest.raises(ConnectionRefusedError):
+                    socket.create_connection(("127.0.0.1", port), timeout=15)
+        """
+    )
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+
+
+def test_a_bug_in_the_fake_answers_451_and_fails_the_test(run):
+    result = run(
+        """
+        import smtplib
+        import pytest
+        from pytest_sesquota import SesAccount
+
+        def test_it(ses_smtp, monkeypatch):
+            def broken(self, **kwargs):
+                raise RuntimeError("a bug")
+
+            monkeypatch.setattr(SesAccount, "send", broken)
+            with smtplib.SMTP(ses_smtp.host, ses_smtp.port, "client.test", 15) as client:
+                client.starttls(context=ses_smtp.ssl_context())
+                client.login(ses_smtp.username, ses_smtp.password)
+                with pytest.raises(smtplib.SMTPDataError) as err:
+                    client.sendmail("app@example.com", ["a@example.com"], b"Hi")
+            assert err.value.args == (451, b"Temporary service failure")
+        """
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*pytest-sesquota hit an internal error*", "*RuntimeError: a bug"])
