@@ -29,6 +29,7 @@ from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
 
+from . import _certs
 from ._account import SendRefused, SesAccount, SesRequest, address_of
 from ._ses_v1 import (
     MAX_MESSAGE_BYTES,
@@ -95,38 +96,6 @@ def _is_address(address: str | None) -> bool:
     except ApiError:
         return False
     return True
-
-
-# -- certificates -------------------------------------------------------------
-_pem_lock = threading.Lock()
-_pem: tuple[bytes, bytes] | None = None  # (CA certificate, server key + certificate chain)
-
-
-
-def _certificates() -> tuple[bytes, bytes]:
-    """A CA and a certificate for 127.0.0.1 / localhost, made once per process."""
-    global _pem
-    with _pem_lock:
-        if _pem is None:
-            import trustme  # only servers need it, and it pulls in cryptography
-
-            ca = trustme.CA()
-            # Fixed validity: OpenSSL checks certificates against the real system time,
-            # while the virtual clock may start years away; these dates hold for both.
-            # Built here, not at import: under freezegun ``datetime`` is its subclass,
-            # and cryptography insists on the class of the moment.
-            cert = ca.issue_cert(
-                "127.0.0.1",
-                "localhost",
-                "::1",
-                not_before=datetime(2000, 1, 1),
-                not_after=datetime(2999, 12, 31),
-            )
-            chain = cert.private_key_pem.bytes() + b"".join(
-                blob.bytes() for blob in cert.cert_chain_pems
-            )
-            _pem = (ca.cert_pem.bytes(), chain)
-        return _pem
 
 
 # -- the conversation ---------------------------------------------------------
@@ -484,7 +453,7 @@ class SesSmtpServer:
     def start(self) -> SesSmtpServer:
         if self._thread is not None:
             raise RuntimeError("this SMTP server is already running")
-        ca_pem, chain_pem = _certificates()
+        ca_pem, chain_pem = _certs.pems()
         self._tmp = Path(tempfile.mkdtemp(prefix="sesquota-smtp-"))
         try:
             (self._tmp / "ca.pem").write_bytes(ca_pem)

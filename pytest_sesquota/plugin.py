@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from . import _botocore
+from . import _botocore, _certs
 from ._account import SesAccount
 from ._clock import SesClock
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
@@ -85,8 +85,14 @@ def ses_clock(ses_account: SesAccount) -> SesClock:
     return ses_account.clock
 
 
+@pytest.fixture(scope="session")
+def _ses_smtp_certificates() -> None:
+    """The SMTP server's TLS certificates, made before any test freezes the clock."""
+    _certs.pems()
+
+
 @pytest.fixture
-def ses_smtp(ses_account: SesAccount) -> Iterator[SesSmtpServer]:
+def ses_smtp(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[SesSmtpServer]:
     """A loopback SMTP server answering like SES's SMTP interface, on the test's account."""
     with SesSmtpServer(ses_account) as server:
         yield server
