@@ -50,7 +50,9 @@ async def closed(sock: socket.socket) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
     while sock.fileno() != -1:
-        assert loop.time() < deadline, "aiosmtplib never closed its socket"
+        if loop.time() > deadline:
+            sock.close()
+            raise AssertionError("aiosmtplib never closed its socket")
         await asyncio.sleep(0.001)
 
 

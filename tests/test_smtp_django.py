@@ -1,13 +1,17 @@
 """Django's SMTP email backend, configured from the fixture, against the fake.
 
-Django's backend builds its TLS context with ``ssl.create_default_context()``,
-which trusts what ``SSL_CERT_FILE`` names: pointing it at ``ses_smtp.ca_file``
-makes Django verify the fake's certificate without any change to Django.
+The backend is configured as applications do: ``settings.MAILERS`` on Django 6.1+,
+``get_connection()`` with the same options before. Django builds its TLS context
+with ``ssl.create_default_context()``, which trusts what ``SSL_CERT_FILE`` names:
+pointing it at ``ses_smtp.ca_file`` makes Django verify the fake's certificate
+(from Django 4.2 on) without any change to Django.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
+import ssl
 
 import pytest
 
@@ -19,6 +23,9 @@ from django.core.mail.utils import DNS_NAME  # noqa: E402
 RATE = (454, b"Throttling failure: Maximum sending rate exceeded.")
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
 @pytest.fixture
 def connection(ses_smtp, monkeypatch):
     """A function making Django SMTP connections to the fake (STARTTLS or implicit TLS)."""
@@ -27,26 +34,36 @@ def connection(ses_smtp, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", ses_smtp.ca_file)
     # Django asks the resolver for the local FQDN once; keep the test off the network.
     monkeypatch.setattr(DNS_NAME, "_fqdn", "client.test", raising=False)
+    backends = []
 
     def connect(implicit_tls: bool = False, password: str | None = None):
-        return mail.get_connection(
-            "django.core.mail.backends.smtp.EmailBackend",
-            host=ses_smtp.host,
-            port=ses_smtp.tls_port if implicit_tls else ses_smtp.port,
-            username=ses_smtp.username,
-            password=ses_smtp.password if password is None else password,
-            use_tls=not implicit_tls,
-            use_ssl=implicit_tls,
-            timeout=15,
-        )
+        options = {
+            "host": ses_smtp.host,
+            "port": ses_smtp.tls_port if implicit_tls else ses_smtp.port,
+            "username": ses_smtp.username,
+            "password": ses_smtp.password if password is None else password,
+            "use_tls": not implicit_tls,
+            "use_ssl": implicit_tls,
+            "timeout": 15,
+        }
+        if hasattr(mail, "mailers"):  # Django 6.1+: settings.MAILERS
+            mailers = {"default": {"BACKEND": SMTP_BACKEND, "OPTIONS": options}}
+            monkeypatch.setattr(settings, "MAILERS", mailers, raising=False)
+            backend = mail.mailers["default"]
+        else:
+            backend = mail.get_connection(SMTP_BACKEND, **options)
+        backends.append(backend)
+        return backend
 
-    return connect
+    yield connect
+    # Django leaves the connection open when a message or a login is refused.
+    for backend in backends:
+        backend.close()
 
 
 def send(connection, to=("a@example.com",)) -> int:
-    return mail.send_mail(
-        "Hello", "Hello there.", "app@example.com", list(to), connection=connection
-    )
+    message = mail.EmailMessage("Hello", "Hello there.", "app@example.com", list(to))
+    return connection.send_messages([message])
 
 
 @pytest.mark.parametrize("implicit_tls", [False, True], ids=["starttls", "tls"])
@@ -85,10 +102,8 @@ def test_unverified_recipient(connection, ses_account):
 
 def test_bad_credentials(connection):
     for implicit_tls in (False, True):
-        backend = connection(implicit_tls, password="not-the-password")
         with pytest.raises(smtplib.SMTPAuthenticationError) as err:
-            send(backend)
-        backend.close()  # Django leaves a connection whose login failed open
+            send(connection(implicit_tls, password="not-the-password"))
         assert (err.value.smtp_code, err.value.smtp_error) == (
             535,
             b"Authentication Credentials Invalid",
@@ -105,3 +120,11 @@ def test_one_connection_for_many_messages(connection, ses_account):
         connection().send_messages(messages)  # 14 per second: the 15th is throttled
     assert (err.value.smtp_code, err.value.smtp_error) == RATE
     assert len(ses_account.sent) == 14 and len(ses_account.throttled) == 1
+
+
+def test_django_verifies_the_fake_certificate(connection, monkeypatch, ses_account):
+    monkeypatch.setenv("SSL_CERT_FILE", os.devnull)  # trust nothing
+    for implicit_tls in (False, True):
+        with pytest.raises(ssl.SSLCertVerificationError):
+            send(connection(implicit_tls))
+    assert ses_account.requests == []
