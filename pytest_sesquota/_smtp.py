@@ -27,10 +27,19 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, AnyStr
 
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
+from aiosmtpd.smtp import (
+    SMTP,
+    AuthResult,
+    Envelope,
+    LoginPassword,
+    Session,
+    TLSSetupException,
+    syntax,
+)
 
 from . import _certs
 from ._account import SendRefused, SesAccount, SesRequest, address_of
+from ._options import Checker
 from ._ses_v1 import (
     MAX_MESSAGE_BYTES,
     ApiError,
@@ -42,8 +51,6 @@ from ._ses_v1 import (
 
 #: What SES's SMTP endpoints call themselves, in every region (captured greetings).
 HOSTNAME = "email-smtp.amazonaws.com"
-#: SES closes a connection after about ten seconds without data from the client.
-DEFAULT_IDLE_TIMEOUT = 10.0
 #: Seconds ``start``/``stop`` wait for the server thread before giving up (real time).
 THREAD_TIMEOUT = 30.0
 OPERATION = "DATA"
@@ -112,7 +119,7 @@ class SesSmtpHandler:
     ) -> list[str]:
         session.host_name = hostname
         lines = [f"250-{HOSTNAME}", "250-8BITMIME", f"250-SIZE {MAX_MESSAGE_BYTES}"]
-        if smtp.tls_context is not None and smtp._tls_protocol is None:
+        if smtp.tls_context is not None and session.ssl is None:  # not yet upgraded
             lines.append("250-STARTTLS")
         return [*lines, "250-AUTH PLAIN LOGIN", "250 Ok"]
 
@@ -143,9 +150,7 @@ class SesSmtpHandler:
 
     async def handle_exception(self, error: Exception) -> str:
         # Client trouble (a failed TLS handshake, a reset) is not a bug of ours.
-        if not isinstance(error, (OSError, ssl.SSLError)) and type(error).__name__ != (
-            "TLSSetupException"
-        ):
+        if not isinstance(error, (OSError, ssl.SSLError, TLSSetupException)):
             self.account.internal_errors.append(
                 "".join(traceback.format_exception(type(error), error, error.__traceback__))
             )
@@ -413,14 +418,18 @@ class SesSmtpServer:
         generated = new_credentials()
         self.username: str = username if username is not None else generated[0]
         self.password: str = password if password is not None else generated[1]
-        self.require_starttls: bool = (
-            options.smtp_require_starttls if require_starttls is None else require_starttls
+        check = Checker("SesSmtpServer()")
+        self.require_starttls: bool = check.value(
+            "smtp_require_starttls",
+            options.smtp_require_starttls if require_starttls is None else require_starttls,
         )
-        self.idle_timeout: float = (
-            options.smtp_idle_timeout if idle_timeout is None else float(idle_timeout)
+        #: Real seconds without data from a client before ``451`` and the close.
+        self.idle_timeout: float = check.value(
+            "smtp_idle_timeout", options.smtp_idle_timeout if idle_timeout is None else idle_timeout
         )
-        self.max_connections: int | None = (
-            options.smtp_max_connections if max_connections is None else max_connections
+        self.max_connections: int | None = check.value(
+            "smtp_max_connections",
+            options.smtp_max_connections if max_connections is None else max_connections,
         )
         #: Connections open now (refused ones excluded).
         self.active_connections = 0

@@ -451,3 +451,20 @@ def test_server_outside_an_active_account():
     with SesSmtpServer(account) as server, starttls_client(server) as client:
         client.sendmail("app@example.com", ["a@example.com"], b"Hi")
     assert len(account.sent) == 1
+
+
+def test_server_arguments_are_checked_and_credentials_can_be_given(ses_account):
+    from pytest_sesquota import OptionsError
+
+    with pytest.raises(OptionsError, match=r"SesSmtpServer\(\): smtp_idle_timeout=0 is not valid"):
+        SesSmtpServer(ses_account, idle_timeout=0)
+    with pytest.raises(OptionsError, match="smtp_max_connections=-1 is not valid"):
+        SesSmtpServer(ses_account, max_connections=-1)
+    with SesSmtpServer(ses_account, username="AKIAEXAMPLE", password="secret") as server:
+        with Wire(server) as wire:
+            wire.command("EHLO client.test")
+            wire.starttls()
+            wire.command("EHLO client.test")
+            wire.login()
+    with pytest.raises(RuntimeError, match="not running"):
+        server.ca_file  # noqa: B018
