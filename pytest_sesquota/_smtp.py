@@ -307,6 +307,11 @@ class _SesSMTP(SMTP):
             self._counted = False
             self._ses_server.active_connections -= 1
         super().connection_lost(error)
+        # asyncio keeps a client's reset in a future nobody awaits; read it, or
+        # "Future exception was never retrieved" is logged when it is collected.
+        closed = getattr(self, "_closed", None)
+        if closed is not None and closed.done() and not closed.cancelled():
+            closed.exception()
 
     def data_received(self, data: bytes) -> None:
         # Any bytes from the client are activity (aiosmtpd only counts whole
