@@ -17,6 +17,7 @@ from . import _activation  # noqa: F401  isort: skip
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
 from ._server import SesServer
+from ._smtp import SesSmtpServer
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "SesQuotaOptions",
     "SesRequest",
     "SesServer",
+    "SesSmtpServer",
     "Sleep",
     "ThrottledSend",
 ]

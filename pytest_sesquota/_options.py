@@ -73,6 +73,10 @@ class SesQuotaOptions:
     start: datetime = DEFAULT_START
     sending_enabled: bool = True
     bulk_throttling: BulkThrottling = "per_destination"
+    # SMTP interface only (the ses_smtp fixture).
+    smtp_require_starttls: bool = True
+    smtp_idle_timeout: float = 10.0
+    smtp_max_connections: int | None = None
 
     def __post_init__(self) -> None:
         check = Checker("ses_quota")
@@ -238,6 +242,20 @@ class Checker:
     def _sending_enabled(self, key: str, value: Any) -> bool:
         if not isinstance(value, bool):
             raise self.fail(key, value, "expected True or False")
+        return value
+
+    _smtp_require_starttls = _sending_enabled
+
+    def _smtp_idle_timeout(self, key: str, value: Any) -> float:
+        if not _is_number(value) or not value > 0 or value == float("inf"):
+            raise self.fail(key, value, "expected a number of seconds > 0 (real time; SES: 10)")
+        return float(value)
+
+    def _smtp_max_connections(self, key: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(key, value, "expected a whole number of connections >= 1, or None")
         return value
 
 

@@ -17,15 +17,10 @@ from ._mail import (
     check_address,
     check_recipients,
     check_size,
-    header_addresses,
     invalid,
-    parse_raw,
     raw_addressing,
     template_data,
 )
-
-# Re-exported for the other front doors.
-__all__ = ["ApiError", "SesV1", "header_addresses", "parse_raw"]
 
 MAX_BULK_DESTINATIONS = 50
 

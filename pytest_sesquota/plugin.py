@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from . import _botocore
+from . import _botocore, _certs
 from ._account import SesAccount
 from ._clock import SesClock
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
 from ._plot import PlotUnavailable, require_matplotlib
 from ._report import SECTION, Reporting, own_property, summary_lines
 from ._server import SesServer
+from ._smtp import SesSmtpServer
 
 # Registered at import, before test modules and conftest files create their
 # boto3 clients, so every client made in this process can reach the fake.
@@ -31,7 +32,8 @@ MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call'): run the test against a "
+    "bulk_throttling='per_destination'|'whole_call', smtp_require_starttls=True, "
+    "smtp_idle_timeout=10, smtp_max_connections=None): run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
 
@@ -191,9 +193,22 @@ def ses_clock(ses_account: SesAccount) -> SesClock:
     return ses_account.clock
 
 
+@pytest.fixture(scope="session")
+def _ses_smtp_certificates() -> None:
+    """The SMTP server's TLS certificates, made before any test freezes the clock."""
+    _certs.pems()
+
+
 @pytest.fixture
-def ses_server(ses_account: SesAccount) -> Iterator[SesServer]:
-    """SES's APIs on a free loopback port for this test, on ses_account's state and clock."""
+def ses_smtp(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[SesSmtpServer]:
+    """A loopback SMTP server answering like SES's SMTP interface, on the test's account."""
+    with SesSmtpServer(ses_account) as server:
+        yield server
+
+
+@pytest.fixture
+def ses_server(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[SesServer]:
+    """SES's APIs and SMTP on loopback ports for this test, on ses_account's state and clock."""
     with SesServer(ses_account) as server:
         yield server
 

@@ -6,7 +6,8 @@ import pytest
 
 VALID = (
     "bulk_throttling, burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
-    "sending_enabled, sent_last_24_hours, start, verified"
+    "sending_enabled, sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
+    "smtp_require_starttls, start, verified"
 )
 
 
@@ -59,6 +60,18 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
         (
             "bulk_throttling='whole'",
             "*bulk_throttling='whole' is not valid; valid choices: 'per_destination', 'whole_call'",
+        ),
+        (
+            "smtp_require_starttls=1",
+            "*smtp_require_starttls=1 is not valid; expected True or False",
+        ),
+        (
+            "smtp_idle_timeout=0",
+            "*smtp_idle_timeout=0 is not valid; expected a number of seconds > 0 (real time*",
+        ),
+        (
+            "smtp_max_connections=0",
+            "*smtp_max_connections=0 is not valid; expected a whole number of connections >= 1*",
         ),
         (
             "regions={'eu-west-1': {'region': 'x'}}",
@@ -226,6 +239,8 @@ def test_marker_and_fixtures_are_documented(run):
             "*The fake SES account of this test: quotas, ledger and virtual clock*",
             "ses_clock*",
             "*The virtual clock of the fake SES account*",
+            "ses_smtp*",
+            "*A loopback SMTP server answering like SES's SMTP interface, on the test's account.",
         ]
     )
 
