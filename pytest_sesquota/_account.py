@@ -380,6 +380,7 @@ class SesAccount:
         self._active: list[Any] = []
         # Per thread: the outcomes of the request being answered (see `recording`).
         self._recording = threading.local()
+        self._observers: list[Callable[[SesRequest], object]] = []
         self._setup()
 
     def _setup(self) -> None:
@@ -871,6 +872,13 @@ class SesAccount:
     def log_request(self, request: SesRequest) -> None:
         with self._lock:
             self.requests.append(request)
+        for observer in list(self._observers):
+            observer(request)
+
+    def on_request(self, observer: Callable[[SesRequest], object]) -> None:
+        """Call ``observer(request)`` after every request any front door answers
+        (``sesquota serve --state`` saves the account there)."""
+        self._observers.append(observer)
 
     def add_ses_callbacks(self, mock: Any) -> None:
         """Have a ``responses.RequestsMock`` of the test's own answer SES's endpoints

@@ -21,6 +21,7 @@ from typing import Any
 from ._account import SesAccount
 from ._clock import DetachedClock
 from ._options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
+from ._server import SesServer
 from ._store import Store
 
 if sys.version_info >= (3, 11):
@@ -29,8 +30,20 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_PORT = 4579
+# SES's own SMTP ports are 587 / 2587 (STARTTLS) and 465 / 2465 (TLS wrapper).
+DEFAULT_SMTP_PORT = 2587
+DEFAULT_SMTP_TLS_PORT = 2465
 #: The server's own settings: a ``[server]`` table in the file, flags on the command line.
-SERVER_KEYS = ("host", "port", "clock", "state")
+SERVER_KEYS = (
+    "host",
+    "port",
+    "smtp_port",
+    "smtp_tls_port",
+    "smtp_username",
+    "smtp_password",
+    "clock",
+    "state",
+)
 _NUMBERS = ("max_24_hour_send", "max_send_rate", "burst")
 
 
@@ -76,6 +89,18 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--port", type=int, help=f"HTTP port (default {DEFAULT_PORT}; 0 picks a free one)"
     )
+    server.add_argument(
+        "--smtp-port",
+        type=int,
+        help=f"SMTP port with STARTTLS (default {DEFAULT_SMTP_PORT}; 0 picks a free one)",
+    )
+    server.add_argument(
+        "--smtp-tls-port",
+        type=int,
+        help=f"SMTP port with implicit TLS (default {DEFAULT_SMTP_TLS_PORT}; 0 picks a free one)",
+    )
+    server.add_argument("--smtp-username", help="SMTP user name (default: made up at start)")
+    server.add_argument("--smtp-password", help="SMTP password (default: made up at start)")
     server.add_argument(
         "--clock",
         choices=("real", "virtual"),
@@ -136,12 +161,23 @@ def resolve(args: argparse.Namespace) -> tuple[SesQuotaOptions, dict[str, Any]]:
         value = getattr(args, key)
         if value is not None:
             server[key] = value
-    settings = {"host": "127.0.0.1", "port": DEFAULT_PORT, "clock": "real", "state": None}
+    settings: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": DEFAULT_PORT,
+        "smtp_port": DEFAULT_SMTP_PORT,
+        "smtp_tls_port": DEFAULT_SMTP_TLS_PORT,
+        "smtp_username": None,
+        "smtp_password": None,
+        "clock": "real",
+        "state": None,
+    }
     settings.update(server)
     if settings["clock"] not in ("real", "virtual"):
         raise ConfigError(f"clock={settings['clock']!r} is not valid; valid: 'real', 'virtual'")
-    if not isinstance(settings["port"], int) or not 0 <= settings["port"] <= 65535:
-        raise ConfigError(f"port={settings['port']!r} is not a port number")
+    for key in ("port", "smtp_port", "smtp_tls_port"):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+            raise ConfigError(f"{key}={value!r} is not a port number")
     return options, settings
 
 
@@ -151,7 +187,8 @@ def build_account(options: SesQuotaOptions, settings: dict[str, Any]) -> SesAcco
     return SesAccount(options, clock=clock)
 
 
-def describe(account: SesAccount, endpoint: str, settings: dict[str, Any]) -> str:
+def describe(account: SesAccount, server: SesServer, settings: dict[str, Any]) -> str:
+    endpoint = server.endpoint_url
     region = account.region
     max_24, rate, _used = account.quota()
     profile = "sandbox" if account.in_sandbox() else "production"
@@ -166,6 +203,10 @@ def describe(account: SesAccount, endpoint: str, settings: dict[str, Any]) -> st
             f"  SES API, v1 and v2   {endpoint}",
             f"  control API          {endpoint}/_sesquota/  (OpenAPI: "
             f"{endpoint}/_sesquota/openapi.json)",
+            f"  SMTP, STARTTLS       {server.smtp_host}:{server.smtp_port}",
+            f"  SMTP, TLS wrapper    {server.smtp_host}:{server.smtp_tls_port}",
+            f"  SMTP credentials     {server.smtp_username} / {server.smtp_password}",
+            f"  SMTP CA certificate  {server.ca_file}",
             f"  state                {settings['state'] or 'in memory'}",
             "",
             "Point a client at it (any credentials; requests must be signed, as with SES):",
@@ -173,6 +214,9 @@ def describe(account: SesAccount, endpoint: str, settings: dict[str, Any]) -> st
             '                         aws_access_key_id="fake", aws_secret_access_key="fake")',
             f"  AWS CLI:  aws sesv2 get-account --endpoint-url {endpoint} --region {region}",
             f"  env:      AWS_ENDPOINT_URL_SES={endpoint} AWS_ENDPOINT_URL_SESV2={endpoint}",
+            f"  smtplib:  s = smtplib.SMTP('{server.smtp_host}', {server.smtp_port}); "
+            f"s.starttls(context=ssl.create_default_context(cafile='{server.ca_file}'))",
+            f"            s.login('{server.smtp_username}', '{server.smtp_password}')",
             "",
             "Stop with Ctrl+C.",
         ]
@@ -180,8 +224,6 @@ def describe(account: SesAccount, endpoint: str, settings: dict[str, Any]) -> st
 
 
 def serve(args: argparse.Namespace) -> int:
-    from ._server import SesHttpServer
-
     try:
         options, settings = resolve(args)
     except (OptionsError, ConfigError) as error:
@@ -205,10 +247,21 @@ def serve(args: argparse.Namespace) -> int:
                 f"sesquota: restored the account from {settings['state']} "
                 f"({len(account.sent)} sent, {len(account.requests)} requests so far)"
             )
+        saving = store
+        account.on_request(lambda _request: saving.save(account))
     try:
-        http = SesHttpServer(account, host=settings["host"], port=settings["port"], store=store)
-        http.start()
-    except (OSError, ValueError) as error:
+        server = SesServer(
+            account,
+            host=settings["host"],
+            port=settings["port"],
+            smtp_port=settings["smtp_port"],
+            smtp_tls_port=settings["smtp_tls_port"],
+            smtp_username=settings["smtp_username"],
+            smtp_password=settings["smtp_password"],
+            store=store,
+        )
+        server.start()
+    except (OSError, ValueError, RuntimeError) as error:
         print(f"sesquota: cannot listen: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -219,16 +272,13 @@ def serve(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if log is not None:
-            log(describe(account, http.endpoint_url, settings))
+            log(describe(account, server, settings))
         if args.ready_file is not None:
-            args.ready_file.write_text(
-                json.dumps({"endpoint_url": http.endpoint_url, "region": account.region}),
-                encoding="utf-8",
-            )
+            args.ready_file.write_text(json.dumps(server.info()), encoding="utf-8")
         while not stop.wait(0.5):
             pass
     finally:
-        http.stop()
+        server.stop()
         if store is not None:
             store.save(account)
             store.close()

@@ -180,7 +180,7 @@ class Control:
             try:
                 reply: Reply = handler(params=params, body=body, **match.groupdict())
                 if self.store is not None and method != "GET":
-                    self.store.save(self.account)
+                    self.store.save(self.account)  # SES requests are saved as they are logged
                 return reply
             except ControlError as error:
                 return _json(error.status, {"error": error.error, "message": error.message})

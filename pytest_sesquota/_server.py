@@ -231,8 +231,6 @@ class SesHttpServer:
             )
         else:
             reply = answer(self.account, method, url, headers, body, region=region)
-        if self.store is not None:
-            self.store.save(self.account)
         return reply.status, reply.headers, reply.body
 
     def start(self) -> SesHttpServer:
@@ -272,19 +270,47 @@ class SesHttpServer:
 
 
 class SesServer:
-    """The fake's network front: SES's HTTP APIs (and the control API) for one account,
-    with what a process outside the test needs to reach it (:meth:`env`).
+    """The fake's network front for one account: SES's HTTP APIs and the control API,
+    SES's SMTP interface (STARTTLS and implicit-TLS ports), and what a process outside
+    the test needs to reach them (:meth:`env`).
 
-    The ``ses_server`` fixture makes one per test, on ``ses_account``'s state and clock.
+    The ``ses_server`` fixture makes one per test, on ``ses_account``'s state and clock;
+    ``sesquota serve`` makes one for its own account.
     """
 
     #: Any credentials work: requests must be signed, but signatures are not checked.
     aws_access_key_id = "AKIAFAKESESQUOTA0000"
     aws_secret_access_key = "fake-secret-access-key-for-pytest-sesquota"
 
-    def __init__(self, account: SesAccount, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        account: SesAccount,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        smtp: bool = True,
+        smtp_port: int = 0,
+        smtp_tls_port: int = 0,
+        smtp_username: str | None = None,
+        smtp_password: str | None = None,
+        store: Store | None = None,
+    ) -> None:
+        from ._smtp import SesSmtpServer
+
         self.account = account
-        self.http = SesHttpServer(account, host=host, port=port, info=self.info)
+        self.http = SesHttpServer(account, host=host, port=port, info=self.info, store=store)
+        self.smtp = (
+            SesSmtpServer(
+                account,
+                host=host,
+                port=smtp_port,
+                tls_port=smtp_tls_port,
+                username=smtp_username,
+                password=smtp_password,
+            )
+            if smtp
+            else None
+        )
 
     @property
     def endpoint_url(self) -> str:
@@ -294,13 +320,56 @@ class SesServer:
     def region(self) -> str:
         return self.account.region
 
+    def _smtp(self) -> Any:
+        if self.smtp is None:
+            raise RuntimeError("this server was made without SMTP (smtp=False)")
+        return self.smtp
+
+    @property
+    def smtp_host(self) -> str:
+        return str(self._smtp().host)
+
+    @property
+    def smtp_port(self) -> int:
+        """The STARTTLS port."""
+        return int(self._smtp().port)
+
+    @property
+    def smtp_tls_port(self) -> int:
+        """The implicit-TLS ("TLS wrapper") port."""
+        return int(self._smtp().tls_port)
+
+    @property
+    def smtp_username(self) -> str:
+        return str(self._smtp().username)
+
+    @property
+    def smtp_password(self) -> str:
+        return str(self._smtp().password)
+
+    @property
+    def ca_file(self) -> str:
+        """The CA certificate an SMTP client must trust (PEM)."""
+        return str(self._smtp().ca_file)
+
     def info(self) -> dict[str, Any]:
-        return {"endpoint_url": self.endpoint_url, "region": self.region}
+        info: dict[str, Any] = {"endpoint_url": self.endpoint_url, "region": self.region}
+        if self.smtp is not None and self.smtp.running:
+            info["smtp"] = {
+                "host": self.smtp_host,
+                "port": self.smtp_port,
+                "tls_port": self.smtp_tls_port,
+                "username": self.smtp_username,
+                "password": self.smtp_password,
+                "ca_file": self.ca_file,
+            }
+        return info
 
     def env(self) -> dict[str, str]:
         """Environment variables that point boto3, the AWS CLI and other SDKs in a
-        subprocess at this server: ``subprocess.run(..., env={**os.environ, **server.env()})``."""
-        return {
+        subprocess at this server: ``subprocess.run(..., env={**os.environ, **server.env()})``.
+        The ``SESQUOTA_SMTP_*`` ones describe the SMTP interface."""
+        env = {
             "AWS_ENDPOINT_URL_SES": self.endpoint_url,
             "AWS_ENDPOINT_URL_SESV2": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": self.aws_access_key_id,
@@ -310,13 +379,35 @@ class SesServer:
             "AWS_EC2_METADATA_DISABLED": "true",
             "SESQUOTA_ENDPOINT_URL": self.endpoint_url,
         }
+        if self.smtp is not None and self.smtp.running:
+            env.update(
+                {
+                    "SESQUOTA_SMTP_HOST": self.smtp_host,
+                    "SESQUOTA_SMTP_PORT": str(self.smtp_port),
+                    "SESQUOTA_SMTP_TLS_PORT": str(self.smtp_tls_port),
+                    "SESQUOTA_SMTP_USERNAME": self.smtp_username,
+                    "SESQUOTA_SMTP_PASSWORD": self.smtp_password,
+                    "SESQUOTA_CA_FILE": self.ca_file,
+                }
+            )
+        return env
 
     def start(self) -> SesServer:
         self.http.start()
+        try:
+            if self.smtp is not None:
+                self.smtp.start()
+        except BaseException:
+            self.http.stop()
+            raise
         return self
 
     def stop(self) -> None:
-        self.http.stop()
+        try:
+            if self.smtp is not None:
+                self.smtp.stop()
+        finally:
+            self.http.stop()
 
     def __enter__(self) -> SesServer:
         return self.start()

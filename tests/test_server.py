@@ -51,10 +51,11 @@ def client(service, endpoint, region="us-east-1", config=NO_RETRIES):
 
 @contextlib.contextmanager
 def serve(tmp_path, *args, stop=signal.SIGTERM):
-    """``python -m pytest_sesquota serve`` in a subprocess; yields (process, endpoint)."""
+    """``python -m pytest_sesquota serve`` in a subprocess; yields (process, endpoint, info)."""
     ready = tmp_path / f"ready-{time.monotonic_ns()}.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_sesquota", "serve", "--port", "0", "--ready-file", ready]
+        [sys.executable, "-m", "pytest_sesquota", "serve", "--ready-file", ready]
+        + ["--port", "0", "--smtp-port", "0", "--smtp-tls-port", "0"]
         + [str(a) for a in args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -67,7 +68,8 @@ def serve(tmp_path, *args, stop=signal.SIGTERM):
                 _out, err = process.communicate(timeout=5)
                 pytest.fail(f"sesquota serve did not start (exit {process.returncode}):\n{err}")
             time.sleep(0.05)
-        yield process, json.loads(ready.read_text())["endpoint_url"]
+        info = json.loads(ready.read_text())  # where it listens, SMTP included
+        yield process, info["endpoint_url"], info
     finally:
         if process.poll() is None:
             process.send_signal(stop)
@@ -107,7 +109,11 @@ def detached():
 
 # -- any SDK, through the network ---------------------------------------------------
 def test_boto3_gets_exact_v1_and_v2_shapes(tmp_path):
-    with serve(tmp_path, "--clock", "virtual", "--region", "eu-west-1") as (_process, endpoint):
+    with serve(tmp_path, "--clock", "virtual", "--region", "eu-west-1") as (
+        _process,
+        endpoint,
+        _info,
+    ):
         v1 = client("ses", endpoint, "eu-west-1")
         v2 = client("sesv2", endpoint, "eu-west-1")
         sent = v1.send_email(
@@ -170,7 +176,7 @@ def aws(endpoint, *args):
 
 
 def test_the_aws_cli(tmp_path):
-    with serve(tmp_path, "--clock", "virtual") as (_process, endpoint):
+    with serve(tmp_path, "--clock", "virtual") as (_process, endpoint, _info):
         send = [
             "ses",
             "send-email",
@@ -438,7 +444,7 @@ SENDER = textwrap.dedent(
 def test_processes_sending_at_once_share_one_quota(tmp_path):
     script = tmp_path / "sender.py"
     script.write_text(SENDER)
-    with serve(tmp_path, "--clock", "virtual", "--profile", "production") as (_p, endpoint):
+    with serve(tmp_path, "--clock", "virtual", "--profile", "production") as (_p, endpoint, _info):
         workers = [
             subprocess.Popen(
                 [sys.executable, str(script), endpoint, f"w{i}"],
@@ -458,7 +464,7 @@ def test_processes_sending_at_once_share_one_quota(tmp_path):
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signals_stop_the_server_gracefully(tmp_path, stop):
-    with serve(tmp_path, stop=stop) as (process, endpoint):
+    with serve(tmp_path, stop=stop) as (process, endpoint, _info):
         ses = client("ses", endpoint)
         ses.get_send_quota()  # leaves a keep-alive connection open
         process.send_signal(stop)
@@ -487,7 +493,7 @@ def test_configuration_from_a_toml_file_and_flags(tmp_path):
             """
         )
     )
-    with serve(tmp_path, "--config", config, "--max-send-rate", "7") as (_p, endpoint):
+    with serve(tmp_path, "--config", config, "--max-send-rate", "7") as (_p, endpoint, _info):
         quotas = get(endpoint, "/_sesquota/quotas")["regions"]
         clock = get(endpoint, "/_sesquota/clock")
     assert (quotas["us-east-1"]["max_24_hour_send"], quotas["us-east-1"]["max_send_rate"]) == (
@@ -569,8 +575,15 @@ def test_ses_server_env_names_everything_a_subprocess_needs(ses_server):
         "AWS_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "SESQUOTA_ENDPOINT_URL": ses_server.endpoint_url,
+        "SESQUOTA_SMTP_HOST": "127.0.0.1",
+        "SESQUOTA_SMTP_PORT": str(ses_server.smtp_port),
+        "SESQUOTA_SMTP_TLS_PORT": str(ses_server.smtp_tls_port),
+        "SESQUOTA_SMTP_USERNAME": ses_server.smtp_username,
+        "SESQUOTA_SMTP_PASSWORD": ses_server.smtp_password,
+        "SESQUOTA_CA_FILE": ses_server.ca_file,
     }
     assert ses_server.endpoint_url.startswith("http://127.0.0.1:")
+    assert ses_server.smtp_port != ses_server.smtp_tls_port
 
 
 def test_cli_help_lists_the_marker_keys():
@@ -588,7 +601,7 @@ def test_cli_help_lists_the_marker_keys():
 
 def test_state_file_keeps_the_account_across_restarts(tmp_path):
     state = tmp_path / "ses.sqlite"
-    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_p, endpoint):
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_p, endpoint, _info):
         ses = client("ses", endpoint)
         v2 = client("sesv2", endpoint)
         first = ses.send_email(
@@ -607,7 +620,7 @@ def test_state_file_keeps_the_account_across_restarts(tmp_path):
         v2.create_email_identity(EmailIdentity="example.org")
         call(endpoint, "POST", "/_sesquota/identities", {"identities": ["app@example.com"]})
         call(endpoint, "PUT", "/_sesquota/quotas/us-east-1", {"max_24_hour_send": 500})
-    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_process, endpoint):
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_process, endpoint, _info):
         ses = client("ses", endpoint)
         v2 = client("sesv2", endpoint)
         quota = ses.get_send_quota()
@@ -652,3 +665,90 @@ def test_a_state_file_that_is_not_sqlite_is_refused(tmp_path):
     )
     assert result.returncode == 1
     assert f"sesquota: cannot use the state file {state}" in result.stderr
+
+
+SMTP_SENDER = textwrap.dedent(
+    """
+    import os, smtplib, ssl
+    from email.message import EmailMessage
+
+    env = os.environ
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "app@example.com", "a@example.com", "Hi"
+    message.set_content("Hello")
+    context = ssl.create_default_context(cafile=env["SESQUOTA_CA_FILE"])
+    replies = []
+    with smtplib.SMTP(env["SESQUOTA_SMTP_HOST"], int(env["SESQUOTA_SMTP_PORT"]), timeout=30) as s:
+        s.starttls(context=context)
+        s.login(env["SESQUOTA_SMTP_USERNAME"], env["SESQUOTA_SMTP_PASSWORD"])
+        for _ in range(2):
+            try:
+                s.send_message(message)
+                replies.append("250")
+            except smtplib.SMTPDataError as error:
+                replies.append(f"{error.smtp_code} {error.smtp_error.decode()}")
+    with smtplib.SMTP_SSL(env["SESQUOTA_SMTP_HOST"], int(env["SESQUOTA_SMTP_TLS_PORT"]),
+                          context=context, timeout=30) as s:
+        s.login(env["SESQUOTA_SMTP_USERNAME"], env["SESQUOTA_SMTP_PASSWORD"])
+        try:
+            s.send_message(message)
+        except smtplib.SMTPDataError as error:
+            replies.append(f"{error.smtp_code} {error.smtp_error.decode()}")
+    print("|".join(replies))
+    """
+)
+
+
+def test_ses_server_serves_smtp_to_a_subprocess_on_the_tests_account(
+    ses_server, ses_account, tmp_path
+):
+    script = tmp_path / "smtp_sender.py"
+    script.write_text(SMTP_SENDER)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, **ses_server.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip().split("|") == [
+        "250",
+        "454 Throttling failure: Maximum sending rate exceeded.",
+        "454 Throttling failure: Maximum sending rate exceeded.",
+    ]
+    assert [m.transport for m in ses_account.sent] == ["smtp"]
+    assert [(r.api, r.operation, r.status) for r in ses_account.requests] == [
+        ("smtp", "DATA", 250),
+        ("smtp", "DATA", 454),
+        ("smtp", "DATA", 454),
+    ]
+
+
+def test_sesquota_serve_speaks_smtp_and_saves_it(tmp_path):
+    state = tmp_path / "ses.sqlite"
+    script = tmp_path / "smtp_sender.py"
+    script.write_text(SMTP_SENDER)
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_p, _endpoint, info):
+        smtp = info["smtp"]
+        env = {
+            **os.environ,
+            "SESQUOTA_SMTP_HOST": smtp["host"],
+            "SESQUOTA_SMTP_PORT": str(smtp["port"]),
+            "SESQUOTA_SMTP_TLS_PORT": str(smtp["tls_port"]),
+            "SESQUOTA_SMTP_USERNAME": smtp["username"],
+            "SESQUOTA_SMTP_PASSWORD": smtp["password"],
+            "SESQUOTA_CA_FILE": smtp["ca_file"],
+        }
+        result = subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.stdout.strip().startswith("250|454 Throttling failure"), result.stderr
+    with serve(tmp_path, "--clock", "virtual", "--state", state) as (_p, endpoint, _info):
+        ledger = get(endpoint, "/_sesquota/ledger")
+    assert [(r["api"], r["status"]) for r in ledger["requests"]] == [
+        ("smtp", 250),
+        ("smtp", 454),
+        ("smtp", 454),
+    ]
+    assert ledger["sent"][0]["transport"] == "smtp"
