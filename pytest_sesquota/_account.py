@@ -36,18 +36,26 @@ RATE_MESSAGE = "Maximum sending rate exceeded."
 DAILY_MESSAGE = "Daily message quota exceeded."
 #: No capture of real SES text exists; this is the model's own documentation wording.
 PAUSED_MESSAGE = "Email sending is disabled for your entire Amazon SES account."
+#: What real SES answers (captured, API and SMTP) while AWS has paused the account.
+SUSPENDED_MESSAGE = (
+    "Sending paused for this account. For more information, please check the inbox of the "
+    "email address associated with your AWS account."
+)
 
 Transport = Literal["api", "smtp"]
-RefusalKind = Literal["rate", "daily", "unverified", "paused", "invalid"]
+RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid"]
 
 #: The error code each front door answers a refusal with, recorded in the ledger.
 REFUSAL_CODES: dict[tuple[str, str], str] = {
     ("ses", "unverified"): "MessageRejected",
     ("ses", "paused"): "AccountSendingPausedException",
+    ("ses", "suspended"): "MessageRejected",
     ("sesv2", "unverified"): "MessageRejected",
     ("sesv2", "paused"): "SendingPausedException",
+    ("sesv2", "suspended"): "MessageRejected",
     ("smtp", "unverified"): "554",
     ("smtp", "paused"): "554",
+    ("smtp", "suspended"): "554",
 }
 
 
@@ -133,7 +141,8 @@ class RejectedSend:
     time: datetime
     region: str
     operation: str
-    #: ``"unverified"``, ``"paused"`` or ``"invalid"`` (SES refused the input).
+    #: ``"unverified"``, ``"paused"`` (sending disabled), ``"suspended"`` (AWS paused the
+    #: account: enforcement status ``SHUTDOWN``) or ``"invalid"`` (SES refused the input).
     reason: RefusalKind
     #: The error code the caller received (``MessageRejected``, ``554``, ...).
     code: str
@@ -593,8 +602,9 @@ class SesAccount:
         return self._state(region).details
 
     def set_enforcement_status(self, status: EnforcementStatus, region: str | None = None) -> None:
-        """What GetAccount reports as ``EnforcementStatus``. Reported only: use
-        :meth:`pause_sending` for an account that may not send."""
+        """What GetAccount reports as ``EnforcementStatus``. ``SHUTDOWN`` is AWS pausing
+        the account: every send is refused with ``MessageRejected: Sending paused for this
+        account. ...`` (SMTP: ``554 Message rejected: ...``), as real SES answers then."""
         if status not in ENFORCEMENT_STATUSES:
             raise ValueError(
                 f"set_enforcement_status({status!r}): valid statuses: "
@@ -801,6 +811,8 @@ class SesAccount:
         self, state: _Region, name: str, source: str, recipients: Sequence[str]
     ) -> None:
         """The checks before the quotas: sending paused, then verified identities."""
+        if state.enforcement_status == "SHUTDOWN":
+            raise SendRefused("suspended", SUSPENDED_MESSAGE)
         if not state.sending_enabled:
             raise SendRefused("paused", PAUSED_MESSAGE)
         if not state.check_identities:

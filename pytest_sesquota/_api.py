@@ -24,7 +24,7 @@ from ._mail import (
 
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 #: The kinds of refusal a bulk entry can report, plus "success".
-BULK_KINDS = ("success", "rate", "daily", "unverified", "paused", "invalid")
+BULK_KINDS = ("success", "rate", "daily", "unverified", "paused", "suspended", "invalid")
 
 
 class SesApi:

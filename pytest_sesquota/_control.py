@@ -535,7 +535,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     **_COMMON_ENTRY,
                     "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "invalid"]},
+                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                 },

@@ -54,6 +54,7 @@ class SesV1(SesApi):
         "daily": ("Throttling", 400),
         "unverified": ("MessageRejected", 400),
         "paused": ("AccountSendingPausedException", 400),
+        "suspended": ("MessageRejected", 400),
         "invalid": ("InvalidParameterValue", 400),
     }
     bulk_status: ClassVar[dict[str, str]] = {
@@ -62,6 +63,7 @@ class SesV1(SesApi):
         "daily": "AccountDailyQuotaExceeded",
         "unverified": "MessageRejected",
         "paused": "AccountSendingPaused",
+        "suspended": "AccountSuspended",
         "invalid": "InvalidParameterValue",
     }
 

@@ -75,6 +75,7 @@ class SesV2(SesApi):
         "daily": ("LimitExceededException", 400),
         "unverified": ("MessageRejected", 400),
         "paused": ("SendingPausedException", 400),
+        "suspended": ("MessageRejected", 400),
         "invalid": ("BadRequestException", 400),
     }
     bulk_status: ClassVar[dict[str, str]] = {
@@ -83,6 +84,7 @@ class SesV2(SesApi):
         "daily": "ACCOUNT_DAILY_QUOTA_EXCEEDED",
         "unverified": "MESSAGE_REJECTED",
         "paused": "ACCOUNT_SENDING_PAUSED",
+        "suspended": "ACCOUNT_SUSPENDED",
         "invalid": "INVALID_PARAMETER",
     }
 

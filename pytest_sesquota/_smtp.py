@@ -252,7 +252,7 @@ class SesSmtpHandler:
         except SendRefused as refused:
             if refused.kind in ("rate", "daily"):
                 return THROTTLED + refused.message
-            if refused.kind in ("unverified", "paused"):
+            if refused.kind in ("unverified", "paused", "suspended"):
                 return f"554 Message rejected: {refused.message}"
             return f"554 Transaction failed: {refused.message}"
         return f"250 Ok {sent.message_id}"

@@ -826,3 +826,32 @@ def test_message_ids_look_like_ses(ses_account, sesv2):
     message_id = send_v2(sesv2, "a@example.com")["MessageId"]
     prefix, *_uuid, counter = message_id.split("-")
     assert prefix.startswith("0100") and len(prefix) == 16 and counter == "000001"
+
+
+SUSPENDED = (
+    "Sending paused for this account. For more information, please check the inbox of the "
+    "email address associated with your AWS account."
+)
+
+
+@pytest.mark.ses_quota(profile="production")
+def test_an_account_aws_has_shut_down_is_refused_as_real_ses_refuses_it(ses_account, ses, sesv2):
+    ses_account.set_enforcement_status("SHUTDOWN")
+    assert sesv2.get_account()["EnforcementStatus"] == "SHUTDOWN"
+    with pytest.raises(ses.exceptions.MessageRejected) as err:
+        send(ses, "a@example.com")
+    assert err.value.response["Error"]["Message"] == SUSPENDED
+    with pytest.raises(sesv2.exceptions.MessageRejected) as err:
+        send_v2(sesv2, "a@example.com")
+    assert error_of(err) == ("MessageRejected", 400, SUSPENDED)
+    sesv2.create_email_template(TemplateName="t", TemplateContent={"Subject": "S"})
+    result = sesv2.send_bulk_email(
+        FromEmailAddress="app@example.com",
+        DefaultContent={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
+        BulkEmailEntries=[{"Destination": {"ToAddresses": ["a@example.com"]}}],
+    )["BulkEmailEntryResults"]
+    assert result == [{"Status": "ACCOUNT_SUSPENDED", "Error": SUSPENDED}]
+    assert [r.reason for r in ses_account.rejected] == ["suspended"] * 3
+    assert ses_account.sent == [] and ses_account.quota()[2] == 0.0
+    ses_account.set_enforcement_status("HEALTHY")
+    send_v2(sesv2, "a@example.com")

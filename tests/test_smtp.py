@@ -274,6 +274,18 @@ def test_sending_paused(ses_smtp, ses_account):
 
 
 @pytest.mark.ses_quota(profile="production")
+def test_an_account_aws_has_shut_down_gets_the_captured_554(ses_smtp, ses_account):
+    ses_account.set_enforcement_status("SHUTDOWN")
+    with Wire(ses_smtp).ready() as wire:
+        reply = wire.transaction("app@example.com", ["a@example.com"], message())
+    assert reply == (
+        "554 Message rejected: Sending paused for this account. For more information, please "
+        "check the inbox of the email address associated with your AWS account."
+    )
+    assert [(r.reason, r.code) for r in ses_account.rejected] == [("suspended", "554")]
+
+
+@pytest.mark.ses_quota(profile="production")
 def test_more_than_50_recipients_are_refused_after_data(ses_smtp, ses_account):
     rcpts = [f"r{i}@example.com" for i in range(51)]
     with starttls_client(ses_smtp) as client:
