@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any
 
-from ._account import MAX_RECIPIENTS
+from ._account import MAX_RECIPIENTS, address_of
 
 #: Through the v1 API and SMTP; SES v2 accepts 40 MB.
 MAX_MESSAGE_BYTES = 10_485_760
@@ -126,14 +126,15 @@ def raw_addressing(
     check_recipients(recipients)
     to = header_addresses(message, "To")
     cc = header_addresses(message, "Cc")
-    shown = set(to + cc)  # whoever is not in a visible header was a Bcc
+    # Whoever is not in a visible header was a Bcc (compared bare: "Ann <a@x>" is a@x).
+    shown = {address_of(a) for a in to + cc}
     return (
         source,
         recipients,
         {
             "to": tuple(to),
             "cc": tuple(cc),
-            "bcc": tuple(a for a in recipients if a not in shown),
+            "bcc": tuple(a for a in recipients if address_of(a) not in shown),
             "subject": message.get("Subject"),
             "raw": data,
         },

@@ -479,3 +479,17 @@ def test_each_request_carries_what_it_decided(ses_account, ses):
     assert rejected.outcomes == (ses_account.rejected[0],)
     assert rejected.outcomes[0].recipients == ("stranger@example.com",)
     assert quota.operation == "GetSendQuota" and quota.outcomes == ()
+
+
+def test_raw_email_bcc_is_who_no_visible_header_names(ses_account, ses):
+    raw = (
+        b"From: app@example.com\r\nTo: Ann <ann@example.com>\r\nCc: BOB@example.com\r\n"
+        b"Subject: Hi\r\n\r\nbody\r\n"
+    )
+    ses.send_raw_email(
+        RawMessage={"Data": raw},
+        Destinations=["ann@example.com", "bob@example.com", "hidden@example.com"],
+    )
+    sent = ses_account.sent[0]
+    assert sent.to == ("Ann <ann@example.com>",) and sent.cc == ("BOB@example.com",)
+    assert sent.bcc == ("hidden@example.com",)
