@@ -752,3 +752,15 @@ def test_sesquota_serve_speaks_smtp_and_saves_it(tmp_path):
         ("smtp", 454),
     ]
     assert ledger["sent"][0]["transport"] == "smtp"
+
+
+def test_the_control_api_serves_the_quota_picture(detached):
+    account, endpoint = detached
+    ses = client("ses", endpoint)
+    ses.send_email(
+        Source="app@example.com", Destination={"ToAddresses": ["a@example.com"]}, Message=MESSAGE
+    )
+    status, headers, body = call(endpoint, "GET", "/_sesquota/plot.png")
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert body.startswith(b"\x89PNG\r\n\x1a\n") and len(body) > 10_000
+    assert len(account.sent) == 1
