@@ -764,3 +764,30 @@ def test_the_control_api_serves_the_quota_picture(detached):
     assert (status, headers["Content-Type"]) == (200, "image/png")
     assert body.startswith(b"\x89PNG\r\n\x1a\n") and len(body) > 10_000
     assert len(account.sent) == 1
+
+
+JS_SDK = os.environ.get("SESQUOTA_JS_SDK")
+
+
+@pytest.mark.skipif(
+    not JS_SDK or not Path(JS_SDK, "@aws-sdk", "client-sesv2").is_dir(),
+    reason="the AWS SDK for JavaScript is not installed: .ci/run installs it from tests/js "
+    "and sets SESQUOTA_JS_SDK to its node_modules",
+)
+def test_the_javascript_sdk(tmp_path):
+    assert JS_SDK is not None
+    script = tmp_path / "sdk_check.mjs"
+    script.write_text((Path(__file__).parent / "js" / "sdk_check.mjs").read_text())
+    (tmp_path / "node_modules").symlink_to(JS_SDK)
+    with serve(tmp_path, "--clock", "virtual") as (_p, endpoint, _info):
+        result = subprocess.run(
+            ["node", str(script), endpoint], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        seen = json.loads(result.stdout)
+        ledger = get(endpoint, "/_sesquota/ledger")
+    assert seen["v1Error"] == ["Throttling", "Maximum sending rate exceeded.", 400]
+    assert seen["v2Error"] == ["TooManyRequestsException", "Maximum sending rate exceeded.", 429]
+    assert seen["quota"] == [200, 1, 1]
+    assert seen["account"] == {"Max24HourSend": 200, "MaxSendRate": 1, "SentLast24Hours": 1}
+    assert ledger["sent"][0]["message_id"] == seen["messageId"]
