@@ -9,6 +9,7 @@ door calls it today; a ``responses`` door or a socket server can call it too.
 from __future__ import annotations
 
 import re
+import threading
 import traceback
 import uuid
 import weakref
@@ -42,6 +43,7 @@ SES_URL = re.compile(rf"^https?://{SES_HOST}(?::\d+)?(?:[/?]|$)")
 _apis: weakref.WeakKeyDictionary[SesAccount, dict[type[SesApi], SesApi]] = (
     weakref.WeakKeyDictionary()
 )
+_apis_lock = threading.Lock()
 Api = TypeVar("Api", bound=SesApi)
 
 
@@ -58,11 +60,12 @@ def region_from_host(host: str | None) -> str | None:
 
 
 def _api(account: SesAccount, kind: type[Api]) -> Api:
-    """The account's operations of one API, made once per account."""
-    apis = _apis.setdefault(account, {})
-    api = apis.get(kind)
-    if api is None:
-        api = apis[kind] = kind(account)
+    """The account's operations of one API, made once per account (any thread)."""
+    with _apis_lock:
+        apis = _apis.setdefault(account, {})
+        api = apis.get(kind)
+        if api is None:
+            api = apis[kind] = kind(account)
     assert isinstance(api, kind)
     return api
 
