@@ -260,7 +260,7 @@ class SesAccount:
             raise TypeError("pass either options or keyword arguments, not both")
         self.options = options
         self.region = options.region
-        self.clock = SesClock(options.start)
+        self.clock = SesClock(options.start, time_backend=options.time_backend)
         self._lock = threading.RLock()
         self._engine = QuotaEngine(self.clock.time, self._default_quota)
         self._regions: dict[str, _Region] = {}

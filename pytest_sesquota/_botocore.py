@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.handlers
-import freezegun.api
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import CapacityNotAvailableError
@@ -24,6 +23,7 @@ from botocore.signers import RequestSigner
 
 from ._account import SesAccount
 from ._http import answer
+from ._timebackend import real_time
 
 _current: SesAccount | None = None
 _original_send = Endpoint._send
@@ -109,8 +109,7 @@ def _continuous_current_time(self: Clock) -> float:
     state = self.__dict__
     if "_sesquota_offset" not in state:
         # Readings taken before the fake started were real time, at most now.
-        # (Read through the module: freezegun rewrites module-level aliases.)
-        state["_sesquota_offset"] = max(0.0, freezegun.api.real_time() - now)
+        state["_sesquota_offset"] = max(0.0, real_time() - now)
     value: float = now + state["_sesquota_offset"]
     last = state.get("_sesquota_last", value)
     if value < last:  # a new test restarted the virtual clock

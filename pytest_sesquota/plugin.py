@@ -25,7 +25,8 @@ MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call'): run the test against a "
+    "bulk_throttling='per_destination'|'whole_call', time_backend='freezegun'|'time-machine'): "
+    "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
 

@@ -6,7 +6,7 @@ import pytest
 
 VALID = (
     "bulk_throttling, burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
-    "sending_enabled, sent_last_24_hours, start, verified"
+    "sending_enabled, sent_last_24_hours, start, time_backend, verified"
 )
 
 
