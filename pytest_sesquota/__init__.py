@@ -8,6 +8,7 @@ from ._account import (
     SesRequest,
     ThrottledSend,
 )
+from ._botocore import UnfakedSesCall
 from ._clock import ScheduledAction, SesClock, Sleep
 from ._engine import Decision, QuotaEngine, RegionQuota
 from ._options import OptionsError, SesQuotaOptions
@@ -29,4 +30,5 @@ __all__ = [
     "SesRequest",
     "Sleep",
     "ThrottledSend",
+    "UnfakedSesCall",
 ]

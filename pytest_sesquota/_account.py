@@ -636,10 +636,11 @@ class SesAccount:
         """
         name = self._region_name(region)
         state = self._state(name)
-        now = self.clock.now()
         transport: Transport = "smtp" if api == "smtp" else "api"
         results: list[SentMessage | SendRefused | None] = [None] * len(messages)
-        with self._lock:
+        # The clock holds still meanwhile: the time in the ledger is the very instant
+        # the quotas judged, even while other threads' sleeps move the clock.
+        with self._lock, self.clock.still() as now:
             eligible: list[int] = []
             for index, (recipients, _content) in enumerate(messages):
                 refs = tuple(recipients)

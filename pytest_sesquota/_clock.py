@@ -13,7 +13,8 @@ import heapq
 import itertools
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -98,6 +99,13 @@ class SesClock:
         return self._now
 
     naive_now = _naive_now
+
+    @contextmanager
+    def still(self) -> Iterator[datetime]:
+        """Hold the clock still while deciding something at one instant: other threads'
+        sleeps and advances wait. Yields the (aware) time of that instant."""
+        with self._lock:
+            yield self.now()
 
     # -- moving --------------------------------------------------------------
     def advance(

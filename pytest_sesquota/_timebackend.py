@@ -60,7 +60,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def real_time() -> float:
     """Real epoch seconds, whichever backend is active (from the real monotonic clock)."""
-    return _WALL_AT_IMPORT + (_REAL["monotonic"]() - _MONOTONIC_AT_IMPORT)
+    elapsed: float = _REAL["monotonic"]() - _MONOTONIC_AT_IMPORT
+    return _WALL_AT_IMPORT + elapsed
 
 
 def available(name: str) -> bool:
@@ -166,6 +167,7 @@ class _Freezegun:
     def start(self, at: datetime) -> None:
         import freezegun
 
+        self._loop_times = _loop_times()
         self._freezer = freezegun.freeze_time(
             at, tick=False, real_asyncio=True, ignore=IGNORED_MODULES
         )
@@ -175,7 +177,12 @@ class _Freezegun:
         self._factory.tick(delta)
 
     def stop(self) -> None:
-        self._freezer.stop()
+        try:
+            self._freezer.stop()
+        finally:
+            # freezegun "restores" the event loop class's inherited `time` by setting
+            # it on the class itself: take that away again, as it was before.
+            _restore_loop_times(self._loop_times)
 
 
 class _TimeMachine:
@@ -190,10 +197,10 @@ class _TimeMachine:
         # naive datetime.now() reads UTC, as it does under freezegun.
         self._travel = time_machine.travel(at.replace(tzinfo=timezone.utc), tick=False)
         self._traveller: Any = self._travel.start()
-        loop = asyncio.base_events.BaseEventLoop
-        self._loop_time = loop.__dict__["time"]
         # Event loops schedule on monotonic time: keep theirs real.
-        loop.time = _real_loop_time  # type: ignore[method-assign]
+        self._loop_times = _loop_times()
+        for cls in self._loop_times:
+            setattr(cls, "time", _real_loop_time)  # noqa: B010
 
     def advance(self, delta: timedelta) -> None:
         # Whole nanoseconds from a timedelta: exact, however many steps.
@@ -201,7 +208,7 @@ class _TimeMachine:
 
     def stop(self) -> None:
         try:
-            asyncio.base_events.BaseEventLoop.time = self._loop_time  # type: ignore[method-assign]
+            _restore_loop_times(self._loop_times)
         finally:
             self._travel.stop()
 
@@ -209,6 +216,25 @@ class _TimeMachine:
 def _real_loop_time(self: asyncio.base_events.BaseEventLoop) -> float:
     result: float = _REAL["monotonic"]()
     return result
+
+
+def _loop_times() -> dict[type, Any]:
+    """Every event loop class, with the ``time`` it defines itself (None: inherited)."""
+    found: dict[type, Any] = {}
+    pending: list[type] = [asyncio.base_events.BaseEventLoop]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        found[cls] = cls.__dict__.get("time")
+    return found
+
+
+def _restore_loop_times(saved: dict[type, Any]) -> None:
+    for cls, own in saved.items():
+        if own is not None:
+            setattr(cls, "time", own)  # noqa: B010
+        elif "time" in cls.__dict__:
+            delattr(cls, "time")
 
 
 class VirtualTime:

@@ -20,6 +20,8 @@ from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, fr
 _botocore.install()
 
 _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+_BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
+BLOCK_UNFAKED = "ses_quota_block_unfaked"
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -37,6 +39,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(name, help=f"pytest-sesquota: {help_text}", type="linelist")
         else:
             parser.addini(name, help=f"pytest-sesquota: {help_text}", type="string")
+    parser.addini(
+        BLOCK_UNFAKED,
+        help="pytest-sesquota: refuse SES calls made by tests without the fake SES account "
+        "(default: false, they pass through to the real SES untouched)",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,6 +54,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_INI] = from_ini(config.getini)
     except OptionsError as error:
         raise pytest.UsageError(str(error)) from None
+    if config.getini(BLOCK_UNFAKED):
+        config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _BLOCKING in config.stash:
+        _botocore.block_unfaked(config.stash[_BLOCKING])
 
 
 def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
