@@ -183,10 +183,10 @@ def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "
             )
     for name, member_shape in shape.members.items():
         value = params.get(name)
-        inner = f"{path}{name[:1].lower()}{name[1:]}."
         if isinstance(value, Mapping) and member_shape.type_name == "structure":
-            check_required(member_shape, value, inner)
+            check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
         elif isinstance(value, list) and member_shape.type_name == "list":
+            inner = f"{path}{name[:1].lower()}{name[1:]}."
             for i, item in enumerate(value):
                 if isinstance(item, Mapping):
                     check_required(member_shape.member, item, f"{inner}{i + 1}.member.")
