@@ -64,6 +64,10 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
             "regions={'eu-west-1': {'region': 'x'}}",
             "*regions?'eu-west-1'? got an unexpected key 'region'. Valid keys: profile, *",
         ),
+        (
+            "time_backend='sundial'",
+            "*time_backend='sundial' is not valid; valid backends: 'freezegun', 'time-machine'",
+        ),
         ("'sandbox'", "*ses_quota takes keyword arguments only, got ('sandbox',).*"),
     ],
 )
@@ -242,3 +246,26 @@ def test_durations_stay_real(run):
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*s call *test_it"])
     assert not any(line.startswith(("3600", "31536")) for line in result.stdout.lines)
+
+
+def test_time_machine_backend_without_the_package_says_what_to_install(run, monkeypatch):
+    import pytest_sesquota._options
+
+    monkeypatch.setattr(pytest_sesquota._options, "available", lambda name: False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)  # no backend from the outer run
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.ses_quota(time_backend="time-machine")
+        def test_it(ses_account):
+            pass
+        """
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ses_quota: time_backend='time-machine' is not valid; it needs the time-machine "
+            'package: pip install "pytest-sesquota?time-machine?"'  # ? for fnmatch's brackets
+        ]
+    )
