@@ -138,13 +138,18 @@ _scanned: set[str] = set()
 _BY_ID = {id(function): name for name, function in _REAL.items()}
 
 
+def _keeps_real(module_name: str) -> bool:
+    """A module of _KEEP_REAL or of a package there (``time`` is not ``timetable``)."""
+    return any(module_name == k or module_name.startswith(f"{k}.") for k in _KEEP_REAL)
+
+
 def _find_aliases(names: tuple[str, ...]) -> list[tuple[ModuleType, str, str]]:
     """``(module, attribute, function name)`` of every real binding of ``names``."""
     found: list[tuple[ModuleType, str, str]] = []
     for module_name, module in list(sys.modules.items()):
         if module_name not in _scanned:
             _scanned.add(module_name)
-            if module is None or module_name.startswith(_KEEP_REAL):
+            if module is None or _keeps_real(module_name):
                 continue
             try:
                 attrs = [(a, _BY_ID[id(v)]) for a, v in vars(module).items() if id(v) in _BY_ID]
