@@ -116,9 +116,14 @@ def header_addresses(message: EmailMessage, *names: str) -> list[str]:
     values: list[str] = []
     for name in names:
         values += header_values(message, name)
-    return [
-        email.utils.formataddr((n, a)) if n else a for n, a in email.utils.getaddresses(values) if a
-    ]
+    return [_with_name(n, a) if n else a for n, a in email.utils.getaddresses(values) if a]
+
+
+def _with_name(name: str, address: str) -> str:
+    try:
+        return email.utils.formataddr((name, address))
+    except UnicodeError:  # Python 3.10's formataddr refuses a non-ASCII address
+        return f"{name} <{address}>"
 
 
 def raw_addressing(
