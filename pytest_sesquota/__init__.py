@@ -8,6 +8,7 @@ from ._account import (
     SesRequest,
     ThrottledSend,
 )
+from ._botocore import UnfakedSesCall
 from ._clock import ScheduledAction, SesClock, Sleep
 
 # Loaded with the package (not at the first activation) so that the front doors and the
@@ -38,4 +39,5 @@ __all__ = [
     "SesSmtpServer",
     "Sleep",
     "ThrottledSend",
+    "UnfakedSesCall",
 ]

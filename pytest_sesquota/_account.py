@@ -279,6 +279,7 @@ class _Call:
         operation: str,
         source: str,
         api: str,
+        now: datetime,
     ) -> None:
         self.account = account
         self.state = state
@@ -287,7 +288,7 @@ class _Call:
         self.source = source
         self.api = api
         self.transport: Transport = "smtp" if api == "smtp" else "api"
-        self.now = account.clock.now()
+        self.now = now
 
     def check(self, recipients: Sequence[str]) -> SendRefused | None:
         """The checks before the quotas; a refusal is recorded and returned."""
@@ -384,7 +385,11 @@ class SesAccount:
         self.options = options
         self.region = options.region
         #: The virtual clock (a ``DetachedClock`` for an account served outside a test).
-        self.clock = clock if clock is not None else SesClock(options.start)
+        self.clock = (
+            clock
+            if clock is not None
+            else SesClock(options.start, time_backend=options.time_backend)
+        )
         self._lock = threading.RLock()
         self._active: list[Any] = []
         # Per thread: the outcomes of the request being answered (see `recording`).
@@ -791,8 +796,11 @@ class SesAccount:
         all dropped and the :class:`SendRefused` raised for the whole call.
         """
         name = self._region_name(region)
-        call = _Call(self, self._state(name), name, operation, source, api)
-        with self._lock:
+        state = self._state(name)
+        # The clock holds still meanwhile: the time in the ledger is the very instant
+        # the quotas judged, even while other threads' sleeps move the clock.
+        with self._lock, self.clock.still() as now:
+            call = _Call(self, state, name, operation, source, api, now)
             if not whole_call:
                 return [call.decide([message])[0] for message in messages]
             results: list[SentMessage | SendRefused | None] = [

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.handlers
-import freezegun.api
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.exceptions import CapacityNotAvailableError
@@ -24,8 +23,12 @@ from botocore.signers import RequestSigner
 
 from ._account import SesAccount
 from ._http import answer
+from ._timebackend import real_time
 
 _current: SesAccount | None = None
+#: The ini option's name when SES calls made while no fake account is active are
+#: refused (``ses_quota_block_unfaked = true``), else None: they pass through.
+_blocking: str | None = None
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
 _original_current_time = Clock.current_time
@@ -48,6 +51,38 @@ def current() -> SesAccount | None:
     return _current
 
 
+class UnfakedSesCall(RuntimeError):
+    """An SES call made while no fake account was active, refused because the suite
+    opted into blocking them (``ses_quota_block_unfaked = true``)."""
+
+
+def _refuse_unfaked(service: str, operation: str, url: str) -> UnfakedSesCall:
+    return UnfakedSesCall(
+        f"pytest-sesquota blocked an SES call made outside the fake SES account: {service} "
+        f"{operation} to {url}. The ini option {_blocking} = true refuses SES calls from "
+        "tests without the fake; use the ses_account fixture or the ses_quota marker in "
+        f"this test, or set {_blocking} = false to let real SES calls through."
+    )
+
+
+def block_unfaked(option: str | None) -> str | None:
+    """Refuse SES calls made while no fake account is active (``option`` names the
+    setting in the error), or let them pass through again (``None``); returns the
+    previous setting (an in-process pytest run inside another restores it)."""
+    global _blocking
+    previous, _blocking = _blocking, option
+    if option is not None:
+        install()
+        # Clients lacking the handlers (sessions made before the plugin loaded)
+        # still sign and send through these.
+        Endpoint._send = _guarded_send
+        RequestSigner.sign = _guarded_sign
+    elif _current is None:
+        Endpoint._send = _original_send
+        RequestSigner.sign = _original_sign
+    return previous
+
+
 def _respond(account: SesAccount, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
     region = context.get("signing", {}).get("region") or context.get("client_region")
@@ -57,9 +92,19 @@ def _respond(account: SesAccount, request: AWSPreparedRequest) -> AWSResponse:
     return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
 
 
+def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
+    # Refused before signing, so a test without credentials gets this error
+    # rather than botocore's NoCredentialsError.
+    if _blocking is not None and _current is None:
+        url = params.get("url", "") if isinstance(params, dict) else ""
+        raise _refuse_unfaked(model.service_model.service_name, model.name, url)
+
+
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
     account = _current
     if account is None:
+        if _blocking is not None:
+            raise _refuse_unfaked("ses", "request", request.url)
         return None
     return _respond(account, request)
 
@@ -69,8 +114,11 @@ def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: An
     # and real ones are never read or refreshed (a refresh can call AWS). Done at
     # the signer rather than with a choose-signer handler so that it also covers
     # clients of sessions created before the handlers were installed.
-    if _current is not None and self._service_id.hyphenize() in _SES_SERVICES:
-        return None
+    if self._service_id.hyphenize() in _SES_SERVICES:
+        if _current is not None:
+            return None
+        if _blocking is not None:
+            raise _refuse_unfaked(self._service_id.hyphenize(), operation_name, request.url)
     return _original_sign(self, operation_name, request, *a, **k)
 
 
@@ -78,8 +126,11 @@ def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
     # Safety net for clients of sessions created before the handlers were
     # installed (they lack before-send): an SES request never leaves the process.
     account = _current
-    if account is not None and getattr(self, "_endpoint_prefix", None) == "email":
-        return _respond(account, request)
+    if getattr(self, "_endpoint_prefix", None) == "email":
+        if account is not None:
+            return _respond(account, request)
+        if _blocking is not None:
+            raise _refuse_unfaked("ses", "request", request.url)
     return _original_send(self, request)
 
 
@@ -109,8 +160,7 @@ def _continuous_current_time(self: Clock) -> float:
     state = self.__dict__
     if "_sesquota_offset" not in state:
         # Readings taken before the fake started were real time, at most now.
-        # (Read through the module: freezegun rewrites module-level aliases.)
-        state["_sesquota_offset"] = max(0.0, freezegun.api.real_time() - now)
+        state["_sesquota_offset"] = max(0.0, real_time() - now)
     value: float = now + state["_sesquota_offset"]
     last = state.get("_sesquota_last", value)
     if value < last:  # a new test restarted the virtual clock
@@ -121,7 +171,9 @@ def _continuous_current_time(self: Clock) -> float:
 
 
 HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    (f"before-send.{service}", _before_send) for service in _SES_SERVICES
+    (f"{event}.{service}", handler)
+    for service in _SES_SERVICES
+    for event, handler in (("before-call", _before_call), ("before-send", _before_send))
 ]
 
 
@@ -151,7 +203,8 @@ def deactivate(account: SesAccount) -> None:
     global _current
     if _current is account:
         _current = None
-        Endpoint._send = _original_send
         TokenBucket._acquire = _original_acquire
         Clock.current_time = _original_current_time
-        RequestSigner.sign = _original_sign
+        if _blocking is None:
+            Endpoint._send = _original_send
+            RequestSigner.sign = _original_sign

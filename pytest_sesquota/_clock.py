@@ -1,64 +1,28 @@
-"""The virtual clock: frozen time (freezegun) that moves only when told or slept on.
+"""The virtual clock: frozen time that moves only when told or slept on.
 
 While it runs, ``time.time``, ``datetime.now`` and friends read virtual time,
 and ``time.sleep`` advances it instantly instead of blocking, so retry loops
-that wait minutes finish in microseconds. Everything is restored by ``stop``.
+that wait minutes finish in microseconds. How the process's time is taken over
+(freezegun or time-machine) is ``_timebackend``'s job. Everything is restored
+by ``stop``.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import sys
 import threading
-import time as _time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from types import ModuleType
-from typing import Any, cast
 
-import freezegun
-from freezegun.api import FrozenDateTimeFactory
+from ._timebackend import _REAL_SLEEP, IGNORED_MODULES, VirtualTime, real_time
+
+__all__ = ["IGNORED_MODULES", "ScheduledAction", "SesClock", "Sleep"]
 
 _EPOCH = datetime(1970, 1, 1)
-#: Modules that keep real time: pytest's timing (durations, JUnit times) binds
-#: ``time``/``perf_counter`` by name. Only modules never on the call stack of user
-#: code belong here: freezegun gives real time to any call with an ignored module
-#: among its five nearest callers.
-IGNORED_MODULES = ["_pytest.timing"]
-_real_sleep = _time.sleep
-
-# Modules that bound the real ``sleep`` to a name of their own
-# (``from time import sleep``): found once per module, patched on every start.
-_sleep_aliases: dict[str, list[str]] = {}
-_scanned_modules: set[str] = set()
-
-
-def _find_sleep_aliases() -> list[tuple[ModuleType, str]]:
-    found: list[tuple[ModuleType, str]] = []
-    for name, module in list(sys.modules.items()):
-        if name not in _scanned_modules:
-            _scanned_modules.add(name)
-            # Our own modules keep the real sleep on purpose.
-            if (
-                module is None
-                or name == "time"
-                or name.startswith(("pytest_sesquota", *IGNORED_MODULES))
-            ):
-                continue
-            try:
-                attrs = [a for a, v in vars(module).items() if v is _real_sleep]
-            except TypeError:  # modules without a __dict__
-                continue
-            if attrs:
-                _sleep_aliases[name] = attrs
-        for attr in _sleep_aliases.get(name, ()):
-            if module is not None and getattr(module, attr, None) is _real_sleep:
-                found.append((module, attr))
-    return found
 
 
 @dataclass(eq=False)
@@ -90,15 +54,15 @@ class Sleep:
 class SesClock:
     """Virtual time shared by the application, botocore and the quota engine."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, *, time_backend: str = "freezegun") -> None:
         if start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)
         self._start = start.astimezone(timezone.utc)
-        self._factory: FrozenDateTimeFactory | None = None
-        # What the clock reads while not running: the start, then where it stopped.
-        self._resting = self._start.replace(tzinfo=None)
-        self._freezer: Any = None
-        self._patched: list[tuple[ModuleType, str]] = []
+        #: ``"freezegun"`` or ``"time-machine"``: how the process's time is faked.
+        self.time_backend = time_backend
+        # The virtual time (naive UTC): the start, then wherever it was moved to.
+        self._now = self._start.replace(tzinfo=None)
+        self._virtual: VirtualTime | None = None
         self._lock = threading.RLock()
         #: Seconds asked of every ``time.sleep`` call during the test, in order.
         self.sleeps: list[float] = []
@@ -113,7 +77,7 @@ class SesClock:
     # -- reading -------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._factory is not None
+        return self._virtual is not None
 
     @property
     def start_time(self) -> datetime:
@@ -132,11 +96,16 @@ class SesClock:
         return (self.now() - self._start).total_seconds()
 
     def _naive_now(self) -> datetime:
-        factory = self._factory
-        if factory is None:
-            return self._resting
-        now: datetime = factory()
-        return now
+        return self._now
+
+    naive_now = _naive_now
+
+    @contextmanager
+    def still(self) -> Iterator[datetime]:
+        """Hold the clock still while deciding something at one instant: other threads'
+        sleeps and advances wait. Yields the (aware) time of that instant."""
+        with self._lock:
+            yield self.now()
 
     # -- moving --------------------------------------------------------------
     def advance(
@@ -168,18 +137,19 @@ class SesClock:
             # Stop at each scheduled action on the way and run it (outside the lock),
             # then go on. Steps add up: concurrent sleeps each move the clock.
             with self._lock:
-                if self._factory is None:
+                virtual = self._virtual
+                if virtual is None:
                     raise RuntimeError(
                         "the virtual clock is not running: advance() works while the fake "
                         "SES account is active (inside the test using ses_account)"
                     )
                 now = self.now()
                 due = self._next_due(now + remaining)
+                gap = remaining if due is None else max(due.at - now, timedelta())
+                virtual.advance(gap)
+                self._now += gap
                 if due is None:
-                    self._factory.tick(remaining)
                     return self.now()
-                gap = max(due.at - now, timedelta())
-                self._factory.tick(gap)
                 remaining -= gap
             self._run(due)
 
@@ -220,7 +190,7 @@ class SesClock:
         """What ``time.sleep`` does while the clock runs: advance, record, yield."""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             # Same error as the real time.sleep for a non-number.
-            _real_sleep(seconds)
+            _REAL_SLEEP(seconds)
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         with self._lock:
@@ -230,7 +200,7 @@ class SesClock:
         # with tiny sleeps always sees time pass.
         self.advance(seconds=max(seconds, 1e-6) if seconds > 0 else 0)
         # Let other threads run, as a real sleep would.
-        _real_sleep(0)
+        _REAL_SLEEP(0)
 
     @contextmanager
     def ticking(self, speed: float = 1.0, *, step: float = 0.01) -> Iterator[SesClock]:
@@ -242,9 +212,9 @@ class SesClock:
         stop = threading.Event()
 
         def run() -> None:
-            last = freezegun.api.real_monotonic()
+            last = real_time()
             while not stop.wait(step):  # a real wait: Event.wait is not time.sleep
-                now = freezegun.api.real_monotonic()
+                now = real_time()
                 self.advance(seconds=(now - last) * speed)
                 last = now
 
@@ -258,83 +228,60 @@ class SesClock:
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> None:
-        """Freeze time at the start and take over ``time.sleep``."""
-        if self._factory is not None:
+        """Freeze time where the clock is and take over ``time.sleep``."""
+        if self._virtual is not None:
             raise RuntimeError("this clock is already running")
-        if _time.sleep is not _real_sleep:
-            raise RuntimeError(
-                "time.sleep is already replaced (another SesClock or a mock is active); "
-                "pytest-sesquota runs one virtual clock at a time"
-            )
-        freezer = freezegun.freeze_time(
-            self._start.replace(tzinfo=None),
-            tick=False,
-            real_asyncio=True,
-            ignore=IGNORED_MODULES,
-        )
-        factory = freezer.start()
-        try:
-            self._patched = _find_sleep_aliases()
-            setattr(_time, "sleep", self.sleep)  # noqa: B010 - typeshed's signature is wider
-            for module, attr in self._patched:
-                setattr(module, attr, self.sleep)
-        except BaseException:
-            freezer.stop()
-            raise
-        self._freezer = freezer
-        self._factory = cast(FrozenDateTimeFactory, factory)  # tick=False: always frozen
+        virtual = VirtualTime(self.time_backend, self)
+        virtual.start(self._now)
+        self._virtual = virtual
 
     def stop(self) -> None:
         """Restore real time and the real ``time.sleep``. Safe to call twice."""
-        try:
-            if _time.sleep == self.sleep:
-                _time.sleep = _real_sleep
-            for module, attr in self._patched:
-                if getattr(module, attr, None) == self.sleep:
-                    setattr(module, attr, _real_sleep)
-            self._patched = []
-        finally:
-            freezer, self._freezer = self._freezer, None
-            if freezer is not None:
-                # Keep reading the last virtual time after the stop (ledger reports).
-                self._resting = self._naive_now()
-                self._factory = None
-                freezer.stop()
+        virtual, self._virtual = self._virtual, None
+        if virtual is not None:
+            # The clock keeps reading the last virtual time (ledger reports).
+            virtual.stop()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<SesClock {self.now().isoformat()} {state}, {len(self.sleeps)} sleeps>"
 
 
-class _WallClockFactory:
-    """Real (UTC) time, plus whatever ``tick`` added: a clock that runs by itself."""
+class _NoPatching:
+    """The backend of a :class:`DetachedClock`: it patches nothing, so moves are its own."""
 
-    def __init__(self) -> None:
-        self._shift = timedelta()
+    def advance(self, delta: timedelta) -> None:
+        pass
 
-    def __call__(self) -> datetime:
-        real = datetime.fromtimestamp(freezegun.api.real_time(), timezone.utc)
-        return real.replace(tzinfo=None) + self._shift
+    def stop(self) -> None:
+        pass
 
-    def tick(self, delta: timedelta) -> None:
-        self._shift += delta
+
+def _real_naive_now() -> datetime:
+    return datetime.fromtimestamp(real_time(), timezone.utc).replace(tzinfo=None)
 
 
 class DetachedClock(SesClock):
     """The clock of an account served outside a test (``sesquota serve``): it patches
-    nothing in the process. ``real=True`` follows the wall clock (the server's default);
-    otherwise it is virtual, frozen at ``start`` until :meth:`advance` moves it."""
+    nothing in the process. ``real=True`` follows the wall clock (the server's default),
+    plus whatever :meth:`advance` added; otherwise it is virtual, frozen at ``start``
+    until :meth:`advance` moves it."""
 
     def __init__(self, start: datetime | None = None, *, real: bool = False) -> None:
-        factory: Any = _WallClockFactory() if real else None
-        if start is None:
-            start = datetime.fromtimestamp(freezegun.api.real_time(), timezone.utc)
+        if start is None or real:
+            start = _real_naive_now().replace(tzinfo=timezone.utc)
         super().__init__(start)
+        #: True: the wall clock (plus advances); False: virtual, moved only by advance().
         self.real = real
-        self._factory = factory or FrozenDateTimeFactory(self._start.replace(tzinfo=None))
-        if real:
-            # The start is the moment the clock was made; elapsed() counts from there.
-            self._start = factory().replace(tzinfo=timezone.utc)
+        self._origin = self._now  # on real time, advances are kept as _now - _origin
+        self._virtual = _NoPatching()  # type: ignore[assignment]
+
+    def _naive_now(self) -> datetime:
+        if self.real:
+            return _real_naive_now() + (self._now - self._origin)
+        return self._now
+
+    naive_now = _naive_now
 
     def start(self) -> None:
         raise RuntimeError(
@@ -347,6 +294,6 @@ class DetachedClock(SesClock):
 
     def sleep(self, seconds: float) -> None:
         if self.real:
-            _real_sleep(seconds)
+            _REAL_SLEEP(seconds)
         else:
             super().sleep(seconds)

@@ -40,8 +40,14 @@ def invalid(message: str) -> ApiError:
 
 
 # -- addresses and recipients ---------------------------------------------------
+#: A bare ``local@domain`` with nothing to parse: most addresses, checked fast.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
 def check_address(text: str) -> None:
     """Refuse an address as SES does (JavaMail's wording, no final period)."""
+    if _PLAIN_ADDRESS.fullmatch(text):
+        return
     addr = email.utils.parseaddr(text)[1] or text.strip()
     if not addr:
         raise invalid("Illegal address")
@@ -92,13 +98,32 @@ def parse_raw(data: bytes) -> EmailMessage:
     return message
 
 
+def header_values(message: EmailMessage, name: str) -> list[str]:
+    """Every value of a header, decoded, or as sent where the email package cannot
+    parse it (some malformed addresses make it raise, e.g. ``From: a@``): the
+    address checks then refuse them with SES's own texts."""
+    values: list[str] = []
+    for key, raw in message.raw_items():
+        if key.lower() == name.lower():
+            try:
+                values.append(str(message.policy.header_fetch_parse(key, raw)))
+            except Exception:
+                values.append(" ".join(str(raw).split()))
+    return values
+
+
 def header_addresses(message: EmailMessage, *names: str) -> list[str]:
     values: list[str] = []
     for name in names:
-        values += [str(v) for v in message.get_all(name, [])]
-    return [
-        email.utils.formataddr((n, a)) if n else a for n, a in email.utils.getaddresses(values) if a
-    ]
+        values += header_values(message, name)
+    return [_with_name(n, a) if n else a for n, a in email.utils.getaddresses(values) if a]
+
+
+def _with_name(name: str, address: str) -> str:
+    try:
+        return email.utils.formataddr((name, address))
+    except UnicodeError:  # Python 3.10's formataddr refuses a non-ASCII address
+        return f"{name} <{address}>"
 
 
 def raw_addressing(
@@ -118,7 +143,7 @@ def raw_addressing(
     check_address(source)
     recipients = list(destinations)
     if not recipients:
-        if not any(message.get_all(h) for h in ("To", "Cc", "Bcc")):
+        if not any(k.lower() in ("to", "cc", "bcc") for k in message.keys()):
             raise invalid("Missing required header 'To'.")
         recipients = header_addresses(message, "To", "Cc", "Bcc")
         if not recipients:
@@ -135,7 +160,7 @@ def raw_addressing(
             "to": tuple(to),
             "cc": tuple(cc),
             "bcc": tuple(a for a in recipients if address_of(a) not in shown),
-            "subject": message.get("Subject"),
+            "subject": next(iter(header_values(message, "Subject")), None),
             "raw": data,
         },
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 from ._engine import DAILY_MODES, DailyMode
+from ._timebackend import TIME_BACKENDS, TimeBackendName, available
 
 Profile = Literal["sandbox", "production"]
 BulkThrottling = Literal["per_destination", "whole_call"]
@@ -73,6 +74,7 @@ class SesQuotaOptions:
     start: datetime = DEFAULT_START
     sending_enabled: bool = True
     bulk_throttling: BulkThrottling = "per_destination"
+    time_backend: TimeBackendName = "freezegun"
     # SMTP interface only (the ses_smtp fixture).
     smtp_require_starttls: bool = True
     smtp_idle_timeout: float = 10.0
@@ -143,6 +145,17 @@ class Checker:
     def _bulk_throttling(self, key: str, value: Any) -> Any:
         if value not in BULK_THROTTLING:
             raise self.fail(key, value, f"valid choices: {_choices(BULK_THROTTLING)}")
+        return value
+
+    def _time_backend(self, key: str, value: Any) -> Any:
+        if value not in TIME_BACKENDS:
+            raise self.fail(key, value, f"valid backends: {_choices(TIME_BACKENDS)}")
+        if not available(value):
+            raise self.fail(
+                key,
+                value,
+                'it needs the time-machine package: pip install "pytest-sesquota[time-machine]"',
+            )
         return value
 
     def _daily(self, key: str, value: Any) -> Any:
@@ -288,6 +301,10 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     "ses_quota_bulk_throttling": (
         "bulk_throttling",
         "bulk sends are throttled per_destination (default) or as a whole_call",
+    ),
+    "ses_quota_time_backend": (
+        "time_backend",
+        "how time is faked: freezegun (default) or time-machine (faster start, C level)",
     ),
     "ses_quota_max_24_hour_send": ("max_24_hour_send", "default Max24HourSend (-1: unlimited)"),
     "ses_quota_max_send_rate": ("max_send_rate", "default MaxSendRate (-1: unlimited)"),

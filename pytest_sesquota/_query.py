@@ -11,16 +11,27 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 from botocore.loaders import create_loader
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from ._mail import ApiError
+
+#: Characters XML 1.0 cannot carry, even escaped (control characters, lone surrogates).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """Text as XML character data; what XML cannot carry becomes U+FFFD, so that a
+    value echoed back (an unknown Action, a template's text) never breaks the answer."""
+    return _escape(_NOT_XML.sub("\ufffd", text))
+
 
 NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
 API_VERSION = "2010-12-01"
@@ -172,10 +183,10 @@ def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "
             )
     for name, member_shape in shape.members.items():
         value = params.get(name)
-        inner = f"{path}{name[:1].lower()}{name[1:]}."
         if isinstance(value, Mapping) and member_shape.type_name == "structure":
-            check_required(member_shape, value, inner)
+            check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
         elif isinstance(value, list) and member_shape.type_name == "list":
+            inner = f"{path}{name[:1].lower()}{name[1:]}."
             for i, item in enumerate(value):
                 if isinstance(item, Mapping):
                     check_required(member_shape.member, item, f"{inner}{i + 1}.member.")

@@ -51,6 +51,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
     return routes
 
 
+@functools.lru_cache(maxsize=512)
 def route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
     """The operation a request is for, and its URI labels (decoded), or None."""
     legacy = _LEGACY_ROUTES.get((method, path.rstrip("/")))

@@ -27,13 +27,16 @@ _botocore.install()
 _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 #: The account of the test, readable by the report hooks after its teardown.
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
+_BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
+BLOCK_UNFAKED = "ses_quota_block_unfaked"
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call', smtp_require_starttls=True, "
-    "smtp_idle_timeout=10, smtp_max_connections=None): run the test against a "
+    "bulk_throttling='per_destination'|'whole_call', time_backend='freezegun'|'time-machine', "
+    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
+    "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
 
@@ -47,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "ses_quota_summary",
         help="pytest-sesquota: true adds the SES quota summary (as --ses-quota-summary does)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        BLOCK_UNFAKED,
+        help="pytest-sesquota: refuse SES calls made by tests without the fake SES account "
+        "(default: false, they pass through to the real SES untouched)",
         type="bool",
         default=False,
     )
@@ -104,6 +114,13 @@ def pytest_configure(config: pytest.Config) -> None:
         cache_dir=(lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     )
     config.pluginmanager.register(_ReportHooks(reporting), "sesquota-reports")
+    if config.getini(BLOCK_UNFAKED):
+        config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _BLOCKING in config.stash:
+        _botocore.block_unfaked(config.stash[_BLOCKING])
 
 
 class _ReportHooks:

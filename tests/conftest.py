@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import contextlib
+
 import boto3
 import pytest
 from botocore.config import Config
+
+# pytester's in-process runs drop the modules first imported during a run. The plugin
+# imports matplotlib lazily (for pictures); imported here once, no inner run can leave the
+# process holding two halves of it (classes failing isinstance against their own kind).
+with contextlib.suppress(ImportError):
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import matplotlib.lines
+    import matplotlib.ticker  # noqa: F401
 
 MESSAGE = {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "Hi there"}}}
 # The mode is pinned too: in adaptive mode (AWS_RETRY_MODE=adaptive) botocore's
@@ -39,3 +50,14 @@ def send_v2(client, *to, source="app@example.com", cc=(), bcc=(), content=SIMPLE
         Destination={"ToAddresses": list(to), "CcAddresses": list(cc), "BccAddresses": list(bcc)},
         Content=content,
     )
+
+
+@pytest.fixture(autouse=True)
+def _inner_runs_use_this_time_backend(request):
+    """pytester's inner pytest runs use the time backend this run was given
+    (``-o ses_quota_time_backend=time-machine``): CI runs the suite with each."""
+    backend = request.config.getini("ses_quota_time_backend")
+    if backend and "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS: set it after
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("PYTEST_ADDOPTS", f"-o ses_quota_time_backend={backend}")

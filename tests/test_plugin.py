@@ -7,7 +7,7 @@ import pytest
 VALID = (
     "bulk_throttling, burst, daily, max_24_hour_send, max_send_rate, profile, region, regions, "
     "sending_enabled, sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
-    "smtp_require_starttls, start, verified"
+    "smtp_require_starttls, start, time_backend, verified"
 )
 
 
@@ -76,6 +76,10 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
         (
             "regions={'eu-west-1': {'region': 'x'}}",
             "*regions?'eu-west-1'? got an unexpected key 'region'. Valid keys: profile, *",
+        ),
+        (
+            "time_backend='sundial'",
+            "*time_backend='sundial' is not valid; valid backends: 'freezegun', 'time-machine'",
         ),
         ("'sandbox'", "*ses_quota takes keyword arguments only, got ('sandbox',).*"),
     ],
@@ -233,16 +237,15 @@ def test_marker_and_fixtures_are_documented(run):
     result = run("", "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.ses_quota(profile='sandbox'|'production', *"])
     result = run("", "--fixtures")
-    result.stdout.fnmatch_lines(
-        [
-            "ses_account*",
-            "*The fake SES account of this test: quotas, ledger and virtual clock*",
-            "ses_clock*",
-            "*The virtual clock of the fake SES account*",
-            "ses_smtp*",
-            "*A loopback SMTP server answering like SES's SMTP interface, on the test's account.",
-        ]
-    )
+    # pytest orders fixtures by their location's text (plugin.py:106 before plugin.py:79),
+    # so each fixture and its docstring is looked for on its own.
+    for name, doc in [
+        ("ses_account", "The fake SES account of this test: quotas, ledger and virtual clock"),
+        ("ses_clock", "The virtual clock of the fake SES account"),
+        ("ses_smtp", "A loopback SMTP server answering like SES's SMTP interface, on the test's"),
+        ("ses_server", "SES's APIs and SMTP on loopback ports for this test, on ses_account's"),
+    ]:
+        result.stdout.fnmatch_lines([f"{name}*", f"*{doc}*"])
 
 
 def test_durations_stay_real(run):
@@ -260,3 +263,26 @@ def test_durations_stay_real(run):
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*s call *test_it"])
     assert not any(line.startswith(("3600", "31536")) for line in result.stdout.lines)
+
+
+def test_time_machine_backend_without_the_package_says_what_to_install(run, monkeypatch):
+    import pytest_sesquota._options
+
+    monkeypatch.setattr(pytest_sesquota._options, "available", lambda name: False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)  # no backend from the outer run
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.ses_quota(time_backend="time-machine")
+        def test_it(ses_account):
+            pass
+        """
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ses_quota: time_backend='time-machine' is not valid; it needs the time-machine "
+            'package: pip install "pytest-sesquota?time-machine?"'  # ? for fnmatch's brackets
+        ]
+    )

@@ -1,0 +1,489 @@
+"""pytest-sesquota's benchmarks: one table of medians and ratios, measured side by side.
+
+    python benchmarks/run.py            # the full run (a few minutes)
+    python benchmarks/run.py --quick    # a short run, for a smoke test
+    python benchmarks/run.py --only ses sesv2
+
+Every group measures its contenders in interleaved rounds in this one process
+(or its subprocesses), so that a shared, noisy machine slows all of them alike:
+read the ratios, not the absolute times. Needs the ``bench`` extra:
+``pip install -e ".[bench]"`` (moto, django, time-machine).
+
+A group is a function ``(quick: bool) -> list[Row]``, listed in GROUPS: a new front
+door (SMTP) is one more group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import importlib.metadata
+import os
+import platform
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# freezegun rewrites module attributes bound to time functions, not a tuple's items:
+# the fake's frozen clock must not stop the benchmark's own stopwatch.
+_WALL = (time.perf_counter,)
+
+
+@dataclass
+class Row:
+    group: str
+    contender: str
+    median: float
+    unit: str
+    #: The median over the group's reference (the floor), or None.
+    ratio: float | None = None
+    note: str = ""
+
+
+def _clock() -> float:
+    return _WALL[0]()
+
+
+def interleaved(contenders: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Run every contender once per round, in a fresh random order each round."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for _ in range(rounds):
+        random.shuffle(names)
+        for name in names:
+            gc.collect()
+            samples[name].append(contenders[name]())
+    return samples
+
+
+# -- 1 and 2: per-send overhead through boto3 ---------------------------------------
+MESSAGE = {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}
+V1_CANNED = (
+    b'<SendEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">'
+    b"<SendEmailResult><MessageId>0100-x-000000</MessageId></SendEmailResult>"
+    b"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendEmailResponse>"
+)
+V2_CANNED = b'{"MessageId": "0100-x-000000"}'
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def _sender(service: str) -> Callable[[Any, int], None]:
+    def v1(client: Any, i: int) -> None:
+        client.send_email(
+            Source="app@example.com",
+            Destination={"ToAddresses": [f"u{i}@example.com"]},
+            Message=MESSAGE,
+        )
+
+    def v2(client: Any, i: int) -> None:
+        client.send_email(
+            FromEmailAddress="app@example.com",
+            Destination={"ToAddresses": [f"u{i}@example.com"]},
+            Content={"Simple": MESSAGE},
+        )
+
+    return v1 if service == "ses" else v2
+
+
+def _per_send(service: str, quick: bool) -> list[Row]:
+    import boto3
+    from botocore.awsrequest import AWSResponse
+    from botocore.stub import Stubber
+    from moto import mock_aws
+
+    from pytest_sesquota import SesAccount
+
+    rounds, sends = (3, 100) if quick else (15, 200)
+    send = _sender(service)
+    keys = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
+    canned = V1_CANNED if service == "ses" else V2_CANNED
+
+    def timed(client: Any) -> float:
+        start = _clock()
+        for i in range(sends):
+            send(client, i)
+        return (_clock() - start) / sends
+
+    floor_client = boto3.client(service, region_name="us-east-1", **keys)
+    floor_client.meta.events.register_first(
+        f"before-send.{service}",
+        lambda request, **_: AWSResponse(request.url, 200, {}, _Raw(canned)),
+    )
+
+    def floor() -> float:
+        return timed(floor_client)
+
+    def fake() -> float:
+        with SesAccount(max_24_hour_send=-1, max_send_rate=-1):
+            return timed(boto3.client(service, region_name="us-east-1"))
+
+    def moto() -> float:
+        with mock_aws():
+            client = boto3.client(service, region_name="us-east-1", **keys)
+            boto3.client("ses", region_name="us-east-1", **keys).verify_email_identity(
+                EmailAddress="app@example.com"
+            )
+            return timed(client)
+
+    stub_client = boto3.client(service, region_name="us-east-1", **keys)
+    stubber = Stubber(stub_client)
+    stubber.activate()
+
+    def stub() -> float:
+        for _ in range(sends):  # queued before the clock starts
+            stubber.add_response("send_email", {"MessageId": "0100-x-000000"})
+        return timed(stub_client)
+
+    contenders = {
+        "floor: before-send canned success": floor,
+        "pytest-sesquota fake": fake,
+        "moto mock_aws": moto,
+        "botocore Stubber (no retry loop)": stub,
+    }
+    samples = interleaved(contenders, rounds)
+    base = statistics.median(samples["floor: before-send canned success"])
+    group = f"per send, boto3 {service}"
+    rows = [
+        Row(
+            group,
+            name,
+            statistics.median(values) * 1e6,
+            "µs/send",
+            statistics.median(values) / base,
+        )
+        for name, values in samples.items()
+    ]
+    fake_median = statistics.median(samples["pytest-sesquota fake"])
+    moto_median = statistics.median(samples["moto mock_aws"])
+    rows[
+        1
+    ].note = (
+        f"target <= 1.20x floor; {moto_median / fake_median:.1f}x faster than moto (target >= 2.5x)"
+    )
+    rows[-1].note = f"{rounds} rounds x {sends} sends, interleaved"
+    return rows
+
+
+def per_send_v1(quick: bool) -> list[Row]:
+    return _per_send("ses", quick)
+
+
+def per_send_v2(quick: bool) -> list[Row]:
+    return _per_send("sesv2", quick)
+
+
+# -- 3: the quota engine alone ----------------------------------------------------------
+START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+def _day(decisions: int, rate: float, daily: float, trace: bool = False) -> tuple[float, int, int]:
+    """Spread ``decisions`` one-recipient sends evenly over 24 virtual hours.
+
+    Returns (decisions per wall second, accepted, peak bytes if traced)."""
+    from pytest_sesquota import QuotaEngine, RegionQuota
+
+    clock = [START]
+    engine = QuotaEngine(
+        lambda: clock[0], lambda _r: RegionQuota(max_24_hour_send=daily, max_send_rate=rate)
+    )
+    step = 86_400.0 / decisions
+    try_send = engine.try_send
+    accepted = 0
+    gc.collect()
+    if trace:
+        tracemalloc.start()
+    start = _clock()
+    for i in range(decisions):
+        clock[0] = START + i * step
+        accepted += try_send("us-east-1", 1).accepted
+    wall = _clock() - start
+    peak = 0
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return decisions / wall, accepted, peak
+
+
+def engine(quick: bool) -> list[Row]:
+    rounds = 1 if quick else 3
+    production = 14 * 86_400  # a full day of attempts at 14 per second
+    small, large = (200_000, 2_000_000) if quick else (1_000_000, 10_000_000)
+    outcome: dict[str, int] = {}
+
+    def day_at_14() -> float:
+        rate, outcome["production"], _ = _day(production, 14.0, 50_000.0)
+        return rate
+
+    def unlimited() -> float:
+        rate, _, _ = _day(small, -1.0, -1.0)
+        return rate
+
+    samples = interleaved({"production": day_at_14, "unlimited": unlimited}, rounds)
+    _, _, peak_small = _day(small, -1.0, -1.0, trace=True)
+    _, _, peak_large = _day(large, -1.0, -1.0, trace=True)
+    group = "quota engine (QuotaEngine, fake clock)"
+    return [
+        Row(
+            group,
+            f"production day: {production:,} attempts at 14/s, 50,000/24 h",
+            statistics.median(samples["production"]),
+            "decisions/s",
+            note=f"{outcome['production']:,} accepted (the quota), the rest refused",
+        ),
+        Row(
+            group,
+            f"unlimited day: {small:,} sends",
+            statistics.median(samples["unlimited"]),
+            "decisions/s",
+        ),
+        Row(
+            group,
+            f"peak memory, a day of {small:,} sends",
+            peak_small / 2**20,
+            "MiB",
+            note="tracemalloc",
+        ),
+        Row(
+            group,
+            f"peak memory, a day of {large:,} sends",
+            peak_large / 2**20,
+            "MiB",
+            peak_large / peak_small,
+            note=f"ratio to the {small:,}-send day: memory does not grow with sends",
+        ),
+    ]
+
+
+# -- 4: fixture overhead per test -------------------------------------------------------
+CONFTEST = """
+import sys
+import time
+
+import pytest
+
+import boto3
+import botocore.session
+import django
+from django.conf import settings
+
+settings.configure(INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"])
+django.setup()
+import django.contrib.admin
+import django.contrib.auth.models
+import django.db.models
+import django.forms
+import django.template.defaultfilters
+import django.test
+import django.views.generic
+import email.mime.multipart, http.server, json, logging.handlers, sqlite3, xml.dom.minidom
+import asyncio, concurrent.futures, decimal, fractions, statistics, unittest.mock, urllib.request
+import django.contrib.sessions.middleware, django.contrib.messages.views, django.core.management
+import django.contrib.admin.views.main, django.db.backends.sqlite3.base, django.test.client
+import csv, ctypes, difflib, ftplib, imaplib, pdb, smtplib, ssl, tarfile, xmlrpc.client, zipfile
+import django.contrib.auth.forms, django.contrib.auth.views, django.contrib.syndication.views
+import django.contrib.sitemaps, django.contrib.staticfiles.views, django.contrib.humanize
+import logging.config, multiprocessing.managers, wsgiref.simple_server, http.cookiejar
+
+boto3.client("ses", region_name="us-east-1")
+boto3.client("sesv2", region_name="us-east-1")
+boto3.client("sqs", region_name="us-east-1")
+boto3.client("s3", region_name="us-east-1")
+
+
+# A tuple's item: freezegun rewrites module attributes bound to time functions.
+_WALL = (time.perf_counter,)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session):
+    # The tests alone, not the interpreter's start and the imports above.
+    start = _WALL[0]()
+    yield
+    with open("loop.txt", "w") as out:
+        out.write(repr(_WALL[0]() - start))
+
+
+def pytest_sessionfinish(session):
+    with open("modules.txt", "w") as out:
+        out.write(str(len(sys.modules)))
+"""
+
+
+def _write_suite(root: Path, tests: int) -> None:
+    (root / "conftest.py").write_text(CONFTEST)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    plain = "".join(f"def test_plain_{i}():\n    pass\n\n\n" for i in range(tests))
+    faked = "".join(f"def test_faked_{i}(ses_account):\n    pass\n\n\n" for i in range(tests))
+    (root / "test_plain.py").write_text(plain)
+    (root / "test_faked.py").write_text(faked)
+
+
+def fixture_overhead(quick: bool) -> list[Row]:
+    rounds, tests = (2, 500) if quick else (5, 500)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write_suite(root, tests)
+        env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true", "PYTHONDONTWRITEBYTECODE": "1"}
+
+        def run(path: str, *options: str) -> Callable[[], float]:
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                path,
+                *options,
+            ]
+
+            def once() -> float:
+                subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+                return float((root / "loop.txt").read_text())
+
+            return once
+
+        contenders = {
+            "without the fixture": run("test_plain.py"),
+            "ses_account, freezegun": run(
+                "test_faked.py", "-o", "ses_quota_time_backend=freezegun"
+            ),
+            "ses_account, time-machine": run(
+                "test_faked.py", "-o", "ses_quota_time_backend=time-machine"
+            ),
+        }
+        samples = interleaved(contenders, rounds)
+        modules = int((root / "modules.txt").read_text())
+    base = statistics.median(samples["without the fixture"])
+    group = f"fixture overhead per test ({tests} tests, {modules:,} modules loaded)"
+    rows.append(
+        Row(
+            group,
+            "without the fixture: the test loop",
+            base * 1e3 / tests,
+            "ms/test",
+            note=f"{rounds} rounds",
+        )
+    )
+    for name in ("ses_account, freezegun", "ses_account, time-machine"):
+        per_test = (statistics.median(samples[name]) - base) / tests * 1e3
+        rows.append(Row(group, f"{name}: added", per_test, "ms/test", note="target < 2 ms/test"))
+    return rows
+
+
+# -- 5: virtual time ------------------------------------------------------------------
+def virtual_time(quick: bool) -> list[Row]:
+    sys.path.insert(0, str(ROOT / "examples"))
+    from newsletter import mailer
+
+    from pytest_sesquota import SesAccount
+
+    messages = 2_000 if quick else 20_000
+    readers = [f"reader{i}@example.org" for i in range(messages)]
+    rows: list[Row] = []
+    for backend in ("freezegun", "time-machine"):
+        with SesAccount(profile="production", time_backend=backend) as account:
+            start = _clock()
+            result = mailer.send_newsletter(readers, "Issue #1", "Hello!")
+            wall = _clock() - start
+            virtual = account.clock.elapsed()
+            assert len(result.sent) == messages and not result.deferred
+            note = (
+                f"{messages:,} messages at 14/s: {virtual:,.0f} virtual s in {wall:.1f} wall s, "
+                f"{len(account.throttled)} throttles"
+            )
+        rows.append(
+            Row(
+                "virtual time (examples/newsletter)",
+                f"virtual / wall, {backend}",
+                virtual / wall,
+                "x",
+                note=note,
+            )
+        )
+    return rows
+
+
+GROUPS: dict[str, Callable[[bool], list[Row]]] = {
+    "ses": per_send_v1,
+    "sesv2": per_send_v2,
+    # "smtp": the SMTP front door against a bare aiosmtpd sink joins here.
+    "engine": engine,
+    "fixture": fixture_overhead,
+    "virtual-time": virtual_time,
+}
+
+
+def _versions() -> str:
+    names = [
+        "pytest-sesquota",
+        "boto3",
+        "botocore",
+        "moto",
+        "freezegun",
+        "time-machine",
+        "pytest",
+        "django",
+    ]
+    found = []
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found.append(f"{name} {importlib.metadata.version(name)}")
+    return ", ".join(found)
+
+
+def render(rows: list[Row]) -> str:
+    lines = [
+        "| benchmark | contender | median | unit | ratio | note |",
+        "|---|---|---:|---|---:|---|",
+    ]
+    for row in rows:
+        number = f"{row.median:,.0f}" if row.median >= 100 else f"{row.median:.2f}"
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
+        lines.append(
+            f"| {row.group} | {row.contender} | {number} | {row.unit} | {ratio} | {row.note} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and sends")
+    parser.add_argument("--only", nargs="+", choices=list(GROUPS), help="run only these groups")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    for name in args.only or GROUPS:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows += GROUPS[name](args.quick)
+    command = " ".join(["python", "benchmarks/run.py", *map(shlex.quote, argv or sys.argv[1:])])
+    print(render(rows))
+    print()
+    print(f"command: {command}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}"
+    )
+    print(f"versions: {_versions()}")
+
+
+if __name__ == "__main__":
+    main()

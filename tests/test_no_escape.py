@@ -1,0 +1,190 @@
+"""No escape: while the fake is active, nothing connects anywhere but loopback.
+
+A guard replaces the socket module's ways out (connect, connect_ex,
+create_connection, getaddrinfo) for the test and refuses any address that is not
+loopback; then every operation of every front door is driven, with no AWS
+credentials anywhere. Each front door is one parametrized case: a new door (SMTP,
+``requests``) is one more entry in FRONT_DOORS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from pytest_sesquota import SesAccount
+from pytest_sesquota._ses_v1 import SesV1
+from pytest_sesquota._ses_v2 import SesV2
+
+
+class Escape(AssertionError):
+    """A connection to somewhere other than loopback was attempted."""
+
+
+def _is_loopback(host: Any) -> bool:
+    if isinstance(host, (bytes, str)) and not str(host).strip():
+        return False
+    text = host.decode() if isinstance(host, bytes) else str(host)
+    if text == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(text.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a name to resolve: DNS is the network too
+
+
+@pytest.fixture
+def guard(monkeypatch) -> list[Any]:
+    """Refuse every non-loopback connection and name lookup; the attempts, in order."""
+    attempts: list[Any] = []
+
+    def check(address: Any) -> None:
+        attempts.append(address)
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            raise Escape(f"connection attempted to {address!r}")
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        check(address)
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        check(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback(host):
+            attempts.append(host)
+            raise Escape(f"name lookup attempted for {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    # No credentials anywhere: nothing may need any.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials")
+    return attempts
+
+
+def test_the_guard_refuses_the_network(guard):
+    with pytest.raises(Escape, match=r"192\.0\.2\.1"):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    with pytest.raises(Escape, match=r"email\.us-east-1\.amazonaws\.com"):
+        socket.create_connection(("email.us-east-1.amazonaws.com", 443), timeout=1)
+    with socket.socket() as server, socket.socket() as client:  # loopback is allowed
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client.connect(server.getsockname())
+        server.accept()[0].close()
+
+
+MESSAGE = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}
+RAW = b"From: app@example.com\r\nTo: b@example.com\r\nSubject: s\r\n\r\nbody\r\n"
+
+
+def drive_ses_v1(account: SesAccount) -> set[str]:
+    """Every SES v1 operation through boto3, and one the fake does not fake."""
+    ses = boto3.client("ses", region_name="us-east-1")
+    ses.verify_email_identity(EmailAddress="app@example.com")
+    ses.verify_domain_identity(Domain="example.com")
+    ses.list_identities()
+    ses.get_identity_verification_attributes(Identities=["app@example.com"])
+    ses.create_template(Template={"TemplateName": "t", "SubjectPart": "Hi {{n}}"})
+    ses.get_template(TemplateName="t")
+    ses.list_templates()
+    destination = {"ToAddresses": ["b@example.com"]}
+    ses.send_email(Source="app@example.com", Destination=destination, Message=MESSAGE)
+    account.clock.advance(seconds=1)
+    ses.send_raw_email(RawMessage={"Data": RAW})
+    account.clock.advance(seconds=1)
+    ses.send_templated_email(
+        Source="app@example.com", Destination=destination, Template="t", TemplateData="{}"
+    )
+    account.clock.advance(seconds=1)
+    ses.send_bulk_templated_email(
+        Source="app@example.com",
+        Template="t",
+        DefaultTemplateData='{"n": "x"}',
+        Destinations=[{"Destination": destination}],
+    )
+    ses.get_send_quota()
+    ses.get_send_statistics()
+    ses.update_account_sending_enabled(Enabled=True)
+    ses.get_account_sending_enabled()
+    ses.delete_template(TemplateName="t")
+    ses.delete_identity(Identity="example.com")
+    with pytest.raises(ClientError, match="NotImplemented"):
+        ses.list_configuration_sets()
+    return set(SesV1.names) | {"ListConfigurationSets"}
+
+
+def drive_ses_v2(account: SesAccount) -> set[str]:
+    """Every SES v2 operation through boto3, and one the fake does not fake."""
+    v2 = boto3.client("sesv2", region_name="us-east-1")
+    v2.create_email_identity(EmailIdentity="example.com")
+    v2.get_email_identity(EmailIdentity="example.com")
+    v2.list_email_identities()
+    content = {"Subject": "Hi {{n}}", "Text": "t"}
+    v2.create_email_template(TemplateName="t", TemplateContent=content)
+    v2.update_email_template(TemplateName="t", TemplateContent=content)
+    v2.get_email_template(TemplateName="t")
+    v2.list_email_templates()
+    destination = {"ToAddresses": ["b@example.com"]}
+    v2.send_email(
+        FromEmailAddress="app@example.com", Destination=destination, Content={"Simple": MESSAGE}
+    )
+    account.clock.advance(seconds=1)
+    v2.send_email(Content={"Raw": {"Data": RAW}})
+    account.clock.advance(seconds=1)
+    v2.send_bulk_email(
+        FromEmailAddress="app@example.com",
+        DefaultContent={"Template": {"TemplateName": "t", "TemplateData": '{"n": "x"}'}},
+        BulkEmailEntries=[{"Destination": destination}],
+    )
+    v2.get_account()
+    v2.put_account_sending_attributes(SendingEnabled=True)
+    v2.put_account_details(
+        MailType="TRANSACTIONAL",
+        WebsiteURL="https://example.com",
+        UseCaseDescription="receipts",
+        ProductionAccessEnabled=True,
+    )
+    v2.delete_email_template(TemplateName="t")
+    v2.delete_email_identity(EmailIdentity="example.com")
+    with pytest.raises(ClientError, match="NotImplemented"):
+        v2.list_configuration_sets()
+    return set(SesV2.names) | {"ListConfigurationSets"}
+
+
+FRONT_DOORS: list[Any] = [
+    pytest.param(drive_ses_v1, "ses", id="boto3-ses"),
+    pytest.param(drive_ses_v2, "sesv2", id="boto3-sesv2"),
+    pytest.param(
+        None,
+        "sesv2",
+        id="requests",
+        marks=pytest.mark.skip(reason="the requests front door (responses) does not exist yet"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("drive", "api"), FRONT_DOORS)
+def test_every_operation_stays_on_this_machine(
+    guard: list[Any], ses_account: SesAccount, drive: Callable[[SesAccount], set[str]], api: str
+):
+    expected = drive(ses_account)
+    assert {r.operation for r in ses_account.requests if r.api == api} == expected
+    assert all(r.status < 500 or r.error_code == "NotImplemented" for r in ses_account.requests)
+    assert ses_account.internal_errors == []
+    assert all(_is_loopback(a[0]) for a in guard if isinstance(a, tuple)), guard
