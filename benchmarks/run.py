@@ -390,6 +390,96 @@ def fixture_overhead(quick: bool) -> list[Row]:
     return rows
 
 
+# -- 2b: SMTP against a bare aiosmtpd sink ------------------------------------------------
+def smtp(quick: bool) -> list[Row]:
+    """smtplib over loopback, STARTTLS + AUTH, then N messages on one connection: the
+    fake's SMTP interface against a bare aiosmtpd sink doing the same TLS and AUTH."""
+    import smtplib
+    import socket
+    import ssl
+    from email.message import EmailMessage
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from pytest_sesquota import SesAccount, SesSmtpServer, _certs
+
+    ca_pem, chain_pem = _certs.pems()
+    workdir = Path(tempfile.mkdtemp(prefix="sesquota-bench-"))
+    (workdir / "server.pem").write_bytes(chain_pem)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(workdir / "server.pem")
+    client_tls = ssl.create_default_context(cadata=ca_pem.decode())
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "app@example.com", "a@example.com", "Hi"
+    message.set_content("Hello\n" * 100)
+    payload = message.as_bytes()
+    per_round = 50 if quick else 200
+
+    class Sink:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            return "250 OK"
+
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    sink = Controller(
+        Sink(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=lambda *args: AuthResult(success=True),
+        auth_require_tls=True,
+    )
+    account = SesAccount(profile="production", max_24_hour_send=-1, max_send_rate=-1)
+    fake = SesSmtpServer(account)
+
+    def session(host: str, port: int, username: str, password: str) -> Callable[[], float]:
+        def run() -> float:
+            start = _clock()
+            with smtplib.SMTP(host, port, timeout=30) as client:
+                client.starttls(context=client_tls)
+                client.login(username, password)
+                for _ in range(per_round):
+                    client.sendmail("app@example.com", ["a@example.com"], payload)
+            return per_round / (_clock() - start)
+
+        return run
+
+    sink.start()
+    fake.start()
+    try:
+        samples = interleaved(
+            {
+                "sink": session("127.0.0.1", sink.port, "any", "any"),
+                "fake": session(fake.host, fake.port, fake.username, fake.password),
+            },
+            rounds=3 if quick else 9,
+        )
+    finally:
+        fake.stop()
+        sink.stop()
+    assert len(account.sent) == per_round * (3 if quick else 9)
+    sink_rate = statistics.median(samples["sink"])
+    fake_rate = statistics.median(samples["fake"])
+    group = f"SMTP: smtplib, STARTTLS + AUTH, {per_round} messages per connection"
+    return [
+        Row(group, "bare aiosmtpd sink (same TLS and AUTH)", sink_rate, "msg/s", 1.0),
+        Row(
+            group,
+            "pytest-sesquota SMTP (quotas, MIME parsing, ledger)",
+            fake_rate,
+            "msg/s",
+            fake_rate / sink_rate,
+            note="target >= 0.8x the sink",
+        ),
+    ]
+
+
 # -- 5: virtual time ------------------------------------------------------------------
 def virtual_time(quick: bool) -> list[Row]:
     sys.path.insert(0, str(ROOT / "examples"))
@@ -426,7 +516,7 @@ def virtual_time(quick: bool) -> list[Row]:
 GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "ses": per_send_v1,
     "sesv2": per_send_v2,
-    # "smtp": the SMTP front door against a bare aiosmtpd sink joins here.
+    "smtp": smtp,
     "engine": engine,
     "fixture": fixture_overhead,
     "virtual-time": virtual_time,

@@ -12,8 +12,9 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesParser
+from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
@@ -86,33 +87,42 @@ def check_size(size: int, limit: int = MAX_MESSAGE_BYTES) -> None:
 
 
 # -- raw MIME -------------------------------------------------------------------
-def parse_raw(data: bytes) -> EmailMessage:
+def parse_raw(data: bytes) -> Message:
+    """A raw message's headers (the body is not needed to decide a send: the ledger
+    keeps the bytes, and ``SentMessage.message`` parses them all when asked).
+
+    Parsed with the light ``compat32`` policy; :func:`header_values` decodes just the
+    headers that are read, with the modern one."""
     try:
-        message = BytesParser(policy=default_policy).parsebytes(data)
+        message = BytesParser(policy=compat32).parsebytes(data, headersonly=True)
     except Exception:  # the email package raises many kinds on garbage
         raise invalid("Illegal content.") from None
-    assert isinstance(message, EmailMessage)
     for key in message.keys():
         if not key.strip():
             raise invalid("Empty header names are illegal.")
     return message
 
 
-def header_values(message: EmailMessage, name: str) -> list[str]:
+def header_values(message: Message, name: str) -> list[str]:
     """Every value of a header, decoded, or as sent where the email package cannot
     parse it (some malformed addresses make it raise, e.g. ``From: a@``): the
     address checks then refuse them with SES's own texts."""
     values: list[str] = []
     for key, raw in message.raw_items():
         if key.lower() == name.lower():
+            text = str(raw)
+            if text.isascii() and "=?" not in text:
+                # Nothing to decode: unfold it (line breaks out, the space after them kept).
+                values.append(text.replace("\r", "").replace("\n", "").strip())
+                continue
             try:
-                values.append(str(message.policy.header_fetch_parse(key, raw)))
+                values.append(str(default_policy.header_fetch_parse(key, raw)))
             except Exception:
-                values.append(" ".join(str(raw).split()))
+                values.append(" ".join(text.split()))
     return values
 
 
-def header_addresses(message: EmailMessage, *names: str) -> list[str]:
+def header_addresses(message: Message, *names: str) -> list[str]:
     values: list[str] = []
     for name in names:
         values += header_values(message, name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hmac
 import secrets
 import shutil
@@ -22,8 +23,8 @@ import string
 import tempfile
 import threading
 import traceback
+from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, AnyStr
 
@@ -45,6 +46,7 @@ from ._mail import (
     check_address,
     check_recipients,
     header_addresses,
+    header_values,
     parse_raw,
 )
 from ._options import Checker
@@ -226,7 +228,7 @@ class SesSmtpHandler:
         raw = envelope.original_content or b""
         try:
             check_recipients(recipients)
-            message: EmailMessage = parse_raw(raw)
+            message = parse_raw(raw)
         except ApiError as error:
             # SES's SMTP interface wraps the API's InvalidParameterValue texts.
             reply = f"554 Transaction failed: {error.message}"
@@ -235,7 +237,7 @@ class SesSmtpHandler:
         to = header_addresses(message, "To")
         cc = header_addresses(message, "Cc")
         shown = {address_of(a) for a in to + cc}
-        subject = message.get("Subject")
+        subject = next(iter(header_values(message, "Subject")), None)
         try:
             sent = self.account.send(
                 region=self.server.region,
@@ -270,8 +272,25 @@ class _Session(Session):
         self._login_data = value
 
 
+@dataclass(frozen=True)
+class _Limits:
+    local_part_limit: int
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_address(arg: str, local_part_limit: int) -> tuple[str | None, str | None]:
+    # aiosmtpd's own parser, which only reads the limit from its instance.
+    parsed: tuple[str | None, str | None] = SMTP._getaddr(_Limits(local_part_limit), arg)  # type: ignore[arg-type]
+    return parsed
+
+
 class _SesSMTP(SMTP):
     """aiosmtpd's SMTP protocol with SES's words, connection limit and idle timeout."""
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # Every MAIL and RCPT argument is read twice (SES's checks, then aiosmtpd's),
+        # and the same few addresses come again and again: parse each once.
+        return _parse_address(arg, self.local_part_limit)
 
     # Sent base64-encoded: "334 VXNlcm5hbWU6" and "334 UGFzc3dvcmQ6", as SES does.
     AuthLoginUsernameChallenge = "Username:"
