@@ -82,7 +82,7 @@ def answer(
     """Answer one HTTP request to SES as the fake account."""
     parts = urlsplit(url)
     region = region or region_from_host(parts.hostname) or account.region
-    if parts.path.startswith("/v2/"):
+    if parts.path.startswith(("/v2/", "/v1/email/")):  # (one old v2 route said /v1/email/)
         return _answer_v2(account, method, parts.path, parts.query, body, region)
     return _answer_v1(account, method, parts.query, body, region)
 

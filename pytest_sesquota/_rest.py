@@ -24,13 +24,34 @@ from botocore.model import OperationModel, Shape
 from ._mail import ApiError
 from ._query import check_required, service_model
 
-#: Routes older botocore releases (and other SDKs) use for operations the installed
-#: model has moved: any SDK of any age must reach the same operation.
-_LEGACY_ROUTES = {("GET", "/v2/email/identities"): "ListEmailIdentities"}
+#: Routes older botocore releases (1.34, and other SDKs of their age) use for operations
+#: the newer models moved: any SDK of any age must reach the same operation.
+_LEGACY_ROUTES = [
+    ("GET", "/v2/email/identities", "ListEmailIdentities"),
+    ("GET", "/v2/email/configuration-sets", "ListConfigurationSets"),
+    ("GET", "/v2/email/contact-lists/{ContactListName}/contacts", "ListContacts"),
+    ("GET", "/v2/email/import-jobs", "ListImportJobs"),
+    (
+        "PUT",
+        "/v1/email/identities/{EmailIdentity}/dkim/signing",
+        "PutEmailIdentityDkimSigningAttributes",
+    ),
+]
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError("BadRequestException", message)
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    """``/v2/email/templates/{TemplateName}`` -> a pattern with a group per label."""
+    path = template.split("?")[0]
+    pattern = re.sub(
+        r"\{(\w+)(\+?)\}",
+        lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
+        re.escape(path).replace(r"\{", "{").replace(r"\}", "}"),
+    )
+    return re.compile(f"^{pattern}/?$")
 
 
 @functools.cache
@@ -39,24 +60,17 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
     routes = []
     for name in model.operation_names:
         http = model.operation_model(name).http
-        path = http["requestUri"].split("?")[0]
-        pattern = re.sub(
-            r"\{(\w+)(\+?)\}",
-            lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
-            re.escape(path).replace(r"\{", "{").replace(r"\}", "}"),
-        )
-        routes.append((http["method"], re.compile(f"^{pattern}/?$"), name))
+        routes.append((http["method"], _compile(http["requestUri"]), name))
     # Literal paths first: /v2/email/templates before /v2/email/templates/{TemplateName}.
     routes.sort(key=lambda r: r[1].pattern.count("(?P<"))
+    # The installed model's routes win; the legacy ones catch older clients.
+    routes += [(method, _compile(template), name) for method, template, name in _LEGACY_ROUTES]
     return routes
 
 
 @functools.lru_cache(maxsize=512)
 def route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
     """The operation a request is for, and its URI labels (decoded), or None."""
-    legacy = _LEGACY_ROUTES.get((method, path.rstrip("/")))
-    if legacy is not None:
-        return legacy, {}
     for verb, pattern, name in _routes():
         match = pattern.match(path)
         if match is not None and verb == method:

@@ -8,7 +8,9 @@ the plugin never raises (``internal_errors`` stays empty, and no exception
 leaves the plugin's code), and the ledger stays consistent: every outcome a
 request decided is in ``sent``/``throttled``/``rejected`` exactly once.
 
-SMTP command streams join this file with the SMTP front door.
+SMTP gets generated command streams over a real socket: commands in and out of
+order, garbage lines, bad addresses, DATA with any body. Every line gets a reply
+with an SMTP code, the server stays up, and the ledger stays consistent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +33,7 @@ from botocore.exceptions import ClientError
 from botocore.model import Shape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from smtp_wire import Wire
 
 import pytest_sesquota
 from pytest_sesquota import SentMessage, SesAccount
@@ -509,3 +513,100 @@ def test_raw_mime(ses_account, data, source, destinations, v2):
         # A refused message is in the ledger, with its reason.
         assert ses_account.requests[-1].outcomes[0].reason == "invalid"
     ses_account.clock.advance(0.1)
+
+
+# -- SMTP command streams ----------------------------------------------------------------
+SMTP_ADDRESSES = st.one_of(
+    ADDRESSES, st.text(max_size=30).filter(lambda t: "\r" not in t and "\n" not in t)
+)
+SMTP_LINE = st.one_of(
+    st.sampled_from(
+        [
+            "EHLO client.test",
+            "HELO client.test",
+            "EHLO",
+            "NOOP",
+            "RSET",
+            "HELP",
+            "VRFY a@example.com",
+            "DATA",
+            "AUTH LOGIN",
+            "AUTH CRAM-MD5",
+            "AUTH PLAIN !!!not-base64",
+            "MAIL FROM:<>",
+            "RCPT TO:",
+            "BDAT 10",
+            "",
+            " ",
+            "x" * 1100,
+        ]
+    ),
+    st.builds("MAIL FROM:<{}>".format, SMTP_ADDRESSES),
+    st.builds("RCPT TO:<{}>".format, SMTP_ADDRESSES),
+    st.builds("MAIL FROM:{}".format, SMTP_ADDRESSES),
+    st.text(max_size=80).filter(lambda t: "\r" not in t and "\n" not in t),
+)
+SMTP_STEP = st.one_of(
+    st.tuples(st.just("line"), SMTP_LINE),
+    st.tuples(st.just("login"), st.just("")),
+    # DATA followed, if the server asks for it, by a body (which may end early on a
+    # line holding only a dot: what follows is then read as commands).
+    st.tuples(st.just("data"), st.text(max_size=300)),
+)
+REPLY = re.compile(r"^[2-5][0-9][0-9]( |-|$)")
+
+
+def _reply(wire: Any) -> list[str]:
+    lines = wire.reply()
+    assert lines and all(REPLY.match(line) for line in lines), lines
+    return lines
+
+
+@pytest.mark.ses_quota(
+    profile="production", max_send_rate=-1, max_24_hour_send=-1, smtp_require_starttls=False
+)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(SMTP_STEP, max_size=12))
+def test_smtp_command_streams(ses_smtp, ses_account, steps):
+    wire = Wire(ses_smtp)
+    try:
+        assert wire.greeting[-1].startswith("220 ")
+        for kind, value in steps:
+            if kind == "login":
+                wire.send(
+                    "AUTH PLAIN "
+                    + base64.b64encode(
+                        f"\0{ses_smtp.username}\0{ses_smtp.password}".encode()
+                    ).decode()
+                    + "\r\n"
+                )
+            elif kind == "data":
+                wire.send("DATA\r\n")
+                if _reply(wire)[-1].startswith("354"):
+                    body = value.replace("\r", "").replace("\n", "\r\n")
+                    wire.send(body.encode("utf-8", "surrogateescape") + b"\r\n.\r\n")
+                else:
+                    continue
+            else:
+                wire.send(value.encode("utf-8", "surrogateescape") + b"\r\n")
+            lines = _reply(wire)
+            if lines[-1].startswith(("221", "421")):  # QUIT, or the server hung up
+                break
+    except ConnectionError:
+        pass  # the server may close on garbage (as SES does): that is an answer too
+    finally:
+        wire.close()
+    # Still up, and a proper transaction still goes through.
+    with Wire(ses_smtp) as check:
+        check.command("EHLO client.test")
+        check.login()
+        assert check.transaction(
+            "app@example.com", ["a@example.com"], b"Subject: x\r\n\r\nhi"
+        ).startswith("250 Ok ")
+    check_ledger(ses_account)
+    smtp = [r for r in ses_account.requests if r.api == "smtp"]
+    assert all(len(r.outcomes) == 1 for r in smtp)

@@ -20,7 +20,9 @@ CONFTEST = """
 import asyncio.base_events
 import datetime
 import os
+import socket
 import tempfile
+import threading
 import time
 import uuid
 
@@ -29,12 +31,13 @@ import botocore.handlers
 import botocore.retries.bucket
 import botocore.signers
 import pytest
+import requests.adapters
+import urllib3.util.connection
 
 TIME_NAMES = (
     "sleep", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter",
     "perf_counter_ns", "gmtime", "localtime", "strftime",
 )
-SMTP_SERVER = None  # the SMTP front door's server joins the snapshot when it exists
 
 
 def kernel_now():
@@ -66,7 +69,13 @@ def snapshot():
             botocore.retries.bucket.Clock.current_time,
         ),
         "environ": {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
-        "smtp": SMTP_SERVER,
+        # The servers (SMTP, HTTP) are gone, the guard and the requests door are undone.
+        "servers": sorted(t.name for t in threading.enumerate() if "sesquota" in t.name),
+        "connections": (
+            socket.create_connection,
+            urllib3.util.connection.create_connection,
+            requests.adapters.HTTPAdapter.send,
+        ),
     }
 
 
@@ -94,7 +103,9 @@ def pytest_runtest_protocol(item):
 
 CASES = """
 import asyncio
+import smtplib
 import time
+import urllib.request
 from time import monotonic, sleep
 
 import boto3
@@ -106,6 +117,19 @@ from pytest_sesquota import SesAccount
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 SIMPLE = {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}}
+
+
+def use_servers(smtp=None, server=None):
+    # Through the network doors too: SMTP, and the HTTP server (not intercepted in-process).
+    if smtp is not None:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as client:
+            client.starttls(context=smtp.ssl_context())
+            client.login(smtp.username, smtp.password)
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: s\\r\\n\\r\\nb")
+    if server is not None:
+        request = urllib.request.Request(server.endpoint_url + "/_sesquota/quotas")
+        with urllib.request.urlopen(request, timeout=15) as reply:
+            assert reply.status == 200
 
 
 def use_everything(account):
@@ -136,8 +160,9 @@ def broken_setup(ses_account):
 
 
 @pytest.fixture
-def broken_teardown(ses_account):
+def broken_teardown(ses_account, ses_smtp):
     use_everything(ses_account)
+    use_servers(smtp=ses_smtp)
     yield
     raise RuntimeError("teardown broke")
 
@@ -150,12 +175,14 @@ def activation_fails(monkeypatch):
     monkeypatch.setattr(pytest_sesquota._botocore, "activate", refuse)
 
 
-def test_passes(ses_account):
+def test_passes(ses_account, ses_smtp, ses_server):
     use_everything(ses_account)
+    use_servers(smtp=ses_smtp, server=ses_server)
 
 
-def test_fails(ses_account):
+def test_fails(ses_account, ses_server):
     use_everything(ses_account)
+    use_servers(smtp=ses_server.smtp, server=ses_server)
     assert False, "the test failed"
 
 

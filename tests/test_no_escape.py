@@ -3,22 +3,24 @@
 A guard replaces the socket module's ways out (connect, connect_ex,
 create_connection, getaddrinfo) for the test and refuses any address that is not
 loopback; then every operation of every front door is driven, with no AWS
-credentials anywhere. Each front door is one parametrized case: a new door (SMTP,
-``requests``) is one more entry in FRONT_DOORS.
+credentials anywhere. Each front door is one parametrized case in FRONT_DOORS:
+boto3 (SES v1, v2), ``requests`` to SES's HTTPS endpoints, and SMTP.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import smtplib
 import socket
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
-from pytest_sesquota import SesAccount
+from pytest_sesquota import SesAccount, SesSmtpServer
 from pytest_sesquota._ses_v1 import SesV1
 from pytest_sesquota._ses_v2 import SesV2
 
@@ -93,7 +95,7 @@ MESSAGE = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}
 RAW = b"From: app@example.com\r\nTo: b@example.com\r\nSubject: s\r\n\r\nbody\r\n"
 
 
-def drive_ses_v1(account: SesAccount) -> set[str]:
+def drive_ses_v1(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     """Every SES v1 operation through boto3, and one the fake does not fake."""
     ses = boto3.client("ses", region_name="us-east-1")
     ses.verify_email_identity(EmailAddress="app@example.com")
@@ -129,7 +131,7 @@ def drive_ses_v1(account: SesAccount) -> set[str]:
     return set(SesV1.names) | {"ListConfigurationSets"}
 
 
-def drive_ses_v2(account: SesAccount) -> set[str]:
+def drive_ses_v2(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     """Every SES v2 operation through boto3, and one the fake does not fake."""
     v2 = boto3.client("sesv2", region_name="us-east-1")
     v2.create_email_identity(EmailIdentity="example.com")
@@ -167,24 +169,55 @@ def drive_ses_v2(account: SesAccount) -> set[str]:
     return set(SesV2.names) | {"ListConfigurationSets"}
 
 
+def drive_requests(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
+    """SES's HTTPS endpoints through ``requests``, as code that signs its own calls does."""
+    v1 = "https://email.us-east-1.amazonaws.com/"
+    v2 = "https://email.us-east-1.amazonaws.com/v2/email"
+    form = {"Action": "GetSendQuota", "Version": "2010-12-01"}
+    assert requests.post(v1, data=form, timeout=5).status_code == 200
+    assert requests.get(f"{v2}/account", timeout=5).status_code == 200
+    email = {
+        "FromEmailAddress": "app@example.com",
+        "Destination": {"ToAddresses": ["b@example.com"]},
+        "Content": {"Simple": MESSAGE},
+    }
+    assert requests.post(f"{v2}/outbound-emails", json=email, timeout=5).status_code == 200
+    assert requests.get(f"{v2}/configuration-sets", timeout=5).status_code == 501
+    return {"GetSendQuota", "GetAccount", "SendEmail", "ListConfigurationSets"}
+
+
+def drive_smtp(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
+    """Both SMTP ports, both AUTH mechanisms, a message accepted and one throttled."""
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as client:
+        client.starttls(context=smtp.ssl_context())
+        client.login(smtp.username, smtp.password)
+        client.sendmail("app@example.com", ["b@example.com"], RAW)
+    with smtplib.SMTP_SSL(smtp.host, smtp.tls_port, context=smtp.ssl_context(), timeout=15) as c:
+        c.login(smtp.username, smtp.password)
+        with pytest.raises(smtplib.SMTPDataError):
+            c.sendmail("app@example.com", ["b@example.com"], RAW)  # the same second
+    return {"DATA"}
+
+
 FRONT_DOORS: list[Any] = [
     pytest.param(drive_ses_v1, "ses", id="boto3-ses"),
     pytest.param(drive_ses_v2, "sesv2", id="boto3-sesv2"),
-    pytest.param(
-        None,
-        "sesv2",
-        id="requests",
-        marks=pytest.mark.skip(reason="the requests front door (responses) does not exist yet"),
-    ),
+    pytest.param(drive_requests, "ses+sesv2", id="requests"),
+    pytest.param(drive_smtp, "smtp", id="smtp"),
 ]
 
 
 @pytest.mark.parametrize(("drive", "api"), FRONT_DOORS)
 def test_every_operation_stays_on_this_machine(
-    guard: list[Any], ses_account: SesAccount, drive: Callable[[SesAccount], set[str]], api: str
+    ses_smtp: SesSmtpServer,
+    guard: list[Any],
+    ses_account: SesAccount,
+    drive: Callable[[SesAccount, SesSmtpServer], set[str]],
+    api: str,
 ):
-    expected = drive(ses_account)
-    assert {r.operation for r in ses_account.requests if r.api == api} == expected
+    expected = drive(ses_account, ses_smtp)
+    assert {r.operation for r in ses_account.requests} == expected  # a fresh account: all of it
+    assert {r.api for r in ses_account.requests} <= set(api.split("+"))
     assert all(r.status < 500 or r.error_code == "NotImplemented" for r in ses_account.requests)
     assert ses_account.internal_errors == []
     assert all(_is_loopback(a[0]) for a in guard if isinstance(a, tuple)), guard
