@@ -32,6 +32,11 @@ def email(to: str = "a@example.com", sender: str = "app@example.com", **headers:
     return msg
 
 
+def wrong_password(password: str) -> str:
+    """The password with its last character changed (to one it surely is not)."""
+    return password[:-1] + ("B" if password.endswith("A") else "A")
+
+
 def starttls_client(server: SesSmtpServer) -> smtplib.SMTP:
     client = smtplib.SMTP(server.host, server.port, local_hostname="client.test", timeout=15)
     client.starttls(context=server.ssl_context())
@@ -163,7 +168,7 @@ def test_bad_credentials_over_smtplib(ses_smtp):
             if isinstance(client, smtplib.SMTP) and not isinstance(client, smtplib.SMTP_SSL):
                 client.starttls(context=ses_smtp.ssl_context())
             with pytest.raises(smtplib.SMTPAuthenticationError) as err:
-                client.login(ses_smtp.username, ses_smtp.password[:-1] + "A")
+                client.login(ses_smtp.username, wrong_password(ses_smtp.password))
             assert (err.value.smtp_code, err.value.smtp_error) == (
                 535,
                 b"Authentication Credentials Invalid",
