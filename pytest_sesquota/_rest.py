@@ -68,13 +68,18 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
     return routes
 
 
-@functools.lru_cache(maxsize=512)
 def route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
     """The operation a request is for, and its URI labels (decoded), or None."""
+    found = _route(method, path)
+    return None if found is None else (found[0], dict(found[1]))
+
+
+@functools.lru_cache(maxsize=512)
+def _route(method: str, path: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     for verb, pattern, name in _routes():
         match = pattern.match(path)
         if match is not None and verb == method:
-            return name, {k: unquote(v) for k, v in match.groupdict().items()}
+            return name, tuple((k, unquote(v)) for k, v in match.groupdict().items())
     return None
 
 
