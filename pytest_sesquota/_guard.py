@@ -36,11 +36,14 @@ def _refuse(host: str, port: object) -> RealSesRefused:
     )
 
 
-def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
+Refusal = Callable[[str, Any], Exception]
+
+
+def _guarded(original: Callable[..., Any], refuse: Refusal) -> Callable[..., Any]:
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
         host, port = address[0], address[1]
         if is_ses_host(host):
-            raise _refuse(host, port)
+            raise refuse(host, port)
         return original(address, *args, **kwargs)
 
     create_connection.__wrapped__ = original  # type: ignore[attr-defined]
@@ -48,9 +51,11 @@ def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class Guard:
-    """Installs the checks; :meth:`close` puts back exactly what was there."""
+    """Installs the checks; :meth:`close` puts back exactly what was there.
 
-    def __init__(self) -> None:
+    ``refuse(host, port)`` makes the exception raised (by default :class:`RealSesRefused`)."""
+
+    def __init__(self, refuse: Refusal = _refuse) -> None:
         self._patched: list[tuple[Any, str, Any]] = []
         targets: list[Any] = [socket]
         try:
@@ -61,7 +66,7 @@ class Guard:
             pass
         for module in targets:
             original = module.create_connection
-            module.create_connection = _guarded(original)
+            module.create_connection = _guarded(original, refuse)
             self._patched.append((module, "create_connection", original))
 
     def close(self) -> None:

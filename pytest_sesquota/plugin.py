@@ -13,7 +13,9 @@ import pytest
 
 from . import _botocore, _certs
 from ._account import SesAccount
+from ._botocore import UnfakedSesCall
 from ._clock import SesClock
+from ._guard import Guard
 from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
 from ._plot import PlotUnavailable, require_matplotlib
 from ._report import SECTION, Reporting, own_property, summary_lines
@@ -28,6 +30,7 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 #: The account of the test, readable by the report hooks after its teardown.
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
+_GUARD: pytest.StashKey[Guard] = pytest.StashKey()
 BLOCK_UNFAKED = "ses_quota_block_unfaked"
 
 MARKER_HELP = (
@@ -116,9 +119,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ReportHooks(reporting), "sesquota-reports")
     if config.getini(BLOCK_UNFAKED):
         config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
+        # Beyond botocore (requests, smtplib, http.client): no connection to an SES host
+        # from a test without the fake (the fake's own guard refuses them within it).
+        config.stash[_GUARD] = Guard(refuse=_unfaked_connection)
+
+
+def _unfaked_connection(host: str, port: Any) -> Exception:
+    return UnfakedSesCall(
+        f"pytest-sesquota refused a connection to real Amazon SES ({host}:{port}) from a test "
+        f"without the fake SES account: the ini option {BLOCK_UNFAKED} = true refuses SES calls "
+        "from tests that do not use it. Use the ses_account fixture (or the ses_quota marker) in "
+        f"this test, or set {BLOCK_UNFAKED} = false to let real SES calls through."
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _GUARD in config.stash:
+        config.stash[_GUARD].close()
     if _BLOCKING in config.stash:
         _botocore.block_unfaked(config.stash[_BLOCKING])
 

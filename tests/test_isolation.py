@@ -5,6 +5,8 @@ before; a test without the fake sees SES untouched, unless the suite blocks it.
 
 from __future__ import annotations
 
+import socket
+
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -12,6 +14,8 @@ from botocore.endpoint import Endpoint
 from botocore.signers import RequestSigner
 
 from pytest_sesquota import _botocore
+
+REAL_CREATE_CONNECTION = socket.create_connection
 
 # Each inner test's state before and after it runs, compared by identity and by
 # behaviour (time-machine patches C functions in place: `time.time is time.time`
@@ -366,6 +370,16 @@ def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
                 boto3.client("ses", region_name="us-east-1").get_send_quota()
 
 
+        def test_requests_and_smtp_to_ses_hosts_are_refused_too():
+            import smtplib
+            import requests
+
+            with pytest.raises(UnfakedSesCall, match="email.us-east-1.amazonaws.com:443"):
+                requests.get("https://email.us-east-1.amazonaws.com/v2/email/account", timeout=5)
+            with pytest.raises(UnfakedSesCall, match="ses_quota_block_unfaked = true refuses"):
+                smtplib.SMTP("email-smtp.us-east-1.amazonaws.com", 587, timeout=5)
+
+
         def test_other_services_are_never_touched():
             client = boto3.client(
                 "sqs", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
@@ -388,8 +402,9 @@ def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
     # The in-process run's setting did not outlive it.
+    assert socket.create_connection is REAL_CREATE_CONNECTION
     assert _botocore._blocking is None
     assert Endpoint._send is _botocore._original_send
     assert RequestSigner.sign is _botocore._original_sign
