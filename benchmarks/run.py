@@ -394,12 +394,11 @@ def fixture_overhead(quick: bool) -> list[Row]:
 def smtp(quick: bool) -> list[Row]:
     """smtplib over loopback, STARTTLS + AUTH, then N messages on one connection: the
     fake's SMTP interface against a bare aiosmtpd sink doing the same TLS and AUTH."""
+    import logging
     import smtplib
     import socket
     import ssl
     from email.message import EmailMessage
-
-    import logging
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
