@@ -289,9 +289,8 @@ class _SesSMTP(SMTP):
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         # Every MAIL and RCPT argument is read twice (SES's checks, then aiosmtpd's),
-        # and the same few addresses come again and again: parse each once. (aiosmtpd
-        # before 1.4 has no local_part_limit: its parser fixes the RFC's 64.)
-        return _parse_address(arg, getattr(self, "local_part_limit", 64))
+        # and the same few addresses come again and again: parse each once.
+        return _parse_address(arg, self.local_part_limit)
 
     # Sent base64-encoded: "334 VXNlcm5hbWU6" and "334 UGFzc3dvcmQ6", as SES does.
     AuthLoginUsernameChallenge = "Username:"
