@@ -557,12 +557,16 @@ class SesAccount:
         with self._lock:
             review = state.review
             if review is None or review.status in ("DENIED", "FAILED"):
-                review = state.review = ProductionAccessReview(
-                    case_id=str(secrets.randbelow(9 * 10**9) + 10**9),
-                    status="PENDING",
-                    opened=self.clock.now(),
-                )
+                review = self._open_review(state, "PENDING")
             return review
+
+    def _open_review(self, state: _Region, status: ReviewStatus) -> ProductionAccessReview:
+        review = state.review = ProductionAccessReview(
+            case_id=str(secrets.randbelow(9 * 10**9) + 10**9),  # ten digits
+            status=status,
+            opened=self.clock.now(),
+        )
+        return review
 
     def production_access_review(self, region: str | None = None) -> ProductionAccessReview | None:
         """The latest request to leave the sandbox, if any."""
@@ -570,13 +574,8 @@ class SesAccount:
 
     def _answer_review(self, state: _Region, status: ReviewStatus) -> None:
         with self._lock:
-            if state.review is None:
-                state.review = ProductionAccessReview(
-                    case_id=str(secrets.randbelow(9 * 10**9) + 10**9),
-                    status=status,
-                    opened=self.clock.now(),
-                )
-            state.review.status = status
+            review = state.review or self._open_review(state, status)
+            review.status = status
 
     def grant_production_access(
         self,

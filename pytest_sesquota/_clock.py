@@ -54,6 +54,9 @@ class Sleep:
 class SesClock:
     """Virtual time shared by the application, botocore and the quota engine."""
 
+    #: True for a clock that follows the wall clock (``sesquota serve --clock real``).
+    real = False
+
     def __init__(self, start: datetime, *, time_backend: str = "freezegun") -> None:
         if start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)

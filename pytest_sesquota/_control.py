@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ._account import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
-from ._clock import DetachedClock
 from ._options import OptionsError
 from ._store import Store
 
@@ -63,13 +62,12 @@ def quota_of(account: SesAccount, region: str) -> dict[str, Any]:
 
 def clock_of(account: SesAccount) -> dict[str, Any]:
     clock = account.clock
-    real = isinstance(clock, DetachedClock) and clock.real
     return {
         "now": clock.now(),
         "time": clock.time(),
         "start": clock.start_time,
         "elapsed": clock.elapsed(),
-        "mode": "real" if real else "virtual",
+        "mode": "real" if clock.real else "virtual",
     }
 
 
@@ -247,7 +245,7 @@ class Control:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError(400, "BadRequest", "seconds must be a number >= 0.")
         clock = self.account.clock
-        if isinstance(clock, DetachedClock) and clock.real:
+        if clock.real:
             raise ControlError(
                 409,
                 "Conflict",

@@ -38,8 +38,9 @@ from ._ses_v2 import SesV2
 #: SES's API hosts, with the region as the group: ``email.us-east-1.amazonaws.com``.
 SES_HOST = r"email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
 _HOST = re.compile(rf"^{SES_HOST}$")
-#: A URL of SES's HTTPS endpoint (both APIs).
-SES_URL = re.compile(rf"^https?://{SES_HOST}(?::\d+)?(?:[/?]|$)")
+#: The start of a URL of SES's HTTPS endpoint (both APIs), as a pattern.
+SES_URL_START = rf"https?://{SES_HOST}(?::\d+)?(?:[/?]|$)"
+SES_URL = re.compile(f"^{SES_URL_START}")
 _apis: weakref.WeakKeyDictionary[SesAccount, dict[type[SesApi], SesApi]] = (
     weakref.WeakKeyDictionary()
 )

@@ -12,7 +12,7 @@ import re
 from typing import Any, cast
 
 from ._account import SesAccount
-from ._http import SES_HOST, SES_URL, answer
+from ._http import SES_URL, SES_URL_START, answer
 
 # Imported with the plugin, not when the first test starts: modules first imported
 # inside a test are dropped again by pytester's in-process runs, leaving requests'
@@ -24,7 +24,7 @@ except ImportError:  # without requests there is no door to open
     responses = None  # type: ignore[assignment]
 
 # Everything that is not an SES endpoint passes through untouched.
-_NOT_SES = re.compile(rf"^(?!https?://{SES_HOST}(?::\d+)?(?:[/?]|$))")
+_NOT_SES = re.compile(f"^(?!{SES_URL_START})")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
