@@ -406,7 +406,8 @@ def smtp(quick: bool) -> list[Row]:
     # The bare sink's aiosmtpd warns on every AUTH (its deprecated login_data): not news.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
 
-    from pytest_sesquota import SesAccount, SesSmtpServer, _certs
+    from pytest_sesquota import SesAccount, SesSmtpServer
+    from pytest_sesquota.doors import certs as _certs
 
     ca_pem, chain_pem = _certs.pems()
     workdir = Path(tempfile.mkdtemp(prefix="sesquota-bench-"))

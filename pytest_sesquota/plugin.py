@@ -11,16 +11,19 @@ from typing import Any
 
 import pytest
 
-from . import _botocore, _certs
-from ._account import SesAccount
-from ._botocore import UnfakedSesCall
-from ._clock import SesClock
-from ._guard import Guard
-from ._options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
-from ._plot import PlotUnavailable, require_matplotlib
-from ._report import SECTION, Reporting, own_property, summary_lines
-from ._server import SesServer
-from ._smtp import SesSmtpServer
+from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
+from .doors import botocore as _botocore
+from .doors import certs as _certs
+from .doors.activation import SesAccount
+from .doors.botocore import UnfakedSesCall
+from .doors.guard import Guard
+from .doors.smtp import SesSmtpServer
+from .quota.clock import SesClock
+from .report.conversation import SECTION
+from .report.plot import PlotUnavailable, require_matplotlib
+from .report.reporting import Reporting, own_property
+from .report.summary import summary_lines
+from .serve.server import SesServer
 
 # Registered at import, before test modules and conftest files create their
 # boto3 clients, so every client made in this process can reach the fake.

@@ -429,7 +429,7 @@ def test_safety_net_answers_sessions_created_before_the_handlers(ses_account, mo
     import botocore.handlers
     import botocore.session
 
-    from pytest_sesquota import _botocore
+    from pytest_sesquota.doors import botocore as _botocore
 
     # As if the session had been made before pytest loaded the plugin, with no credentials.
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):

@@ -37,8 +37,8 @@ from smtp_wire import Wire
 
 import pytest_sesquota
 from pytest_sesquota import SentMessage, SesAccount
-from pytest_sesquota._ses_v1 import SesV1
-from pytest_sesquota._ses_v2 import SesV2
+from pytest_sesquota.ses.v1 import SesV1
+from pytest_sesquota.ses.v2 import SesV2
 
 PLUGIN = str(Path(pytest_sesquota.__file__).parent)
 UNCHECKED = Config(

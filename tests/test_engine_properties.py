@@ -1,4 +1,4 @@
-"""Property-based tests of the quota engine (``pytest_sesquota._engine``).
+"""Property-based tests of the quota engine (``pytest_sesquota.quota.engine``).
 
 The engine is driven by a fake clock (a mutable float) and checked against
 invariants that any correct SES-like quota must keep, and against exact models:
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pytest_sesquota._engine import (
+from pytest_sesquota.quota.engine import (
     _EPSILON,
     DAILY_MODES,
     DAY,

@@ -13,7 +13,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.signers import RequestSigner
 
-from pytest_sesquota import _botocore
+from pytest_sesquota.doors import botocore as _botocore
 
 REAL_CREATE_CONNECTION = socket.create_connection
 
@@ -116,7 +116,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-import pytest_sesquota._botocore
+import pytest_sesquota.doors.botocore
 from pytest_sesquota import SesAccount
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -176,7 +176,7 @@ def activation_fails(monkeypatch):
     def refuse(account):
         raise RuntimeError("botocore door refused")
 
-    monkeypatch.setattr(pytest_sesquota._botocore, "activate", refuse)
+    monkeypatch.setattr(pytest_sesquota.doors.botocore, "activate", refuse)
 
 
 def test_passes(ses_account, ses_smtp, ses_server):
@@ -222,7 +222,7 @@ def test_scheduled_action_fails_the_teardown(ses_account):
 
 
 def test_internal_error_fails_the_teardown(ses_account, monkeypatch):
-    from pytest_sesquota._ses_v1 import SesV1
+    from pytest_sesquota.ses.v1 import SesV1
 
     def crash(self, region, params):
         raise ZeroDivisionError("bug")

@@ -21,8 +21,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from pytest_sesquota import SesAccount, SesSmtpServer
-from pytest_sesquota._ses_v1 import SesV1
-from pytest_sesquota._ses_v2 import SesV2
+from pytest_sesquota.ses.v1 import SesV1
+from pytest_sesquota.ses.v2 import SesV2
 
 
 class Escape(AssertionError):

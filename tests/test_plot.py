@@ -14,8 +14,8 @@ from conftest import send
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 
-from pytest_sesquota import _plot
-from pytest_sesquota._report import timeline
+from pytest_sesquota.report import plot as _plot
+from pytest_sesquota.report.timeline import timeline
 
 
 def figure(account, test_id="tests/test_x.py::test_it"):

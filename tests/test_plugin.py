@@ -201,7 +201,7 @@ def test_everything_is_restored_after_failing_and_erroring_tests(run):
             assert time.sleep is REAL_SLEEP
             assert botocore.endpoint.Endpoint._send is REAL_SEND
             assert time.gmtime().tm_year >= 2026 and time.time() > 1.7e9
-            from pytest_sesquota import _botocore
+            from pytest_sesquota.doors import botocore as _botocore
             assert _botocore.current() is None
         """
     )
@@ -266,9 +266,9 @@ def test_durations_stay_real(run):
 
 
 def test_time_machine_backend_without_the_package_says_what_to_install(run, monkeypatch):
-    import pytest_sesquota._options
+    import pytest_sesquota.account.options
 
-    monkeypatch.setattr(pytest_sesquota._options, "available", lambda name: False)
+    monkeypatch.setattr(pytest_sesquota.account.options, "available", lambda name: False)
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)  # no backend from the outer run
     result = run(
         """

@@ -10,25 +10,18 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import NO_RETRIES, send
 
-from pytest_sesquota import (
-    RejectedSend,
-    SentMessage,
-    SesAccount,
-    SesRequest,
-    ThrottledSend,
-    _report,
-)
-from pytest_sesquota._report import (
-    Figures,
+from pytest_sesquota import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
+from pytest_sesquota.report import reporting as _reporting
+from pytest_sesquota.report.conversation import (
     RetryCounter,
     entries,
     offset,
     section_text,
     short_address,
     short_recipients,
-    summary_lines,
-    timeline,
 )
+from pytest_sesquota.report.summary import Figures, summary_lines
+from pytest_sesquota.report.timeline import timeline
 
 
 def lines(account: SesAccount) -> list[str]:
@@ -392,8 +385,8 @@ def test_regions_are_the_main_one_first(ses_account):
 
 
 def test_file_names_for_test_ids():
-    assert _report.file_name("tests/test_x.py::test_a[1-b/c]", ".png") == (
+    assert _reporting.file_name("tests/test_x.py::test_a[1-b/c]", ".png") == (
         "tests_test_x.py__test_a_1-b_c.png"
     )
-    long = _report.file_name("t.py::test_" + "x" * 300, ".txt")
+    long = _reporting.file_name("t.py::test_" + "x" * 300, ".txt")
     assert len(long) == 100 + 1 + 10 + 4 and re.fullmatch(r"t\.py__test_x+-[0-9a-f]{10}\.txt", long)

@@ -372,13 +372,14 @@ def test_options_are_documented(run):
 
 
 def test_a_broken_report_never_breaks_pytest(run, monkeypatch):
-    from pytest_sesquota import _report
+    from pytest_sesquota.report import conversation as _report
+    from pytest_sesquota.report.summary import Figures
 
     def boom(*args, **kwargs):
         raise ValueError("boom")
 
     monkeypatch.setattr(_report, "entries", boom)
-    monkeypatch.setattr(_report.Figures, "of", classmethod(boom))
+    monkeypatch.setattr(Figures, "of", classmethod(boom))
     result = run("def test_it(ses_account):\n    assert False\n", "--ses-quota-summary")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(

@@ -13,7 +13,7 @@ import requests
 import responses
 from conftest import NO_RETRIES, send
 
-from pytest_sesquota import _guard
+from pytest_sesquota.doors import guard as _guard
 
 V1 = "https://email.us-east-1.amazonaws.com/"
 V2 = "https://email.eu-west-1.amazonaws.com/v2/email"

@@ -28,9 +28,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota._clock import DetachedClock
-from pytest_sesquota._control import OPENAPI
-from pytest_sesquota._server import SesHttpServer
+from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.serve.control import OPENAPI
+from pytest_sesquota.serve.server import SesHttpServer
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 MESSAGE = {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}

@@ -105,7 +105,7 @@ import pytest
 
 @pytest.mark.ses_quota(start="2031-05-05")
 def test_smtp(ses_smtp):
-    from pytest_sesquota import _certs
+    from pytest_sesquota.doors import certs as _certs
     assert _certs.made_in == "this process"
     with smtplib.SMTP_SSL(ses_smtp.host, ses_smtp.tls_port, local_hostname="client.test",
                           timeout=15, context=ses_smtp.ssl_context()) as client:
@@ -123,7 +123,9 @@ def test_a_server_started_under_a_frozen_clock_outside_pytest(pytester: pytest.P
     script = pytester.makepyfile(
         SIGN_WITH_A_REAL_DATETIME
         + """
-from pytest_sesquota import SesAccount, SesSmtpServer, _certs
+from pytest_sesquota import SesAccount
+from pytest_sesquota import SesSmtpServer
+from pytest_sesquota.doors import certs as _certs
 
 with SesAccount() as account, SesSmtpServer(account) as server:
     assert server.ssl_context() is not None

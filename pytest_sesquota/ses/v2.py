@@ -12,19 +12,19 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ._account import Identity, Template
-from ._api import SesApi, paginate
-from ._mail import (
+from ..account.ledger import Identity, Template
+from .api import SesApi, paginate
+from .mail import (
     MAX_MESSAGE_BYTES_V2,
     ApiError,
     addressed,
+    bad_request,
     check_address,
     check_recipients,
     check_size,
     raw_addressing,
     template_data,
 )
-from ._rest import bad_request
 
 MAX_BULK_ENTRIES = 50
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from ._account import SesAccount
-from ._http import SES_URL, SES_URL_START, answer
+from ..account.account import Account
+from ..wire.http import SES_URL, SES_URL_START, answer
 
 # Imported with the plugin, not when the first test starts: modules first imported
 # inside a test are dropped again by pytester's in-process runs, leaving requests'
@@ -28,7 +28,7 @@ _NOT_SES = re.compile(f"^(?!{SES_URL_START})")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
-def add_ses_callbacks(mock: Any, account: SesAccount) -> None:
+def add_ses_callbacks(mock: Any, account: Account) -> None:
     """Have a :class:`responses.RequestsMock` answer SES's endpoints from ``account``
     (for a test that starts a mock of its own on top of the fake's)."""
 
@@ -44,7 +44,7 @@ def add_ses_callbacks(mock: Any, account: SesAccount) -> None:
 class RequestsDoor:
     """Started with the account, stopped with it."""
 
-    def __init__(self, account: SesAccount) -> None:
+    def __init__(self, account: Account) -> None:
         self.account = account
         self._mock: Any = None
 

@@ -2,7 +2,7 @@
 
 :class:`SesSmtpServer` runs aiosmtpd on its own event loop thread, serving a
 STARTTLS port and an implicit-TLS port on 127.0.0.1. Each completed DATA is handed
-to :meth:`SesAccount.send`; its decision becomes SES's reply (REFERENCE.md §5).
+to :meth:`Account.send`; its decision becomes SES's reply (REFERENCE.md §5).
 
 The server thread never calls ``time.sleep`` (virtual while an account is active:
 it would move the test's clock) and waits only on the event loop's clock, which
@@ -38,9 +38,10 @@ from aiosmtpd.smtp import (
     syntax,
 )
 
-from . import _certs
-from ._account import SendRefused, SesAccount, SesRequest, address_of
-from ._mail import (
+from ..account.account import Account
+from ..account.ledger import SendRefused, SesRequest, address_of
+from ..account.options import Checker
+from ..ses.mail import (
     MAX_MESSAGE_BYTES,
     ApiError,
     check_address,
@@ -49,7 +50,7 @@ from ._mail import (
     header_values,
     parse_raw,
 )
-from ._options import Checker
+from . import certs as _certs
 
 #: What SES's SMTP endpoints call themselves, in every region (captured greetings).
 HOSTNAME = "email-smtp.amazonaws.com"
@@ -418,7 +419,7 @@ class SesSmtpServer:
 
     def __init__(
         self,
-        account: SesAccount,
+        account: Account,
         region: str | None = None,
         *,
         host: str = "127.0.0.1",

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape as _escape
 from botocore.loaders import create_loader
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from ._mail import ApiError
+from ..ses.mail import ApiError
 
 #: Characters XML 1.0 cannot carry, even escaped (control characters, lone surrogates).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

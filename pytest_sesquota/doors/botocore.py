@@ -21,11 +21,11 @@ from botocore.exceptions import CapacityNotAvailableError
 from botocore.retries.bucket import Clock, TokenBucket
 from botocore.signers import RequestSigner
 
-from ._account import SesAccount
-from ._http import answer
-from ._timebackend import real_time
+from ..account.account import Account
+from ..quota.timebackend import real_time
+from ..wire.http import answer
 
-_current: SesAccount | None = None
+_current: Account | None = None
 #: The ini option's name when SES calls made while no fake account is active are
 #: refused (``ses_quota_block_unfaked = true``), else None: they pass through.
 _blocking: str | None = None
@@ -46,7 +46,7 @@ class _Body:
         yield self._data
 
 
-def current() -> SesAccount | None:
+def current() -> Account | None:
     """The active fake account, if any."""
     return _current
 
@@ -83,7 +83,7 @@ def block_unfaked(option: str | None) -> str | None:
     return previous
 
 
-def _respond(account: SesAccount, request: AWSPreparedRequest) -> AWSResponse:
+def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
     region = context.get("signing", {}).get("region") or context.get("client_region")
     reply = answer(
@@ -184,7 +184,7 @@ def install() -> None:
             botocore.handlers.BUILTIN_HANDLERS.append(handler)
 
 
-def activate(account: SesAccount) -> None:
+def activate(account: Account) -> None:
     global _current
     if _current is not None:
         raise RuntimeError(
@@ -199,7 +199,7 @@ def activate(account: SesAccount) -> None:
     RequestSigner.sign = _guarded_sign
 
 
-def deactivate(account: SesAccount) -> None:
+def deactivate(account: Account) -> None:
     global _current
     if _current is account:
         _current = None

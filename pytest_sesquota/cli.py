@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._account import SesAccount
-from ._clock import DetachedClock
-from ._options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
-from ._server import SesServer
-from ._store import Store
+from .account.options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
+from .doors.activation import SesAccount
+from .quota.clock import DetachedClock
+from .serve.server import SesServer
+from .serve.store import Store
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,11 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._account import SesAccount
-from ._control import PREFIX, Control
-from ._http import answer, refuse
-from ._sigv4 import AuthError, signed_region
-from ._store import Store
+from ..account.account import Account
+from ..wire.http import answer, refuse
+from ..wire.sigv4 import AuthError, signed_region
+from .control import PREFIX, Control
+from .store import Store
 
 #: Larger bodies are refused unread (SES v2 takes 40 MB messages, base64-encoded).
 MAX_BODY = 64 * 1024 * 1024
@@ -184,7 +184,7 @@ class SesHttpServer:
 
     def __init__(
         self,
-        account: SesAccount,
+        account: Account,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -284,7 +284,7 @@ class SesServer:
 
     def __init__(
         self,
-        account: SesAccount,
+        account: Account,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -295,7 +295,7 @@ class SesServer:
         smtp_password: str | None = None,
         store: Store | None = None,
     ) -> None:
-        from ._smtp import SesSmtpServer
+        from ..doors.smtp import SesSmtpServer
 
         self.account = account
         self.http = SesHttpServer(account, host=host, port=port, info=self.info, store=store)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
-from ._engine import DAILY_MODES, DailyMode
-from ._timebackend import TIME_BACKENDS, TimeBackendName, available
+from ..quota.engine import DAILY_MODES, DailyMode
+from ..quota.timebackend import TIME_BACKENDS, TimeBackendName, available
 
 Profile = Literal["sandbox", "production"]
 BulkThrottling = Literal["per_destination", "whole_call"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._api import SesApi, paginate
-from ._mail import (
+from .api import SesApi, paginate
+from .mail import (
     MAX_MESSAGE_BYTES,
     ApiError,
     addressed,

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._account import SesAccount
-from ._engine import UNLIMITED
-from ._report import RegionTimeline, Timeline, timeline
+from ..account.account import Account
+from ..quota.engine import UNLIMITED
+from .timeline import RegionTimeline, Timeline, timeline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -308,7 +308,7 @@ def _duration(seconds: float) -> str:
     return f"{value:.3g} {unit[:-1] if f'{value:.3g}' == '1' else unit}"
 
 
-def render_png(account: SesAccount, test_id: str = "") -> bytes:
+def render_png(account: Account, test_id: str = "") -> bytes:
     """The account's quota timeline picture as PNG bytes (needs matplotlib)."""
     require_matplotlib("the quota timeline picture")
     buffer = io.BytesIO()
@@ -317,7 +317,7 @@ def render_png(account: SesAccount, test_id: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def write_png(account: SesAccount, path: Path, test_id: str = "") -> Path:
+def write_png(account: Account, path: Path, test_id: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(render_png(account, test_id))
     return path

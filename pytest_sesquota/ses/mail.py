@@ -18,7 +18,7 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
-from ._account import MAX_RECIPIENTS, address_of
+from ..account.ledger import MAX_RECIPIENTS, address_of
 
 #: Through the v1 API and SMTP; SES v2 accepts 40 MB.
 MAX_MESSAGE_BYTES = 10_485_760
@@ -38,6 +38,11 @@ class ApiError(Exception):
 
 def invalid(message: str) -> ApiError:
     return ApiError("InvalidParameterValue", message)
+
+
+def bad_request(message: str) -> ApiError:
+    """SES v2's refusal of a parameter (v1 says ``InvalidParameterValue``)."""
+    return ApiError("BadRequestException", message)
 
 
 # -- addresses and recipients ---------------------------------------------------

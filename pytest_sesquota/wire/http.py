@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from ._account import SesAccount, SesRequest
-from ._api import SesApi
-from ._mail import ApiError
-from ._query import (
+from ..account.account import Account
+from ..account.ledger import SesRequest
+from ..ses.api import SesApi
+from ..ses.mail import ApiError
+from ..ses.v1 import SesV1
+from ..ses.v2 import SesV2
+from .query import (
     API_VERSION,
     check_required,
     error_xml,
@@ -30,10 +33,8 @@ from ._query import (
     result_xml,
     service_model,
 )
-from ._rest import error_json, result_json, route
-from ._rest import parse_input as parse_rest_input
-from ._ses_v1 import SesV1
-from ._ses_v2 import SesV2
+from .rest import error_json, result_json, route
+from .rest import parse_input as parse_rest_input
 
 #: SES's API hosts, with the region as the group: ``email.us-east-1.amazonaws.com``.
 SES_HOST = r"email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
@@ -41,9 +42,7 @@ _HOST = re.compile(rf"^{SES_HOST}$")
 #: The start of a URL of SES's HTTPS endpoint (both APIs), as a pattern.
 SES_URL_START = rf"https?://{SES_HOST}(?::\d+)?(?:[/?]|$)"
 SES_URL = re.compile(f"^{SES_URL_START}")
-_apis: weakref.WeakKeyDictionary[SesAccount, dict[type[SesApi], SesApi]] = (
-    weakref.WeakKeyDictionary()
-)
+_apis: weakref.WeakKeyDictionary[Account, dict[type[SesApi], SesApi]] = weakref.WeakKeyDictionary()
 _apis_lock = threading.Lock()
 Api = TypeVar("Api", bound=SesApi)
 
@@ -60,7 +59,7 @@ def region_from_host(host: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _api(account: SesAccount, kind: type[Api]) -> Api:
+def _api(account: Account, kind: type[Api]) -> Api:
     """The account's operations of one API, made once per account (any thread)."""
     with _apis_lock:
         apis = _apis.setdefault(account, {})
@@ -72,7 +71,7 @@ def _api(account: SesAccount, kind: type[Api]) -> Api:
 
 
 def answer(
-    account: SesAccount,
+    account: Account,
     method: str,
     url: str,
     headers: Any,
@@ -89,7 +88,7 @@ def answer(
 
 
 def refuse(
-    account: SesAccount,
+    account: Account,
     method: str,
     url: str,
     code: str,
@@ -142,7 +141,7 @@ class _Call:
 
 
 def _logged(
-    account: SesAccount,
+    account: Account,
     api: str,
     region: str,
     run: Callable[[_Call, str], HttpAnswer],
@@ -187,7 +186,7 @@ def _xml_error(code: str, message: str, status: int, request_id: str) -> HttpAns
 
 
 def _answer_v1(
-    account: SesAccount, method: str, query: str, body: bytes | str | None, region: str
+    account: Account, method: str, query: str, body: bytes | str | None, region: str
 ) -> HttpAnswer:
     def run(call: _Call, request_id: str) -> HttpAnswer:
         form = dict(parse_qsl(query, keep_blank_values=True))
@@ -228,7 +227,7 @@ def _json_error(code: str, message: str, status: int, request_id: str) -> HttpAn
 
 
 def _answer_v2(
-    account: SesAccount, method: str, path: str, query: str, body: bytes | str | None, region: str
+    account: Account, method: str, path: str, query: str, body: bytes | str | None, region: str
 ) -> HttpAnswer:
     def run(call: _Call, request_id: str) -> HttpAnswer:
         found = route(method, path)

@@ -21,8 +21,8 @@ from urllib.parse import parse_qsl, unquote
 
 from botocore.model import OperationModel, Shape
 
-from ._mail import ApiError
-from ._query import check_required, service_model
+from ..ses.mail import ApiError, bad_request
+from .query import check_required, service_model
 
 #: Routes older botocore releases (1.34, and other SDKs of their age) use for operations
 #: the newer models moved: any SDK of any age must reach the same operation.
@@ -37,10 +37,6 @@ _LEGACY_ROUTES = [
         "PutEmailIdentityDkimSigningAttributes",
     ),
 ]
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError("BadRequestException", message)
 
 
 def _compile(template: str) -> re.Pattern[str]:

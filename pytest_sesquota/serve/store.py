@@ -18,20 +18,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._account import (
+from ..account.account import Account, _Region
+from ..account.ledger import (
     Identity,
     LedgerEntry,
     ProductionAccessReview,
     RejectedSend,
     SentMessage,
-    SesAccount,
     SesRequest,
     Template,
     ThrottledSend,
-    _Region,
 )
-from ._clock import DetachedClock
-from ._engine import export_region, import_region
+from ..quota.clock import DetachedClock
+from ..quota.engine import export_region, import_region
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,7 +143,7 @@ class Store:
         return self._meta("saved") is None
 
     # -- loading --------------------------------------------------------------------
-    def load(self, account: SesAccount) -> None:
+    def load(self, account: Account) -> None:
         """Put the saved state into a fresh ``account`` (a no-op for an empty file)."""
         with self._lock, account._lock:
             if self.empty:
@@ -190,7 +189,7 @@ class Store:
         return SesRequest(**_typed(data), outcomes=outcomes)
 
     # -- saving ---------------------------------------------------------------------
-    def save(self, account: SesAccount) -> None:
+    def save(self, account: Account) -> None:
         """Write what changed since the last save, in one transaction."""
         with self._lock, account._lock, self._db:
             db = self._db

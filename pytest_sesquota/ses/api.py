@@ -11,8 +11,9 @@ import base64
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from ._account import PAUSED_MESSAGE, SendRefused, SentMessage, SesAccount, Template
-from ._mail import (
+from ..account.account import Account
+from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
+from .mail import (
     ACCOUNT_ID,
     ApiError,
     RenderingFailure,
@@ -41,7 +42,7 @@ class SesApi:
     #: Bulk entry outcome (see BULK_KINDS) -> the API's status name.
     bulk_status: ClassVar[dict[str, str]]
 
-    def __init__(self, account: SesAccount) -> None:
+    def __init__(self, account: Account) -> None:
         self.account = account
         self.operations: dict[str, Handler] = {name: getattr(self, name) for name in self.names}
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ._timebackend import _REAL_SLEEP, IGNORED_MODULES, VirtualTime, real_time
+from .timebackend import _REAL_SLEEP, IGNORED_MODULES, VirtualTime, real_time
 
 __all__ = ["IGNORED_MODULES", "ScheduledAction", "SesClock", "Sleep"]
 
@@ -27,7 +27,7 @@ _EPOCH = datetime(1970, 1, 1)
 
 @dataclass(eq=False)
 class ScheduledAction:
-    """An action the virtual clock runs when it passes ``at`` (see ``SesAccount.schedule``)."""
+    """An action the virtual clock runs when it passes ``at`` (see ``Account.schedule``)."""
 
     at: datetime
     action: Callable[[], object]

@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ._account import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
-from ._options import OptionsError
-from ._store import Store
+from ..account.account import Account
+from ..account.ledger import RejectedSend, SentMessage, SesRequest, ThrottledSend
+from ..account.options import OptionsError
+from .store import Store
 
 PREFIX = "/_sesquota"
 Reply = tuple[int, dict[str, str], bytes]
@@ -47,7 +48,7 @@ def _encode(value: Any) -> Any:
 
 
 # -- documents ------------------------------------------------------------------
-def quota_of(account: SesAccount, region: str) -> dict[str, Any]:
+def quota_of(account: Account, region: str) -> dict[str, Any]:
     max_24, rate, used = account.quota(region)
     return {
         "region": region,
@@ -60,7 +61,7 @@ def quota_of(account: SesAccount, region: str) -> dict[str, Any]:
     }
 
 
-def clock_of(account: SesAccount) -> dict[str, Any]:
+def clock_of(account: Account) -> dict[str, Any]:
     clock = account.clock
     return {
         "now": clock.now(),
@@ -99,7 +100,7 @@ def request_of(item: SesRequest) -> dict[str, Any]:
     }
 
 
-def ledger_of(account: SesAccount, region: str | None) -> dict[str, Any]:
+def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
     def keep(item: Any) -> bool:
         return region is None or item.region == region
 
@@ -143,7 +144,7 @@ class Control:
 
     def __init__(
         self,
-        account: SesAccount,
+        account: Account,
         *,
         info: Callable[[], dict[str, Any]],
         store: Store | None = None,
@@ -280,7 +281,7 @@ class Control:
 
     def plot(self, **_: Any) -> Reply:
         try:
-            from ._plot import render_png
+            from ..report.plot import render_png
         except ImportError:
             raise ControlError(
                 501,

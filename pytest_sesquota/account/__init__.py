@@ -1,0 +1,1 @@
+"""The fake SES account: its options, quotas per region, identities, templates and ledger."""

@@ -1,0 +1,243 @@
+"""The ledger's records and SES's refusal texts: what was sent, throttled, rejected and asked.
+
+Plain data, shared by the account, the operations, the front doors and the reports.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from typing import Any, Literal
+
+from ..quota.engine import Decision
+
+#: SES's mailbox simulator: always a valid recipient, even in the sandbox.
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+MAX_RECIPIENTS = 50
+STATS_PERIOD = 15 * 60.0
+STATS_HORIZON = 14 * 86_400.0
+
+RATE_MESSAGE = "Maximum sending rate exceeded."
+DAILY_MESSAGE = "Daily message quota exceeded."
+#: No capture of real SES text exists; this is the model's own documentation wording.
+PAUSED_MESSAGE = "Email sending is disabled for your entire Amazon SES account."
+#: What real SES answers (captured, API and SMTP) while AWS has paused the account.
+SUSPENDED_MESSAGE = (
+    "Sending paused for this account. For more information, please check the inbox of the "
+    "email address associated with your AWS account."
+)
+
+Transport = Literal["api", "smtp"]
+RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid"]
+
+#: The error code each front door answers a refusal with, recorded in the ledger.
+REFUSAL_CODES: dict[tuple[str, str], str] = {
+    ("ses", "unverified"): "MessageRejected",
+    ("ses", "paused"): "AccountSendingPausedException",
+    ("ses", "suspended"): "MessageRejected",
+    ("sesv2", "unverified"): "MessageRejected",
+    ("sesv2", "paused"): "SendingPausedException",
+    ("sesv2", "suspended"): "MessageRejected",
+    ("smtp", "unverified"): "554",
+    ("smtp", "paused"): "554",
+    ("smtp", "suspended"): "554",
+}
+
+
+# -- the ledger -------------------------------------------------------------
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the fake accepted."""
+
+    message_id: str
+    time: datetime
+    region: str
+    operation: str
+    source: str
+    #: Every recipient counted against the quotas (To + Cc + Bcc, or Destinations).
+    recipients: tuple[str, ...]
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    #: The raw MIME bytes for raw sends.
+    raw: bytes | None = None
+    template: str | None = None
+    template_data: dict[str, Any] | None = None
+    #: SES's rendering-failure text when a template variable was missing.
+    rendering_failure: str | None = None
+    configuration_set: str | None = None
+    transport: Transport = "api"
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message as an :class:`email.message.EmailMessage`."""
+        if self.raw is not None:
+            parsed = BytesParser(policy=default_policy).parsebytes(self.raw)
+            assert isinstance(parsed, EmailMessage)
+            return parsed
+        msg = EmailMessage()
+        msg["From"] = self.source
+        if self.to:
+            msg["To"] = ", ".join(self.to)
+        if self.cc:
+            msg["Cc"] = ", ".join(self.cc)
+        msg["Subject"] = self.subject or ""
+        msg["Message-ID"] = f"<{self.message_id}@email.amazonses.com>"
+        if self.text is not None:
+            msg.set_content(self.text)
+        if self.html is not None:
+            if self.text is None:
+                msg.set_content(self.html, subtype="html")
+            else:
+                msg.add_alternative(self.html, subtype="html")
+        return msg
+
+
+@dataclass(frozen=True)
+class ThrottledSend:
+    """A send refused by a quota: the message was dropped, as SES drops it."""
+
+    time: datetime
+    region: str
+    operation: str
+    #: ``"rate"`` (MaxSendRate) or ``"daily"`` (Max24HourSend).
+    reason: Literal["rate", "daily"]
+    source: str
+    recipients: tuple[str, ...]
+    #: Rate allowance available at that instant (negative: the bucket was in debt).
+    available: float
+    sent_last_24_hours: int
+    max_24_hour_send: float
+    max_send_rate: float
+    transport: Transport = "api"
+
+    @property
+    def message(self) -> str:
+        return RATE_MESSAGE if self.reason == "rate" else DAILY_MESSAGE
+
+
+@dataclass(frozen=True)
+class RejectedSend:
+    """A send refused for anything but a quota (unverified identity, paused, bad input)."""
+
+    time: datetime
+    region: str
+    operation: str
+    #: ``"unverified"``, ``"paused"`` (sending disabled), ``"suspended"`` (AWS paused the
+    #: account: enforcement status ``SHUTDOWN``) or ``"invalid"`` (SES refused the input).
+    reason: RefusalKind
+    #: The error code the caller received (``MessageRejected``, ``554``, ...).
+    code: str
+    message: str
+    source: str
+    recipients: tuple[str, ...]
+    transport: Transport = "api"
+
+
+#: One entry of the ledger: what became of one message.
+LedgerEntry = SentMessage | ThrottledSend | RejectedSend
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    """A region's quotas as first set up, or as changed by the test (``set_quota``,
+    ``move_out_of_sandbox``): what the quota timeline picture draws its limits from."""
+
+    time: datetime
+    region: str
+    max_24_hour_send: float
+    max_send_rate: float
+    #: The rolling usage was replaced by this many recipients sent at ``time``
+    #: (``None``: the usage carried over).
+    sent_last_24_hours: int | None
+
+
+@dataclass(frozen=True)
+class SesRequest:
+    """One request as the fake saw it: every attempt, retries included."""
+
+    time: datetime
+    region: str
+    #: ``"ses"`` (v1 API), ``"sesv2"`` or ``"smtp"``.
+    api: str
+    operation: str
+    #: HTTP status (or SMTP reply code) of the answer.
+    status: int
+    error_code: str | None = None
+    error_message: str | None = None
+    #: What the request decided, in order: a message sent, throttled or rejected
+    #: each (several for a bulk send, none for a read such as GetSendQuota).
+    outcomes: tuple[LedgerEntry, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Ids of the messages this request had accepted."""
+        return tuple(o.message_id for o in self.outcomes if isinstance(o, SentMessage))
+
+
+class SendRefused(Exception):
+    """Why a send was refused; front doors turn it into their wire error."""
+
+    def __init__(
+        self,
+        kind: RefusalKind,
+        message: str,
+        *,
+        failed: Sequence[str] = (),
+        decision: Decision | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.failed = tuple(failed)
+        self.decision = decision
+
+
+# -- per-region state ---------------------------------------------------------
+@dataclass
+class Identity:
+    name: str
+    kind: Literal["EmailAddress", "Domain"]
+    status: Literal["Pending", "Success", "Failed", "TemporaryFailure", "NotStarted"]
+    token: str | None = None
+
+
+@dataclass
+class Template:
+    name: str
+    subject: str | None
+    text: str | None
+    html: str | None
+    created: datetime
+
+
+ReviewStatus = Literal["PENDING", "FAILED", "GRANTED", "DENIED"]
+EnforcementStatus = Literal["HEALTHY", "PROBATION", "SHUTDOWN"]
+ENFORCEMENT_STATUSES: tuple[EnforcementStatus, ...] = ("HEALTHY", "PROBATION", "SHUTDOWN")
+
+
+@dataclass
+class ProductionAccessReview:
+    """A request to leave the sandbox (PutAccountDetails), as GetAccount reports it."""
+
+    case_id: str
+    status: ReviewStatus
+    #: Virtual time the request was made (or the answer given without one).
+    opened: datetime
+
+
+def address_of(text: str) -> str:
+    """The bare address of ``"Name <a@b>"`` or ``"a@b"``, lower-cased for comparison."""
+    return email.utils.parseaddr(text)[1].lower() or text.strip().lower()

@@ -1,0 +1,1 @@
+"""The front doors: botocore, requests and SMTP, the connection guard, and activation."""

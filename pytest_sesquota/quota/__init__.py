@@ -1,0 +1,1 @@
+"""The quota engine and the virtual clock: no pytest, botocore or sockets."""

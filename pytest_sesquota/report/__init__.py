@@ -1,0 +1,1 @@
+"""Reporting: the SES conversation, the session summary, the quota timeline and its picture."""

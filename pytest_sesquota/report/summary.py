@@ -1,0 +1,95 @@
+"""The session summary's per-test figures (``--ses-quota-summary``, JUnit properties)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+
+from ..account.account import Account
+from .conversation import RetryCounter, entries_outcomes, offset
+
+# -- the session summary's figures -------------------------------------------------
+PROPERTY_PREFIX = "ses_"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One test's sending, counted in messages (a bulk send counts each destination)."""
+
+    requests: int = 0
+    accepted: int = 0
+    #: Recipients of the accepted messages (what the quotas count).
+    accepted_recipients: int = 0
+    throttled_rate: int = 0
+    throttled_daily: int = 0
+    rejected: int = 0
+    #: Send attempts repeating one just throttled (see :class:`RetryCounter`).
+    retries: int = 0
+    sleeps: int = 0
+    virtual_seconds: float = 0.0
+
+    @classmethod
+    def of(cls, account: Account) -> Figures:
+        retries = RetryCounter()
+        retried = 0
+        for item in entries_outcomes(account):
+            retried += retries.see(item) > 0
+        return cls(
+            requests=len(account.requests),
+            accepted=len(account.sent),
+            accepted_recipients=sum(len(m.recipients) for m in account.sent),
+            throttled_rate=sum(t.reason == "rate" for t in account.throttled),
+            throttled_daily=sum(t.reason == "daily" for t in account.throttled),
+            rejected=len(account.rejected),
+            retries=retried,
+            sleeps=len(account.clock.sleep_log),
+            virtual_seconds=round(account.clock.elapsed(), 6),
+        )
+
+    def properties(self) -> list[tuple[str, int | float]]:
+        """As test properties (JUnit XML): ``ses_accepted``, ``ses_throttled_rate``, ..."""
+        return [(PROPERTY_PREFIX + f.name, getattr(self, f.name)) for f in fields(self)]
+
+    @classmethod
+    def from_properties(cls, properties: Iterable[tuple[str, object]]) -> Figures | None:
+        """The figures back from a report's ``user_properties`` (``None``: the test did
+        not use the fake). Reports cross process boundaries under pytest-xdist."""
+        names = {f.name: f.type for f in fields(cls)}
+        values: dict[str, int | float] = {}
+        for key, value in properties:
+            name = key[len(PROPERTY_PREFIX) :] if key.startswith(PROPERTY_PREFIX) else ""
+            if name in names and isinstance(value, (int, float)):
+                values[name] = value
+        return cls(**values) if values else None  # type: ignore[arg-type]
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+SUMMARY_COLUMNS = (
+    ("accepted", "accepted"),
+    ("throttled_rate", "throttled:rate"),
+    ("throttled_daily", "throttled:daily"),
+    ("rejected", "rejected"),
+    ("retries", "retries"),
+)
+
+
+def summary_lines(per_test: Sequence[tuple[str, Figures]]) -> list[str]:
+    """The terminal summary: one row per test using the fake, then the totals."""
+    if not per_test:
+        return ["no test used the fake SES account"]
+    total = sum((f for _, f in per_test), Figures())
+    tests = f"{len(per_test)} test" + ("s" if len(per_test) != 1 else "")
+    rows = [*per_test, (f"total ({tests})", total)]
+    header = [title for _, title in SUMMARY_COLUMNS] + ["virtual time"]
+    cells = [
+        [str(getattr(f, name)) for name, _ in SUMMARY_COLUMNS] + [offset(f.virtual_seconds)[1:]]
+        for _, f in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=True)) + "  test"]
+    for (test_id, _), row in zip(rows, cells, strict=True):
+        cells_text = "  ".join(f"{c:>{w}}" for c, w in zip(row, widths, strict=True))
+        lines.append(f"{cells_text}  {test_id}")
+    return lines

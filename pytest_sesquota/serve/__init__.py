@@ -1,0 +1,1 @@
+"""sesquota serve: the HTTP server, its control API and the state store."""
