@@ -2,7 +2,7 @@
 
 Read from the source with ``ast``, so it checks every import a module can make,
 including those inside functions (loaded on first use). The layers, lowest first,
-are drawn in the README's "How it works".
+are drawn in docs/architecture.md ("How it works").
 """
 
 from __future__ import annotations

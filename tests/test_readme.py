@@ -1,4 +1,8 @@
-"""Every Python example in README.md runs, so the docs cannot drift from the code."""
+"""Every Python example in README.md and docs/ runs, and every relative link lands.
+
+So the docs cannot drift from the code: each ```python block is a test module of its own
+(run with pytester), and each link to a file or a heading of this repository is checked.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +11,47 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-#: First line of an example whose failure report the README shows.
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
+BLOCKS = [
+    (page.relative_to(ROOT).as_posix(), number, source)
+    for page, text in TEXTS.items()
+    for number, source in enumerate(re.findall(r"```python\n(.*?)```", text, re.S))
+]
+#: First line of an example whose failure report the docs show.
 FAILS_ON_PURPOSE = "# This test fails on purpose"
-INI = re.findall(r"```ini\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+INI = [block for text in TEXTS.values() for block in re.findall(r"```ini\n(.*?)```", text, re.S)]
 
 
-def test_readme_has_examples():
-    assert len(BLOCKS) >= 4 and len(INI) == 1
+def test_docs_have_examples():
+    assert len(re.findall(r"```python\n", TEXTS[README])) >= 3
+    assert len(BLOCKS) >= 20 and len(INI) == 1
 
 
-@pytest.mark.parametrize("number", range(len(BLOCKS)))
-def test_readme_example_runs(pytester: pytest.Pytester, monkeypatch, number: int):
+@pytest.mark.parametrize(
+    ("page", "number", "source"), BLOCKS, ids=[f"{page}:{n}" for page, n, _ in BLOCKS]
+)
+def test_example_runs(pytester: pytest.Pytester, monkeypatch, page: str, number: int, source: str):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
-    source = BLOCKS[number]
-    tests = len(re.findall(r"^def test_", source, re.M))
+    # Test functions, and methods of test classes (parametrized ones run more than once).
+    tests = len(re.findall(r"^(?:    )?def test_", source, re.M))
     if not tests:  # a script: run it as the body of a test
         source = "def test_script():\n" + "".join(f"    {line}\n" for line in source.splitlines())
         tests = 1
     pytester.makepyfile(source)
     result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    outcomes = result.parseoutcomes()
     if source.startswith(FAILS_ON_PURPOSE):  # shows a failure report
         result.assert_outcomes(failed=tests)
     else:
-        result.assert_outcomes(passed=tests)
+        assert outcomes.get("passed", 0) >= tests, outcomes
+        result.assert_outcomes(passed=outcomes["passed"])  # and nothing else
 
 
-def test_readme_ini_example_is_accepted(pytester: pytest.Pytester):
+def test_ini_example_is_accepted(pytester: pytest.Pytester):
     pytester.makeini(INI[0])
     pytester.makepyfile(
         """
@@ -50,10 +66,50 @@ def test_readme_ini_example_is_accepted(pytester: pytest.Pytester):
 
 
 def test_readme_opens_with_the_two_commands_ci_runs():
-    first_block = re.search(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    first_block = re.search(r"```bash\n(.*?)```", TEXTS[README], re.S)
     assert first_block is not None
     commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
-    assert commands == ["python -m pytest examples", "python -m pytest"]
-    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(r"^\s*python -m pytest examples$", ci, re.M)
-    assert re.search(r"^\s*python -m pytest$", ci, re.M)
+    assert commands == ["uv run --extra test pytest examples", "uv run --extra test pytest"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in commands:
+        assert re.search(rf"^\s*{re.escape(command)}$", ci, re.M), command
+
+
+def test_the_marker_table_is_the_same_in_the_readme_and_the_docs():
+    def table(text: str) -> str:
+        start = text.index("| argument | default | meaning |")
+        return text[start : text.index("\n\n", start)].replace("(docs/", "(")
+
+    assert table(TEXTS[README]) == table(TEXTS[ROOT / "docs" / "configuration.md"])
+
+
+def slug(heading: str) -> str:
+    """GitHub's (and mkdocs') anchor for a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    return {slug(h) for h in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+
+
+LINKS = [
+    (page, target)
+    for page, text in TEXTS.items()
+    for target in re.findall(
+        r"\]\(([^)\s]+)\)", re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
+    )
+    if not re.match(r"[a-z]+:", target)
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "target"), LINKS, ids=[f"{p.relative_to(ROOT)}->{t}" for p, t in LINKS]
+)
+def test_relative_link_lands(page: Path, target: str):
+    path, _, anchor = target.partition("#")
+    file = (page.parent / path).resolve() if path else page
+    assert file.exists(), f"{page.relative_to(ROOT)} links to {target}: no such file"
+    if anchor:
+        assert anchor in anchors(file), f"{page.relative_to(ROOT)} links to {target}: no heading"

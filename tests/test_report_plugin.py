@@ -392,13 +392,13 @@ def test_a_broken_report_never_breaks_pytest(run, monkeypatch):
     )
 
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPORTS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "reports.md"
 
 
-def test_readme_failure_report_is_what_pytest_prints(pytester, monkeypatch):
-    """The README's failure report is real output of its example (message ids aside)."""
+def test_documented_failure_report_is_what_pytest_prints(pytester, monkeypatch):
+    """The failure report in docs/reports.md is real output of its example (message ids aside)."""
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
-    text = README.read_text(encoding="utf-8")
+    text = REPORTS_PAGE.read_text(encoding="utf-8")
     source = re.search(r"```python\n(# This test fails on purpose.*?)```", text, re.S)
     shown = re.search(r"```text\n(-+ SES conversation -+\n.*?)```", text, re.S)
     assert source and shown
