@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
+from ..quota.api_rate import ApiRateLimit
 from ..quota.clock import ScheduledAction, SesClock
 from ..quota.engine import DailyMode, QuotaEngine, RegionQuota
 from .ledger import (
@@ -47,6 +48,14 @@ from .ledger import (
     address_of,
 )
 from .options import PROFILES, Checker, SesQuotaOptions, merge
+from .suppression import (
+    SUPPRESSION_REASONS,
+    SuppressedDestination,
+    SuppressionList,
+    SuppressionReason,
+    is_simulator,
+    simulator_scenario,
+)
 
 
 @dataclass
@@ -62,6 +71,7 @@ class _Region:
     enforcement_status: EnforcementStatus = "HEALTHY"
     # 15-minute period start (epoch) -> [attempts, bounces, complaints, rejects]
     stats: dict[float, list[int]] = field(default_factory=dict)
+    suppression: SuppressionList = field(default_factory=SuppressionList)
 
 
 class _Call:
@@ -116,7 +126,12 @@ class _Call:
             if refusal is not None:
                 return [refusal]
         account = self.account
-        decision = account._engine.try_send(self.region, sum(len(r) for r, _c in messages))
+        # The mailbox simulator's recipients take send rate but no daily quota.
+        decision = account._engine.try_send(
+            self.region,
+            sum(len(r) for r, _c in messages),
+            daily=sum(not is_simulator(a) for r, _c in messages for a in r),
+        )
         if not decision.accepted:
             reason = decision.reason
             assert reason is not None
@@ -151,12 +166,33 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
+                **self.fates(recipients),
                 **content,
             )
             account._enter(account.sent, message)
-            account._count_stat(self.state, 0, len(recipients))
+            # Suppressed recipients are never attempted; the simulator's events are counted.
+            counts = (
+                len(recipients) - len(message.suppressed),
+                len(message.bounced),
+                len(message.complained),
+            )
+            for column, amount in enumerate(counts):
+                if amount:
+                    account._count_stat(self.state, column, amount)
             sent.append(message)
         return sent
+
+    def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
+        """What became of an accepted message's recipients: suppressed by the account's
+        list (not delivered, no event), or bounced or complained at the simulator."""
+        suppression = self.state.suppression
+        suppressed = tuple(r for r in recipients if r in suppression)
+        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        return {
+            "suppressed": suppressed,
+            "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
+            "complained": tuple(r for r, s in scenarios if s == "complaint"),
+        }
 
 
 class Account:
@@ -210,6 +246,8 @@ class Account:
         self.internal_errors: list[str] = []
         # Each region's quotas when set up and after each change, in order (reports).
         self._quota_log: list[QuotaChange] = []
+        rate = self.options.api_rate_limit
+        self._api_rate = None if rate is None else ApiRateLimit(self.clock.time, rate)
         # Usage already on the account at start, in the main region and any region set up.
         for region in {self.options.region, *self.options.regions}:
             self._state(region)
@@ -492,6 +530,52 @@ class Account:
 
     def templates(self, region: str | None = None) -> dict[str, Template]:
         return self._state(region).templates
+
+    # -- the account-level suppression list -------------------------------------
+    def suppress(
+        self, *addresses: str, reason: SuppressionReason = "BOUNCE", region: str | None = None
+    ) -> None:
+        """Put addresses on the region's suppression list (what PutSuppressedDestination
+        does): sends to them are accepted and counted, but not delivered."""
+        if reason not in SUPPRESSION_REASONS:
+            raise ValueError(
+                f"suppress(reason={reason!r}): valid reasons: "
+                + ", ".join(repr(r) for r in SUPPRESSION_REASONS)
+            )
+        if not addresses:
+            raise TypeError("suppress() needs at least one address")
+        state = self._state(region)
+        with self._lock:
+            for address in addresses:
+                if not isinstance(address, str) or "@" not in address:
+                    raise ValueError(f"suppress({address!r}): not an email address")
+                state.suppression.put(address, reason, self.clock.now())
+
+    def unsuppress(self, address: str, region: str | None = None) -> bool:
+        """Take an address off the list; whether it was on it."""
+        state = self._state(region)
+        with self._lock:
+            return state.suppression.delete(address)
+
+    def suppressed(
+        self, address: str | None = None, region: str | None = None
+    ) -> list[SuppressedDestination]:
+        """The region's suppression list, in the order addresses were first put on it;
+        with ``address``, just its entry (or an empty list)."""
+        state = self._state(region)
+        with self._lock:
+            if address is None:
+                return state.suppression.entries()
+            entry = state.suppression.get(address)
+            return [] if entry is None else [entry]
+
+    # -- SES's limit on its other actions ----------------------------------------
+    def allow_api_call(self, region: str | None = None) -> bool:
+        """Whether a request for a non-send action may go through now, under the
+        ``api_rate_limit`` option (always, when it is off); it takes a token if so."""
+        if self._api_rate is None:
+            return True
+        return self._api_rate.allow(self._region_name(region))
 
     # -- statistics -----------------------------------------------------------
     def _count_stat(self, state: _Region, column: int, amount: int) -> None:
