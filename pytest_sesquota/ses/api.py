@@ -235,7 +235,7 @@ def paginate(
     size_name: str,
 ) -> dict[str, Any]:
     """Slice ``items`` with a page size and NextToken (an opaque offset)."""
-    size = size or default
+    size = default if size is None else size
     if size < 1:
         raise invalid(f"{size_name} must be greater than 0.")
     start = 0
