@@ -323,9 +323,7 @@ def test_messages_up_to_40_mb_as_the_quotas_page_says(ses_smtp, ses_account):
     over_40 = b"Subject: bigger\r\n\r\n" + line * 41_944  # over 41,943,040 bytes
     with Wire(ses_smtp).ready() as wire:
         assert wire.last("MAIL FROM:<app@example.com> SIZE=41943041") == "552 Message is too long."
-        assert wire.transaction("app@example.com", ["a@example.com"], over_10).startswith(
-            "250 Ok "
-        )
+        assert wire.transaction("app@example.com", ["a@example.com"], over_10).startswith("250 Ok ")
         assert wire.transaction("app@example.com", ["a@example.com"], over_40) == (
             "552 Message is too long."
         )
