@@ -32,6 +32,9 @@ class SuppressedDestination:
 
 def is_simulator(address: str) -> bool:
     """Whether ``address`` is at SES's mailbox simulator (``…@simulator.amazonses.com``)."""
+    # Most addresses are not: skip parsing them (this runs for every recipient of every send).
+    if SIMULATOR_DOMAIN not in address.lower():
+        return False
     return address_of(address).rpartition("@")[2] == SIMULATOR_DOMAIN
 
 
@@ -66,7 +69,8 @@ class SuppressionList:
         return self._entries.pop(_key(address), None) is not None
 
     def __contains__(self, address: object) -> bool:
-        return isinstance(address, str) and _key(address) in self._entries
+        # An empty list (most accounts) answers without parsing the address.
+        return bool(self._entries) and isinstance(address, str) and _key(address) in self._entries
 
     def entries(self) -> list[SuppressedDestination]:
         return list(self._entries.values())
