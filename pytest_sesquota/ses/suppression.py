@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ..account.account import Account
-from ..account.suppression import SuppressedDestination
+from ..account.recipients import SuppressedDestination
 from .api import paginate
 from .mail import ApiError, bad_request, check_address
 
