@@ -10,6 +10,8 @@ from conftest import send, send_v2
 from test_smtp import email, starttls_client
 
 from pytest_sesquota import SesAccount
+from pytest_sesquota.account.account import Account
+from pytest_sesquota.serve.store import Store
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -182,3 +184,27 @@ def test_a_suppressed_simulator_address_is_suppressed_not_bounced(ses_account, s
     (sent,) = ses_account.sent
     assert (sent.suppressed, sent.bounced) == (("bounce@simulator.amazonses.com",), ())
     assert ses.get_send_statistics()["SendDataPoints"] == []
+
+
+def test_the_list_and_the_fates_survive_a_state_file(tmp_path):
+    first = Account(profile="production")
+    first.suppress("gone@example.com", reason="COMPLAINT")
+    first.send(
+        region=None,
+        operation="SendEmail",
+        source="app@example.com",
+        recipients=["gone@example.com", "bounce@simulator.amazonses.com"],
+    )
+    store = Store(tmp_path / "ses.sqlite")
+    try:
+        store.save(first)
+        second = Account(profile="production")
+        store.load(second)
+    finally:
+        store.close()
+    assert second.suppressed() == first.suppressed()
+    (sent,) = second.sent
+    assert (sent.suppressed, sent.bounced) == (
+        ("gone@example.com",),
+        ("bounce@simulator.amazonses.com",),
+    )
