@@ -11,6 +11,7 @@ from test_smtp import email, starttls_client
 
 from pytest_sesquota import SesAccount
 from pytest_sesquota.account.account import Account
+from pytest_sesquota.report.conversation import describe_outcome
 from pytest_sesquota.serve.store import Store
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -207,4 +208,20 @@ def test_the_list_and_the_fates_survive_a_state_file(tmp_path):
     assert (sent.suppressed, sent.bounced) == (
         ("gone@example.com",),
         ("bounce@simulator.amazonses.com",),
+    )
+
+
+def test_the_failure_report_says_who_was_not_delivered():
+    account = Account(profile="production")
+    account.suppress("gone@example.com")
+    message = account.send(
+        region=None,
+        operation="SendEmail",
+        source="app@example.com",
+        recipients=["gone@example.com", "complaint@simulator.amazonses.com", "x@example.com"],
+    )
+    assert describe_outcome(message) == (
+        "app@example.com → gone@example.com, complaint@simulator.amazonses.com +1 more (3 rcpt) "
+        f"accepted {message.message_id} "
+        "(suppressed gone@example.com; complained complaint@simulator.amazonses.com)"
     )
