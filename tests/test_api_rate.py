@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from conftest import send, send_v2
+from test_smtp import email, starttls_client
 
 from pytest_sesquota import OptionsError, SesAccount
 
@@ -131,3 +132,12 @@ def test_ini_option(pytester):
         """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+@pytest.mark.ses_quota(api_rate_limit=1, profile="production")
+def test_smtp_is_not_limited(ses_smtp, ses_account, ses):
+    ses.get_send_quota()  # the one request this second
+    with starttls_client(ses_smtp) as client:
+        for n in range(3):
+            client.sendmail("app@example.com", [f"r{n}@example.com"], email().as_bytes())
+    assert len(ses_account.sent) == 3
