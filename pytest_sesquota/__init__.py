@@ -7,8 +7,8 @@ from .account.ledger import (
     SesRequest,
     ThrottledSend,
 )
-from .doors.activation import SesAccount
-from .doors.botocore import UnfakedSesCall
+from .doors.activation import SesAccount, current_account
+from .doors.guard import UnfakedSesCall
 from .quota.clock import ScheduledAction, SesClock, Sleep
 
 # Loaded with the package (not at the first activation) so that the front doors and the
@@ -40,4 +40,5 @@ __all__ = [
     "Sleep",
     "ThrottledSend",
     "UnfakedSesCall",
+    "current_account",
 ]

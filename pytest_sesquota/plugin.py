@@ -5,7 +5,7 @@ The logic lives in the private modules; this one only connects them to pytest.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +14,17 @@ import pytest
 from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
 from .doors import botocore as _botocore
 from .doors import certs as _certs
+from .doors import guard
 from .doors.activation import SesAccount
-from .doors.botocore import UnfakedSesCall
-from .doors.guard import Guard
+from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
+from .doors.guard import REAL_MARKER
 from .doors.smtp import SesSmtpServer
 from .quota.clock import SesClock
 from .report.conversation import SECTION
 from .report.plot import PlotUnavailable, require_matplotlib
 from .report.reporting import Reporting, own_property
 from .report.summary import summary_lines
+from .serve import children
 from .serve.server import SesServer
 
 # Registered at import, before test modules and conftest files create their
@@ -33,8 +35,8 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 #: The account of the test, readable by the report hooks after its teardown.
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
-_GUARD: pytest.StashKey[Guard] = pytest.StashKey()
-BLOCK_UNFAKED = "ses_quota_block_unfaked"
+_GUARD: pytest.StashKey[guard.Guard] = pytest.StashKey()
+_CHILDREN: pytest.StashKey[Callable[[], None]] = pytest.StashKey()
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -62,9 +64,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         BLOCK_UNFAKED,
         help="pytest-sesquota: refuse SES calls made by tests without the fake SES account "
-        "(default: false, they pass through to the real SES untouched)",
+        f"(default: true; false lets them through to real SES; one test can say "
+        f"@pytest.mark.{REAL_MARKER})",
         type="bool",
-        default=False,
+        default=True,
     )
     group = parser.getgroup("sesquota", "pytest-sesquota (fake Amazon SES account)")
     group.addoption(
@@ -120,27 +123,39 @@ def pytest_configure(config: pytest.Config) -> None:
         cache_dir=(lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     )
     config.pluginmanager.register(_ReportHooks(reporting), "sesquota-reports")
-    if config.getini(BLOCK_UNFAKED):
-        config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
-        # Beyond botocore (requests, smtplib, http.client): no connection to an SES host
-        # from a test without the fake (the fake's own guard refuses them within it).
-        config.stash[_GUARD] = Guard(refuse=_unfaked_connection)
-
-
-def _unfaked_connection(host: str, port: Any) -> Exception:
-    return UnfakedSesCall(
-        f"pytest-sesquota refused a connection to real Amazon SES ({host}:{port}) from a test "
-        f"without the fake SES account: the ini option {BLOCK_UNFAKED} = true refuses SES calls "
-        "from tests that do not use it. Use the ses_account fixture (or the ses_quota marker) in "
-        f"this test, or set {BLOCK_UNFAKED} = false to let real SES calls through."
+    config.addinivalue_line(
+        "markers",
+        f"{REAL_MARKER}: this test means to reach real Amazon SES; its SES calls are not "
+        f"refused (pytest-sesquota refuses them by default, see {BLOCK_UNFAKED})",
     )
+    config.pluginmanager.register(_RealSes(), "sesquota-real")
+    # Every SES call of a test without the fake is refused, botocore's (its door asks
+    # the guard) and every connection to an SES host (the guard's checks). Set either
+    # way: an in-process run inside another has its own setting, restored after it.
+    config.stash[_BLOCKING] = guard.state.blocking
+    guard.state.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
+    if guard.state.blocking is not None:
+        config.stash[_GUARD] = guard.Guard()
+    config.stash[_CHILDREN] = children.install()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CHILDREN in config.stash:
+        config.stash[_CHILDREN]()
     if _GUARD in config.stash:
         config.stash[_GUARD].close()
     if _BLOCKING in config.stash:
-        _botocore.block_unfaked(config.stash[_BLOCKING])
+        guard.state.blocking = config.stash[_BLOCKING]
+
+
+class _RealSes:
+    """A test marked ``ses_quota_real`` may reach real SES, from setup to teardown."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        marked = item.get_closest_marker(REAL_MARKER) is not None
+        with guard.allowing(f"@pytest.mark.{REAL_MARKER}" if marked else None):
+            yield
 
 
 class _ReportHooks:
