@@ -2,10 +2,10 @@
 
 botocore still serializes, runs its retry loop and parses the answer for real;
 only the network call is replaced. The handlers are registered once, on
-``botocore.handlers.BUILTIN_HANDLERS`` when the plugin is imported, so they reach
-every session and client created afterwards (application clients made at import
-time included). While no fake account is active they return ``None`` and botocore
-proceeds as if they were not there.
+``botocore.handlers.BUILTIN_HANDLERS`` as soon as botocore is imported (the plugin
+watches for it, ``doors.on_import``), so they reach every session and client created
+afterwards (application clients made at import time included). While no fake
+account is active they return ``None`` and botocore proceeds as if they were not there.
 """
 
 from __future__ import annotations

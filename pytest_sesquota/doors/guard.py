@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from . import lazy
+from . import on_import
 
 #: SES's API and SMTP hosts in every form AWS names them: regional, FIPS, dual-stack
 #: (``api.aws``), China, and VPC endpoints (``vpce-….email.<region>.vpce.amazonaws.com``).
@@ -182,11 +182,10 @@ class Guard:
 
     def __init__(self) -> None:
         self._patched: list[tuple[Any, str, Any]] = []
-        self._pending: list[Callable[[], None]] = []
-        modules = dict.fromkeys(module for module, *_rest in _PATCHES)
-        for name in modules:
-            self._pending.append(lazy.when_imported(name, self._patch))
+        self._watched = list(dict.fromkeys(module for module, *_rest in _PATCHES))
         _guards.append(self)
+        for name in self._watched:
+            on_import.when_imported(name, self._patch)
 
     def _patch(self, module: ModuleType) -> None:
         for module_name, owner, name, wrap in _PATCHES:
@@ -205,8 +204,8 @@ class Guard:
     def close(self) -> None:
         if self in _guards:
             _guards.remove(self)
-        while self._pending:
-            self._pending.pop()()
+        for name in self._watched:
+            on_import.forget(name, self._patch)
         while self._patched:
             target, name, own = self._patched.pop()
             if own is _INHERITED:

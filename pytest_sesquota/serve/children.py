@@ -19,18 +19,22 @@ with it. Then:
 
 from __future__ import annotations
 
-import http.client
+import functools
 import os
-import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-from ..doors import activation, credentials, guard, lazy, respond
-from ..wire.http import HttpAnswer, region_from_host
-from .server import SesServer
+from ..doors import guard, on_import
+
+if TYPE_CHECKING:  # loaded when a process starts while an account is active
+    import subprocess
+
+    from ..doors import activation, respond
+    from ..wire.http import HttpAnswer
+    from .server import SesServer
 
 _local = threading.local()
 #: The running server and the children's settings, per activation.
@@ -45,8 +49,12 @@ _IGNORED = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 def _child_env() -> dict[str, str] | None:
     """The settings children of the active account need (starting its server on first
     use), or None when no account is active."""
+    if not _installed or not guard.state.faked or getattr(_local, "starting", False):
+        return None  # (no account: not even the front doors are loaded)
+    from ..doors import activation
+
     current = activation.current_activation()
-    if not _installed or current is None or getattr(_local, "starting", False):
+    if current is None:
         return None
     with _lock:
         served = _served.get(id(current))
@@ -56,6 +64,8 @@ def _child_env() -> dict[str, str] | None:
 
 
 def _serve(current: activation.Activation) -> tuple[SesServer, dict[str, str]]:
+    from .server import SesServer
+
     _local.starting = True  # the server's own start (its certificates) starts a process
     try:
         server = SesServer(current.account).start()
@@ -108,7 +118,7 @@ class _ChildSettings:
 
 
 def _in_child(env: dict[str, str]) -> None:
-    os.environ.update(env)
+    os.environ.update(env)  # (before the child's code runs, even a Process subclass's)
     os.environ.pop(_IGNORED, None)
     if not guard.installed():
         # For the life of the child: nothing in it reaches real SES either.
@@ -132,13 +142,22 @@ def _before_fork() -> None:
 
 
 def _after_fork_in_child() -> None:
-    current = activation.current_activation()
+    module = sys.modules.get("pytest_sesquota.doors.activation")
+    current = module.current_activation() if module is not None else None
     served = _served.get(id(current)) if current is not None else None
     if served is not None and current is not None:
+        from ..doors import respond
+
         respond.forward_to(_forwarder(served[0].endpoint_url, current.account.region))
 
 
 def _forwarder(endpoint_url: str, default_region: str) -> respond.Forward:
+    import http.client
+    from urllib.parse import urlsplit
+
+    from ..doors import credentials
+    from ..wire.http import HttpAnswer, region_from_host
+
     parts = urlsplit(endpoint_url)
     host, port = parts.hostname or "127.0.0.1", parts.port
 
@@ -192,12 +211,13 @@ def install() -> Callable[[], None]:
 
         return patch
 
-    undo.append(lazy.when_imported("subprocess", patcher("Popen", "__init__", _popen_init)))
-    undo.append(
-        lazy.when_imported(
-            "multiprocessing.process", patcher("BaseProcess", "start", _process_start)
-        )
-    )
+    for module, owner, name, wrap in (
+        ("subprocess", "Popen", "__init__", _popen_init),
+        ("multiprocessing.process", "BaseProcess", "start", _process_start),
+    ):
+        patch = patcher(owner, name, wrap)
+        on_import.when_imported(module, patch)
+        undo.append(functools.partial(on_import.forget, module, patch))
     if not _at_fork_registered:  # cannot be unregistered: idle once uninstalled
         os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
         _at_fork_registered.append(True)
