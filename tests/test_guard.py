@@ -388,3 +388,33 @@ def test_refusal_is_one_function_every_door_asks():
         assert guard.refusal("x") is None
     with SesAccount():
         assert isinstance(guard.refusal("x"), guard.RealSesRefused)
+
+
+def test_with_the_block_off_the_guard_lives_only_while_faked(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\nses_quota_block_unfaked = false\n")
+    pytester.makepyfile(
+        """
+        import asyncio.base_events, http.client, socket
+
+        import pytest
+        from pytest_sesquota import SesAccount
+        from pytest_sesquota.doors import guard
+
+        def patched():
+            return (socket.getaddrinfo, "connect" in vars(socket.socket),
+                    asyncio.base_events.BaseEventLoop.create_connection,
+                    http.client.HTTPConnection.set_tunnel)
+
+        def test_it():
+            before = patched()
+            assert not guard.installed() and guard.refusal("x") is None
+            with SesAccount():
+                assert guard.installed()
+                with pytest.raises(guard.RealSesRefused):
+                    socket.create_connection(("email.us-east-1.amazonaws.com", 443))
+            assert patched() == before and not guard.installed()
+        """
+    )
+    # A process of its own: this one's session guard is installed.
+    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

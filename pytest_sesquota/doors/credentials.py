@@ -97,10 +97,10 @@ def _stamp(path: Path) -> tuple[object, ...]:
 def fake() -> Callable[[], None]:
     """Put the fake credentials in place; the returned function restores the environment."""
     environ = os.environ
-    config = Path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
+    config = Path(os.path.expanduser(environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
     credentials = Path(
-        environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
-    ).expanduser()
+        os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+    )
     config_copy, credentials_copy = _files(config, credentials)
     wanted: dict[str, str | None] = dict.fromkeys(_REMOVED)
     wanted.update(
@@ -112,18 +112,20 @@ def fake() -> Callable[[], None]:
             "AWS_EC2_METADATA_DISABLED": "true",
         }
     )
-    saved = {name: environ.get(name) for name in wanted}
-    for name, value in wanted.items():
-        if value is None:
-            environ.pop(name, None)
-        else:
-            environ[name] = value
+    # Only what differs is touched: each os.environ write is a putenv.
+    saved = {name: environ.get(name) for name in wanted if environ.get(name) != wanted[name]}
+    _put(saved, wanted)
 
     def restore() -> None:
-        for name, value in saved.items():
-            if value is None:
-                environ.pop(name, None)
-            else:
-                environ[name] = value
+        _put(saved, saved)
 
     return restore
+
+
+def _put(names: dict[str, str | None], values: dict[str, str | None]) -> None:
+    for name in names:
+        value = values[name]
+        if value is not None:
+            os.environ[name] = value
+        elif name in os.environ:
+            del os.environ[name]
