@@ -19,7 +19,6 @@ from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOpti
 from .doors import guard, on_import
 from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
 from .doors.guard import REAL_MARKER
-from .serve import children
 
 if TYPE_CHECKING:  # the front doors and reports load on first use, not with pytest
     from .doors.activation import SesAccount
@@ -39,7 +38,8 @@ _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 _BOTOCORE: pytest.StashKey[_BotocoreDoor] = pytest.StashKey()
 _GUARD: pytest.StashKey[guard.Guard] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
-_CHILDREN: pytest.StashKey[Callable[[], None]] = pytest.StashKey()
+_CHILDREN: pytest.StashKey[_ChildProcesses] = pytest.StashKey()
+_ACTIVATION = "pytest_sesquota.doors.activation"
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -145,7 +145,26 @@ def pytest_configure(config: pytest.Config) -> None:
     guard.state.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
     if guard.state.blocking is not None:
         config.stash[_GUARD] = guard.Guard()
-    config.stash[_CHILDREN] = children.install()
+    config.stash[_CHILDREN] = _ChildProcesses()
+    on_import.when_imported(_ACTIVATION, config.stash[_CHILDREN].install)
+
+
+class _ChildProcesses:
+    """Child processes of a faked test reach its account. Hooked when the front doors
+    load (no account can be active before): an unused plugin loads none of it."""
+
+    def __init__(self) -> None:
+        self._uninstall: Callable[[], None] | None = None
+
+    def install(self, _module: object) -> None:
+        from .serve import children
+
+        self._uninstall = children.install()
+
+    def uninstall(self) -> None:
+        on_import.forget(_ACTIVATION, self.install)
+        if self._uninstall is not None:
+            self._uninstall()
 
 
 class _BotocoreDoor:
@@ -162,7 +181,7 @@ class _BotocoreDoor:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CHILDREN in config.stash:
-        config.stash[_CHILDREN]()
+        config.stash[_CHILDREN].uninstall()
     if _GUARD in config.stash:
         config.stash[_GUARD].close()
     if _BLOCKING in config.stash:

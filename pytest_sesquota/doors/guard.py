@@ -16,7 +16,6 @@ it opted out (``ses_quota_block_unfaked = false``) or the test did (``ses_quota_
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -220,6 +219,8 @@ def is_loopback(host: object) -> bool:
         host = host.decode("ascii", "replace")
     if not isinstance(host, str) or not host:
         return False
+    import ipaddress  # (only servers and loopback checks need it)
+
     text = host.strip("[]").split("%")[0]
     if text.lower() == "localhost" or text.lower().endswith(".localhost"):
         return True
@@ -231,6 +232,8 @@ def is_loopback(host: object) -> bool:
 
 def check_loopback(host: str) -> str:
     """Refuse to listen anywhere but on this machine (every server of the fake)."""
+    import ipaddress
+
     try:
         infos = socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError):
