@@ -141,3 +141,13 @@ def test_forget_removes_a_pending_callback():
     assert any(type(f).__name__ == "_Finder" for f in sys.meta_path)
     on_import.forget("sesquota_never_imported", callback)
     assert "sesquota_never_imported" not in on_import._pending
+
+
+def test_every_public_name_is_importable():
+    import pytest_sesquota
+
+    for name in pytest_sesquota.__all__:
+        assert getattr(pytest_sesquota, name).__name__ == name
+    assert set(pytest_sesquota.__all__) <= set(dir(pytest_sesquota))
+    with pytest.raises(AttributeError, match="has no attribute 'SesAcount'"):
+        pytest_sesquota.SesAcount  # noqa: B018
