@@ -46,7 +46,8 @@ MARKER_HELP = (
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
     "bulk_throttling='per_destination'|'whole_call', time_backend='freezegun'|'time-machine', "
-    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
+    "api_rate_limit=None, smtp_require_starttls=True, smtp_idle_timeout=10, "
+    "smtp_max_connections=None, smtp_max_messages_per_connection=None): "
     "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
