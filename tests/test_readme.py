@@ -30,19 +30,25 @@ def test_docs_have_examples():
     assert len(BLOCKS) >= 20 and len(INI) == 1
 
 
-@pytest.mark.parametrize(
-    ("page", "number", "source"), BLOCKS, ids=[f"{page}:{n}" for page, n, _ in BLOCKS]
-)
+#: Examples with aiobotocore need the aio extra (its own venv in CI: ``-k aio``).
+IDS = [f"{page}:{n}" + ("-aio" if "aiobotocore" in source else "") for page, n, source in BLOCKS]
+
+
+@pytest.mark.parametrize(("page", "number", "source"), BLOCKS, ids=IDS)
 def test_example_runs(pytester: pytest.Pytester, monkeypatch, page: str, number: int, source: str):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    args = ["-p", "no:hypothesispytest"]
+    if "aiobotocore" in source:
+        pytest.importorskip("aiobotocore", reason='the aio extra: pip install -e ".[aio]"')
+        args += ["-o", "asyncio_default_fixture_loop_scope=function"]
     # Test functions, and methods of test classes (parametrized ones run more than once).
     tests = len(re.findall(r"^(?:    )?def test_", source, re.M))
     if not tests:  # a script: run it as the body of a test
         source = "def test_script():\n" + "".join(f"    {line}\n" for line in source.splitlines())
         tests = 1
     pytester.makepyfile(source)
-    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result = pytester.runpytest_inprocess(*args)
     outcomes = result.parseoutcomes()
     if source.startswith(FAILS_ON_PURPOSE):  # shows a failure report
         result.assert_outcomes(failed=tests)
