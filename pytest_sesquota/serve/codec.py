@@ -1,0 +1,117 @@
+"""The account's pieces as JSON text for the state file, and back.
+
+Times are ``{"$time": iso}``, bytes ``{"$bytes": base64}``; ledger entries and
+requests are their dataclass fields. Fields are read one level deep (not with
+``dataclasses.asdict``, which deep-copies every message body on every save).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any
+
+from ..account.account import _Region
+from ..account.ledger import (
+    Identity,
+    LedgerEntry,
+    ProductionAccessReview,
+    RejectedSend,
+    SentMessage,
+    Template,
+    ThrottledSend,
+)
+
+#: The ledger's lists of entries, by the name the state file and the control API use.
+ENTRY_KINDS: dict[str, type[Any]] = {
+    "sent": SentMessage,
+    "throttled": ThrottledSend,
+    "rejected": RejectedSend,
+}
+_TUPLES = {"recipients", "to", "cc", "bcc"}
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$time": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            if "$time" in value:
+                return datetime.fromisoformat(value["$time"])
+            if "$bytes" in value:
+                return base64.b64decode(value["$bytes"])
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return value
+
+
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def fields_of(item: Any) -> dict[str, Any]:
+    """A dataclass's fields, one level deep."""
+    names = _FIELDS.get(type(item))
+    if names is None:
+        names = _FIELDS[type(item)] = tuple(f.name for f in dataclasses.fields(item))
+    return {name: getattr(item, name) for name in names}
+
+
+def dump_entry(entry: LedgerEntry) -> str:
+    return json.dumps(plain(fields_of(entry)))
+
+
+def load_entry(kind: str, text: str) -> LedgerEntry:
+    data = typed(json.loads(text))
+    for key in _TUPLES & data.keys():
+        data[key] = tuple(data[key])
+    entry: LedgerEntry = ENTRY_KINDS[kind](**data)
+    return entry
+
+
+def dump_region(state: _Region, quota: dict[str, Any]) -> str:
+    """A region's settings, identities and templates (not its usage or statistics,
+    which have tables of their own, saved a row at a time)."""
+    return json.dumps(
+        {
+            "quota": quota,
+            "production": state.production,
+            "sending_enabled": state.sending_enabled,
+            "check_identities": state.check_identities,
+            "identities": [fields_of(i) for i in state.identities.values()],
+            "templates": [plain(fields_of(t)) for t in state.templates.values()],
+            "details": state.details,
+            "review": None if state.review is None else plain(fields_of(state.review)),
+            "enforcement_status": state.enforcement_status,
+        }
+    )
+
+
+def load_region(data: dict[str, Any]) -> _Region:
+    state = _Region(
+        production=data["production"],
+        sending_enabled=data["sending_enabled"],
+        check_identities=data["check_identities"],
+        details=data["details"],
+        enforcement_status=data["enforcement_status"],
+    )
+    for item in data["identities"]:
+        state.identities[item["name"].lower()] = Identity(**item)
+    for item in data["templates"]:
+        template = Template(**typed(item))
+        state.templates[template.name] = template
+    if data["review"] is not None:
+        state.review = ProductionAccessReview(**typed(data["review"]))
+    return state
