@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..account.account import Account
-from ..wire.http import answer, refuse
+from ..wire.http import answer, error_answer, refuse
 from ..wire.sigv4 import AuthError, signed_region
 from .control import PREFIX, Control
 from .gate import Gate, SaveFailed
@@ -111,18 +111,9 @@ class SesHttpServer:
                 else:
                     reply = answer(self.account, method, url, headers, body, region=region)
         except SaveFailed as failure:
-            # SES's own answer to a failure on its side; botocore retries it, and the
-            # retry finds the account as it was before this attempt.
-            reply = refuse(
-                self.account,
-                method,
-                url,
-                "InternalFailure",
-                failure.message,
-                500,
-                body=body,
-                region=region,
-            )
+            # SES's own answer to a failure on its side, logged nowhere: the account is as
+            # it was before this attempt, and a retry (botocore retries a 500) finds it so.
+            reply = error_answer(url, "InternalFailure", failure.message, 500)
         return reply.status, reply.headers, reply.body
 
     def start(self) -> SesHttpServer:

@@ -87,6 +87,9 @@ class Store:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
+            except sqlite3.OperationalError as error:  # read-only, full, I/O error
+                self._db.close()
+                raise StateFileError(f"cannot write the state file {self.path}: {error}") from None
             except BaseException:
                 self._db.close()
                 raise
