@@ -485,6 +485,236 @@ def smtp(quick: bool) -> list[Row]:
     ]
 
 
+# -- 5: sesquota serve, against moto's server --------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _process(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A server in a subprocess, once its port answers."""
+    import socket
+
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[:4]} did not start") from None
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _signed_send(port: int) -> tuple[str, bytes, dict[str, str]]:
+    """One SES v2 SendEmail, signed as boto3 signs it (both servers accept any key)."""
+    import json
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = json.dumps(
+        {
+            "FromEmailAddress": "app@example.com",
+            "Destination": {"ToAddresses": ["a@example.com"]},
+            "Content": {"Simple": {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}},
+        }
+    ).encode()
+    request = AWSRequest(
+        "POST",
+        f"http://127.0.0.1:{port}/v2/email/outbound-emails",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    SigV4Auth(Credentials("AKIAFAKE", "fake"), "ses", "us-east-1").add_auth(request)
+    return "/v2/email/outbound-emails", body, dict(request.headers.items())
+
+
+class _KeepAlive:
+    """Signed SendEmail requests on one keep-alive connection, timed one by one."""
+
+    def __init__(self, port: int) -> None:
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path, self.body, self.headers = _signed_send(port)
+
+    def send(self) -> float:
+        start = _clock()
+        self.connection.request("POST", self.path, self.body, self.headers)
+        reply = self.connection.getresponse()
+        reply.read()
+        if reply.status != 200:
+            raise RuntimeError(f"the server answered {reply.status}")
+        return _clock() - start
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _rss(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def serve(quick: bool) -> list[Row]:
+    """Keep-alive SES v2 SendEmail requests over loopback: ``sesquota serve`` (in memory,
+    and with a state file) against moto's server, each in a process of its own."""
+    import boto3
+    import threading
+
+    servers = {
+        "sesquota serve (in memory)": [],
+        "sesquota serve --state": ["--state"],
+        "moto server": None,
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="sesquota-bench-serve-"))
+    latency: dict[str, list[float]] = {name: [] for name in servers}
+    throughput: dict[str, float] = {}
+    paced: dict[str, list[float]] = {name: [] for name in servers}
+    requests = 2_000 if quick else 10_000
+    with contextlib.ExitStack() as stack:
+        ports: dict[str, int] = {}
+        for name, extra in servers.items():
+            port = ports[name] = _free_port()
+            if extra is None:
+                command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+            else:
+                command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet"]
+                command += ["--port", str(port), "--smtp-port", "0", "--smtp-tls-port", "0"]
+                command += ["--profile", "production", "--max-24-hour-send", "-1"]
+                command += ["--max-send-rate", "-1", "--ledger-retention", "1000"]
+                if extra:
+                    command += ["--state", str(workdir / f"{port}.sqlite")]
+            stack.enter_context(_process(command, port))
+        # moto's SES refuses an unverified sender: verify it, as a real account would.
+        boto3.client(
+            "ses",
+            endpoint_url=f"http://127.0.0.1:{ports['moto server']}",
+            region_name="us-east-1",
+            aws_access_key_id="fake",
+            aws_secret_access_key="fake",
+        ).verify_email_identity(EmailAddress="app@example.com")
+        clients = {name: _KeepAlive(port) for name, port in ports.items()}
+        for c in clients.values():  # warm up: imports, caches, the first connection
+            for _ in range(200):
+                c.send()
+        # 1. One request at a time, the contenders interleaved in rounds.
+        rounds = 10
+        for _ in range(rounds):
+            names = list(clients)
+            random.shuffle(names)
+            for name in names:
+                latency[name] += [clients[name].send() for _ in range(requests // rounds)]
+        # 2. Throughput: 4 client threads, each on its own connection.
+        for name, port in ports.items():
+            per_thread = requests // 8
+            workers = [_KeepAlive(port) for _ in range(4)]
+            threads = [
+                threading.Thread(target=lambda w=w: [w.send() for _ in range(per_thread)])
+                for w in workers
+            ]
+            start = _clock()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            throughput[name] = 4 * per_thread / (_clock() - start)
+            for w in workers:
+                w.close()
+        # 3. 1,000 requests per second, paced on the wall clock.
+        for name, c in clients.items():
+            start = _clock()
+            for n in range(requests // 2):
+                wait = start + n / 1000 - _clock()
+                if wait > 0:
+                    time.sleep(wait)
+                paced[name].append(c.send())
+        for c in clients.values():
+            c.close()
+    # 4. Memory over 100,000 requests (10,000 --quick), retention 1,000: RSS at 10% and 100%.
+    total = 10_000 if quick else 100_000
+    port = _free_port()
+    command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet", "--port", str(port)]
+    command += ["--smtp-port", "0", "--smtp-tls-port", "0", "--profile", "production"]
+    command += ["--max-24-hour-send", "-1", "--max-send-rate", "-1", "--ledger-retention", "1000"]
+    command += ["--state", str(workdir / "rss.sqlite")]
+    with _process(command, port) as process:
+        c = _KeepAlive(port)
+        for _ in range(total // 10):
+            c.send()
+        early = _rss(process.pid)
+        for _ in range(total - total // 10):
+            c.send()
+        late = _rss(process.pid)
+        c.close()
+
+    def p99(samples: list[float]) -> float:
+        return sorted(samples)[int(len(samples) * 0.99)]
+
+    moto = "moto server"
+    group = f"serve: keep-alive SES v2 SendEmail over loopback ({requests:,} requests)"
+    rows = []
+    for name in servers:
+        median = statistics.median(latency[name]) * 1e6
+        rows.append(
+            Row(
+                group,
+                f"{name}: median latency",
+                median,
+                "µs",
+                median / (statistics.median(latency[moto]) * 1e6),
+                note="target < 1 ms" if name != moto else "",
+            )
+        )
+    for name in servers:
+        rows.append(
+            Row(
+                group,
+                f"{name}: throughput, 4 connections",
+                throughput[name],
+                "req/s",
+                throughput[name] / throughput[moto],
+                note="target >= 2x moto" if name != moto else "",
+            )
+        )
+    for name in servers:
+        rows.append(
+            Row(
+                group,
+                f"{name}: p99 latency at 1,000 req/s",
+                p99(paced[name]) * 1e6,
+                "µs",
+                None,
+                note="target < 5 ms" if name != moto else "",
+            )
+        )
+    rows.append(
+        Row(
+            group,
+            f"sesquota serve --state, retention 1,000: RSS after {total:,} requests",
+            late,
+            "MiB",
+            late / early,
+            note=f"{early:.1f} MiB after {total // 10:,}; target: flat",
+        )
+    )
+    return rows
+
+
 # -- 5: virtual time ------------------------------------------------------------------
 def virtual_time(quick: bool) -> list[Row]:
     sys.path.insert(0, str(ROOT / "examples"))
@@ -522,6 +752,7 @@ GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "ses": per_send_v1,
     "sesv2": per_send_v2,
     "smtp": smtp,
+    "serve": serve,
     "engine": engine,
     "fixture": fixture_overhead,
     "virtual-time": virtual_time,

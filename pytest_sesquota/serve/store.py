@@ -29,7 +29,7 @@ from ..account.account import Account
 from ..account.ledger import LedgerEntry, SesRequest
 from ..quota.clock import DetachedClock
 from ..quota.engine import export_region, import_region, usage_since
-from .codec import ENTRY_KINDS, dump_entry, dump_region, load_entry, load_region, plain, typed
+from .codec import dump_entry, dump_region, dumps, load_entry, load_region, loads
 from .retention import LISTS, Retention, ledger_lists
 from .statefile import StateFileError, StateLock, private_file
 
@@ -47,13 +47,13 @@ CREATE TABLE IF NOT EXISTS stats (
     bounces INTEGER NOT NULL, complaints INTEGER NOT NULL, rejects INTEGER NOT NULL,
     PRIMARY KEY (region, period)
 ) WITHOUT ROWID;
+-- Every list of the ledger in one table, in the order written: each save appends to one
+-- page. `number` is the item's number in its list (1 for the first ever).
 CREATE TABLE IF NOT EXISTS ledger (
-    kind TEXT NOT NULL, number INTEGER NOT NULL, entry TEXT NOT NULL,
-    PRIMARY KEY (kind, number)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS requests (number INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, number INTEGER NOT NULL, entry TEXT NOT NULL
+);
 """
-_TABLES = ("meta", "regions", "usage", "stats", "ledger", "requests")
+_TABLES = ("meta", "regions", "usage", "stats", "ledger")
 
 
 class SaveFailed(Exception):
@@ -109,6 +109,8 @@ class Store:
         # id() of each written ledger entry -> (kind, number): requests point at them. The
         # entries stay alive in the account's ledger (or in a request), so the ids stay theirs.
         self._numbers: dict[int, tuple[str, int]] = {}
+        self._written_meta: dict[str, str] = {}  # key -> JSON text in the file
+        self._written_regions: dict[str, str] = {}  # region -> its row's text in the file
 
     def close(self) -> None:
         with self._mutex:
@@ -116,7 +118,7 @@ class Store:
             self._lock.release()
 
     def _meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+        return {k: loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
 
     @property
     def empty(self) -> bool:
@@ -136,24 +138,25 @@ class Store:
                     f"pytest-sesquota (format {meta.get('format', 1)}, this one reads "
                     f"{FORMAT}): move it away to start afresh"
                 )
+            self._written_meta = {k: json.dumps(v) for k, v in meta.items()}
             self._load_clock(account, meta.get("clock"))
             self._load_regions(account)
-            counts: dict[str, int] = meta["counts"]
             by_number: dict[tuple[str, int], LedgerEntry] = {}
-            entries: dict[str, list[LedgerEntry]] = {kind: [] for kind in ENTRY_KINDS}
+            entries: dict[str, list[Any]] = {kind: [] for kind in LISTS}
+            counts = dict.fromkeys(LISTS, 0)
             for kind, number, text in self._db.execute(
-                "SELECT kind, number, entry FROM ledger ORDER BY kind, number"
+                "SELECT kind, number, entry FROM ledger ORDER BY seq"
             ):
+                counts[kind] = number
+                if kind == "requests":
+                    entries[kind].append(self._request(loads(text), by_number))
+                    continue
                 item = load_entry(kind, text)
                 entries[kind].append(item)
                 by_number[kind, number] = item
                 self._numbers[id(item)] = (kind, number)
-            requests = [
-                self._request(json.loads(text), by_number)
-                for (text,) in self._db.execute("SELECT entry FROM requests ORDER BY number")
-            ]
             for name, items in ledger_lists(account).items():
-                items[:] = requests if name == "requests" else entries[name]
+                items[:] = entries[name]
                 self._saved[name] = counts[name]
                 self._dropped[name] = counts[name] - len(items)
             retention.dropped = dict(self._dropped)
@@ -182,7 +185,8 @@ class Store:
         ):
             stats.setdefault(region, {})[period] = list(row)
         for region, text in self._db.execute("SELECT region, state FROM regions"):
-            data = json.loads(text)
+            self._written_regions[region] = text
+            data = loads(text)
             window = usage.get(region, [])
             account._engine.restore(region, import_region({**data["quota"], "window": window}))
             state = account._regions[region] = load_region(data)
@@ -198,7 +202,7 @@ class Store:
             for kind, number in data.pop("outcomes")
             if (kind, number) in by_number
         )
-        return SesRequest(**typed(data), outcomes=outcomes)
+        return SesRequest(**data, outcomes=outcomes)
 
     # -- saving ---------------------------------------------------------------------
     def save(
@@ -212,24 +216,30 @@ class Store:
             slots = dict(self._slots)
             first = dict(self._first)
             numbers: dict[int, tuple[str, int]] = {}
+            written = {"regions": dict(self._written_regions), "meta": dict(self._written_meta)}
             try:
                 db.execute("BEGIN IMMEDIATE")
                 names = account.regions() if regions is None else regions
                 for region in names:
                     self._save_region(
-                        account, region, full=regions is None, slots=slots, first=first
+                        account,
+                        region,
+                        full=regions is None,
+                        slots=slots,
+                        first=first,
+                        written=written["regions"],
                     )
                 self._save_ledger(account, retention, saved, numbers)
-                meta = {
-                    "saved": True,
-                    "format": FORMAT,
-                    "clock": account.clock.now().isoformat(),
-                    "counts": saved,
-                }
-                db.executemany(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                    [(k, json.dumps(v)) for k, v in meta.items()],
-                )
+                meta: dict[str, Any] = {"saved": True, "format": FORMAT}
+                if not account.clock.real:  # a real clock's time needs no keeping
+                    meta["clock"] = account.clock.now().isoformat()
+                changed = [
+                    (key, text)
+                    for key, value in meta.items()
+                    if written["meta"].get(key) != (text := json.dumps(value))
+                ]
+                db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", changed)
+                written["meta"].update(changed)
                 db.execute("COMMIT")
             except (sqlite3.Error, OSError) as error:
                 with contextlib.suppress(sqlite3.Error):
@@ -237,6 +247,7 @@ class Store:
                 raise SaveFailed(self.path, error) from error
             # Only now is it in the file.
             self._saved, self._slots, self._first = saved, slots, first
+            self._written_regions, self._written_meta = written["regions"], written["meta"]
             self._dropped = dict(retention.dropped)
             self._numbers.update(numbers)
 
@@ -248,15 +259,17 @@ class Store:
         full: bool,
         slots: dict[str, float],
         first: dict[str, float | None],
+        written: dict[str, str],
     ) -> None:
         db = self._db
         quota = account._engine.region(region)
         state = account._state(region)
-        settings = export_region(quota, window=False)
-        db.execute(
-            "INSERT OR REPLACE INTO regions (region, state) VALUES (?, ?)",
-            (region, dump_region(state, settings)),
-        )
+        text = dump_region(state, export_region(quota, window=False))
+        if written.get(region) != text:  # unchanged rows are not written again
+            db.execute(
+                "INSERT OR REPLACE INTO regions (region, state) VALUES (?, ?)", (region, text)
+            )
+            written[region] = text
         oldest, new = usage_since(quota, slots.get(region, -1.0))
         if full or oldest != first.get(region, -1.0):
             # Slots that left the rolling 24 hours (all of them when the usage was reset).
@@ -299,44 +312,31 @@ class Store:
     ) -> None:
         db = self._db
         dropped = retention.dropped
-        lists = ledger_lists(account)
-        for kind in ENTRY_KINDS:
-            items = lists[kind]
-            rows = []
+        rows: list[tuple[str, int, str]] = []
+        for kind, items in ledger_lists(account).items():
             for index in range(max(saved[kind] - dropped[kind], 0), len(items)):
                 number = dropped[kind] + index + 1
-                numbers[id(items[index])] = (kind, number)
-                rows.append((kind, number, dump_entry(items[index])))
-            db.executemany(
-                "INSERT OR REPLACE INTO ledger (kind, number, entry) VALUES (?, ?, ?)", rows
-            )
+                if kind == "requests":
+                    rows.append((kind, number, self._dump_request(items[index], numbers)))
+                else:
+                    numbers[id(items[index])] = (kind, number)
+                    rows.append((kind, number, dump_entry(items[index])))
             saved[kind] = dropped[kind] + len(items)
-            if dropped[kind] != self._dropped[kind]:
+            if dropped[kind] != self._dropped[kind]:  # the retention cut the list
                 db.execute(
                     "DELETE FROM ledger WHERE kind = ? AND number <= ?", (kind, dropped[kind])
                 )
-        requests = lists["requests"]
-        request_rows: list[tuple[int, str]] = []
-        for index in range(max(saved["requests"] - dropped["requests"], 0), len(requests)):
-            request_rows.append(
-                (dropped["requests"] + index + 1, self._dump_request(requests[index], numbers))
-            )
-        db.executemany(
-            "INSERT OR REPLACE INTO requests (number, entry) VALUES (?, ?)", request_rows
-        )
-        saved["requests"] = dropped["requests"] + len(requests)
-        if dropped["requests"] != self._dropped["requests"]:
-            db.execute("DELETE FROM requests WHERE number <= ?", (dropped["requests"],))
+        db.executemany("INSERT INTO ledger (kind, number, entry) VALUES (?, ?, ?)", rows)
 
     def _dump_request(self, request: SesRequest, numbers: dict[int, tuple[str, int]]) -> str:
-        data = {name: getattr(request, name) for name in _REQUEST_FIELDS}
+        data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
         refs = []
         for outcome in request.outcomes:
             ref = numbers.get(id(outcome)) or self._numbers.get(id(outcome))
             if ref is not None:  # None: it left the ledger already (a tiny retention)
-                refs.append(list(ref))
+                refs.append(ref)
         data["outcomes"] = refs
-        return json.dumps(plain(data))
+        return dumps(data)
 
     def clear(self) -> None:
         """Forget everything (the control API's reset)."""
