@@ -340,6 +340,13 @@ def test_control_api_responses_match_the_openapi_document(detached):
     ledger = check(get(endpoint, "/_sesquota/ledger"), "Ledger")
     assert [e["kind"] for r in ledger["requests"] for e in r["outcomes"]] == ["sent", "throttled"]
     assert ledger["throttled"][0]["message"] == "Maximum sending rate exceeded."
+    page = check(get(endpoint, "/_sesquota/ledger/requests?limit=1"), "LedgerPage")
+    assert [(r["number"], r["operation"]) for r in page["items"]] == [(1, "SendEmail")]
+    assert (page["next"], page["first"], page["total"]) == (1, 1, 2)
+    page = check(get(endpoint, "/_sesquota/ledger/requests?after=1"), "LedgerPage")
+    assert [r["number"] for r in page["items"]] == [2] and page["next"] is None
+    page = check(get(endpoint, "/_sesquota/ledger/sent?region=eu-west-1"), "LedgerPage")
+    assert page["items"] == [] and page["total"] == 1
     clock = check(get(endpoint, "/_sesquota/clock"), "Clock")
     assert (clock["mode"], clock["elapsed"]) == ("virtual", 0.0)
     status, _h, body = call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 86400})

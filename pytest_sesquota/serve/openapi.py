@@ -85,6 +85,39 @@ OPENAPI: dict[str, Any] = {
                 "responses": _ok("Ledger", "The ledger, in order"),
             }
         },
+        f"{PREFIX}/ledger/{{list}}": {
+            "get": {
+                "summary": "One list of the ledger, a page at a time, oldest first",
+                "parameters": [
+                    {
+                        "name": "list",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["sent", "throttled", "rejected", "requests"]},
+                    },
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "description": "Items numbered after this one (a page's `next`)",
+                        "schema": {"type": "integer", "minimum": 0},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+                    },
+                    {
+                        "name": "region",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": _ok("LedgerPage", "A page of the list"),
+            }
+        },
         f"{PREFIX}/clock": {
             "get": {"summary": "The account's clock", "responses": _ok("Clock", "The clock")}
         },
@@ -281,6 +314,35 @@ OPENAPI: dict[str, Any] = {
                     "throttled": {"type": "array", "items": _ref("ThrottledSend")},
                     "rejected": {"type": "array", "items": _ref("RejectedSend")},
                     "requests": {"type": "array", "items": _ref("SesRequest")},
+                },
+            },
+            "LedgerPage": {
+                "type": "object",
+                "required": ["items", "next", "first", "total"],
+                "additionalProperties": False,
+                "properties": {
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "allOf": [
+                                {
+                                    "type": "object",
+                                    "required": ["number"],
+                                    "properties": {"number": {"type": "integer", "minimum": 1}},
+                                },
+                                {"oneOf": [_ref("LedgerEntry"), _ref("SesRequest")]},
+                            ]
+                        },
+                    },
+                    "next": {
+                        "type": ["integer", "null"],
+                        "description": "`after` for the next page; null at the end of the list",
+                    },
+                    "first": {
+                        "type": "integer",
+                        "description": "The oldest number the ledger still keeps (retention)",
+                    },
+                    "total": {"type": "integer", "description": "Items ever in the list"},
                 },
             },
         }
