@@ -227,8 +227,15 @@ def test_kill_9_leaves_no_private_key_behind_and_the_next_start_cleans_up(tmp_pa
 
 def test_smtp_flags_are_converted_like_the_toml_keys():
     args = parser().parse_args(
-        ["serve", "--smtp-idle-timeout", "2.5", "--smtp-max-connections", "3"]
-        + ["--smtp-require-starttls", "false"]
+        [
+            "serve",
+            "--smtp-idle-timeout",
+            "2.5",
+            "--smtp-max-connections",
+            "3",
+            "--smtp-require-starttls",
+            "false",
+        ]
     )
     options, _settings = resolve(args)
     assert (

@@ -366,3 +366,42 @@ def test_save_cost_does_not_grow_with_usage_slots_or_regions(tmp_path):
     )
     assert small[0] == large[0] <= 16
     assert abs(small[1] - large[1]) < 200  # the same statements, a few digits longer
+
+
+def test_a_failed_save_of_an_smtp_message_answers_451_and_counts_nothing(tmp_path):
+    import smtplib
+    from email.message import EmailMessage
+
+    from pytest_sesquota.serve.server import SesServer
+
+    FlakyConnection.failures = 0
+    path = tmp_path / "ses.sqlite"
+    account = SesAccount(profile="production", clock=DetachedClock())
+    store = Store(path, connect=flaky)
+    retention = Retention()
+    store.load(account, retention)
+    gate = Gate(account, store=store, retention=retention)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "app@example.com", "a@example.com", "Hi"
+    message.set_content("Hello")
+    try:
+        with (
+            SesServer(account, gate=gate) as server,
+            smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=30) as smtp,
+        ):
+            smtp.starttls(context=server.smtp.ssl_context())
+            smtp.login(server.smtp_username, server.smtp_password)
+            FlakyConnection.failures = 1
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                smtp.send_message(message)
+            assert (refused.value.smtp_code, refused.value.smtp_error) == (
+                451,
+                b"Temporary service failure",
+            )
+            assert account.sent == [] and account.requests == []
+            smtp.send_message(message)  # the disk has room again
+            assert len(account.sent) == 1
+    finally:
+        FlakyConnection.failures = 0
+        store.close()
+    assert len(reopen(path).sent) == 1
