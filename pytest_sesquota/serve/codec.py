@@ -13,7 +13,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..account.account import _Region
 from ..account.ledger import (
     Identity,
     LedgerEntry,
@@ -23,6 +22,7 @@ from ..account.ledger import (
     Template,
     ThrottledSend,
 )
+from ..account.state import RegionState
 
 #: The ledger's lists of entries, by the name the state file and the control API use.
 ENTRY_KINDS: dict[str, type[Any]] = {
@@ -82,7 +82,7 @@ def load_entry(kind: str, text: str) -> LedgerEntry:
     return entry
 
 
-def dump_region(state: _Region, quota: dict[str, Any]) -> str:
+def dump_region(state: RegionState, quota: dict[str, Any]) -> str:
     """A region's settings, identities and templates (not its usage or statistics,
     which have tables of their own, saved a row at a time)."""
     return dumps(
@@ -100,8 +100,8 @@ def dump_region(state: _Region, quota: dict[str, Any]) -> str:
     )
 
 
-def load_region(data: dict[str, Any]) -> _Region:
-    state = _Region(
+def load_region(data: dict[str, Any]) -> RegionState:
+    state = RegionState(
         production=data["production"],
         sending_enabled=data["sending_enabled"],
         check_identities=data["check_identities"],
