@@ -31,8 +31,41 @@ BACKLOG = 128
 #: Real seconds a stop waits for the requests in flight.
 STOP_GRACE = 10.0
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
+_VERSION = re.compile(r"HTTP/(\d)\.(\d)")
 Reply = tuple[int, dict[str, str], bytes]
 Route = Callable[[str, str, dict[str, str], bytes], Reply]
+
+
+class Headers:
+    """A request's headers, looked up without regard to case (the first of repeats wins,
+    as with ``email.message.Message``)."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        pairs: list[tuple[str, str]] = []
+        for raw in lines:
+            line = raw.decode("iso-8859-1")
+            if line[:1] in (" ", "\t") and pairs:  # an obsolete folded line
+                name, value = pairs[-1]
+                pairs[-1] = (name, f"{value} {line.strip()}")
+                continue
+            name, _colon, value = line.partition(":")
+            pairs.append((name.strip(), value.strip()))
+        self._pairs = pairs
+        self._by_name: dict[str, str] = {}
+        for name, value in pairs:
+            self._by_name.setdefault(name.lower(), value)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._by_name.get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._by_name.get(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._by_name
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +78,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 60  # an idle connection is dropped after a minute
     server: Server
+    raw_requestline: bytes
 
     def do_GET(self) -> None:
         self._serve()
@@ -52,9 +86,47 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def parse_request(self) -> bool:
+        """The request line and the headers. The standard library parses headers with the
+        ``email`` package, some 100-300 µs a request: a third of a send's time here."""
         # From here to the reply, this connection has a request in flight.
         self.server.set_busy(self.connection, True)
-        return super().parse_request()
+        self.command = None  # type: ignore[assignment]
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if len(words) != 3:
+            self.send_error(400, f"Bad request syntax ({self.requestline!r})")
+            return False
+        command, path, version = words
+        number = _VERSION.fullmatch(version)
+        if number is None:
+            self.send_error(400, f"Bad request version ({version!r})")
+            return False
+        if number.group(1) != "1":
+            self.send_error(505, f"Invalid HTTP version ({version})")
+            return False
+        self.command, self.request_version = command, version
+        self.path = "/" + path.lstrip("/") if path.startswith("//") else path
+        self.close_connection = number.group(2) == "0"
+        lines: list[bytes] = []
+        while True:
+            line = self.rfile.readline(65537)
+            if len(line) > 65536 or len(lines) > 100:
+                self.send_error(431, "Request header fields too large")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            lines.append(line)
+        self.headers = Headers(lines)  # type: ignore[assignment]
+        connection = (self.headers.get("Connection") or "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if (self.headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def handle_one_request(self) -> None:
         try:
