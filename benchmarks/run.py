@@ -627,8 +627,9 @@ def _rss(pid: int) -> float:
 def serve(quick: bool) -> list[Row]:
     """Keep-alive SES v2 SendEmail requests over loopback: ``sesquota serve`` (in memory,
     and with a state file) against moto's server, each in a process of its own."""
-    import boto3
     import threading
+
+    import boto3
 
     servers = {
         "sesquota serve (in memory)": [],
@@ -678,7 +679,7 @@ def serve(quick: bool) -> list[Row]:
             per_thread = requests // 8
             workers = [_KeepAlive(port) for _ in range(4)]
             threads = [
-                threading.Thread(target=lambda w=w: [w.send() for _ in range(per_thread)])
+                threading.Thread(target=lambda w=w, n=per_thread: [w.send() for _ in range(n)])
                 for w in workers
             ]
             start = _clock()
@@ -715,6 +716,45 @@ def serve(quick: bool) -> list[Row]:
             c.send()
         late = _rss(process.pid)
         c.close()
+
+    # 5. Restart on a state file of 200,000 sends (20,000 --quick), default retention,
+    # against a start on an empty file: the time until the port answers.
+    from pytest_sesquota import SesAccount
+    from pytest_sesquota.quota.clock import DetachedClock
+    from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
+    from pytest_sesquota.serve.store import Store
+
+    sends = 20_000 if quick else 200_000
+    account = SesAccount(
+        profile="production", max_24_hour_send=-1, max_send_rate=-1, clock=DetachedClock()
+    )
+    retention = Retention(DEFAULT_RETENTION)
+    store = Store(workdir / "restart.sqlite")
+    store.load(account, retention)
+    for n in range(sends):
+        account.send(
+            region="us-east-1",
+            operation="SendEmail",
+            source="app@example.com",
+            recipients=[f"user{n}@example.com"],
+            subject="Hi",
+            text="Hello",
+        )
+        if n % 1000 == 999:
+            retention.trim(account)
+            store.save(account, retention, ["us-east-1"])
+    store.save(account, retention)
+    store.close()
+    starts: dict[str, list[float]] = {"empty": [], "full": []}
+    for _ in range(3):
+        for name, state in (("empty", f"empty-{len(starts['empty'])}"), ("full", "restart")):
+            port = _free_port()
+            command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet"]
+            command += ["--port", str(port), "--smtp-port", "0", "--smtp-tls-port", "0"]
+            command += ["--state", str(workdir / f"{state}.sqlite")]
+            begun = _clock()
+            with _process(command, port):
+                starts[name].append(_clock() - begun)
 
     def p99(samples: list[float]) -> float:
         return sorted(samples)[int(len(samples) * 0.99)]
@@ -764,6 +804,17 @@ def serve(quick: bool) -> list[Row]:
             "MiB",
             late / early,
             note=f"{early:.1f} MiB after {total // 10:,}; target: flat",
+        )
+    )
+    empty, full = statistics.median(starts["empty"]), statistics.median(starts["full"])
+    rows.append(Row(group, "start on an empty state file", empty, "s", 1.0))
+    rows.append(
+        Row(
+            group,
+            f"restart on a state file of {sends:,} sends (retention {DEFAULT_RETENTION:,})",
+            full,
+            "s",
+            full / empty,
         )
     )
     return rows
