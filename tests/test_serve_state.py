@@ -405,3 +405,31 @@ def test_a_failed_save_of_an_smtp_message_answers_451_and_counts_nothing(tmp_pat
         FlakyConnection.failures = 0
         store.close()
     assert len(reopen(path).sent) == 1
+
+
+def test_what_the_retention_drops_is_forgotten_in_memory_too(tmp_path):
+    account = SesAccount(
+        profile="production", max_24_hour_send=-1, max_send_rate=-1, clock=DetachedClock()
+    )
+    retention = Retention(100)
+    store = Store(tmp_path / "ses.sqlite")
+    try:
+        store.load(account, retention)
+        gate = Gate(account, store=store, retention=retention)
+        for n in range(1_000):
+            with gate.request(["us-east-1"]):
+                account.send(
+                    region="us-east-1",
+                    operation="SendEmail",
+                    source="a@x.org",
+                    recipients=[f"u{n}@x.org"],
+                )
+        assert 100 <= len(account.sent) <= 113 and retention.dropped["sent"] == 1_000 - len(
+            account.sent
+        )
+        assert len(store._numbers) <= 113
+    finally:
+        store.close()
+    restarted = reopen(tmp_path / "ses.sqlite")
+    assert restarted.quota()[2] == 1_000.0
+    assert [m.recipients[0] for m in restarted.sent][-1] == "u999@x.org"

@@ -29,7 +29,7 @@ from ..account.account import Account
 from ..account.ledger import LedgerEntry, SesRequest
 from ..quota.clock import DetachedClock
 from ..quota.engine import export_region, import_region, usage_since
-from .codec import dump_entry, dump_region, dumps, load_entry, load_region, loads
+from .codec import ENTRY_KINDS, dump_entry, dump_region, dumps, load_entry, load_region, loads
 from .retention import LISTS, Retention, ledger_lists
 from .statefile import StateFileError, StateLock, private_file
 
@@ -248,8 +248,16 @@ class Store:
             # Only now is it in the file.
             self._saved, self._slots, self._first = saved, slots, first
             self._written_regions, self._written_meta = written["regions"], written["meta"]
-            self._dropped = dict(retention.dropped)
             self._numbers.update(numbers)
+            if retention.dropped != self._dropped:
+                # Forget what left the ledger (memory stays flat): only what is kept can
+                # still be an outcome of a request not yet written.
+                self._numbers = {
+                    id(item): (kind, retention.number(kind, index))
+                    for kind in ENTRY_KINDS
+                    for index, item in enumerate(ledger_lists(account)[kind])
+                }
+            self._dropped = dict(retention.dropped)
 
     def _save_region(
         self,
