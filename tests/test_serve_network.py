@@ -306,3 +306,38 @@ def test_a_made_up_region_in_the_credential_scope_is_refused(detached):
             assert f"<Message>{message}</Message>".encode() in reply
     assert account.regions() == ["us-east-1"]
     assert os.environ.get("AWS_REGION") != "xx-made-up-1"
+
+
+@pytest.mark.parametrize(
+    ("toml", "error"),
+    [
+        (
+            "max_24_hour_send = inf",
+            "ses_quota: max_24_hour_send=inf is not valid; expected a finite number; "
+            "-1 means unlimited",
+        ),
+        (
+            "burst = nan",
+            "ses_quota: burst=nan is not valid; expected a number of recipients >= 1 "
+            "(the token bucket's capacity)",
+        ),
+        (
+            "[server]\nledger_retention = 0",
+            "ledger_retention=0 is not valid; expected a whole number >= 1, or -1 to keep the "
+            "whole ledger",
+        ),
+    ],
+)
+def test_infinite_quotas_and_a_zero_retention_in_the_config_file_are_refused(tmp_path, toml, error):
+    config = tmp_path / "sesquota.toml"
+    config.write_text(toml + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sesquota", "serve", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "sesquota: " + error.format(config=config) + "\n",
+    )
