@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         ThrottledSend,
     )
     from .account.options import OptionsError, SesQuotaOptions
+    from .account.recipients import SuppressedDestination
     from .doors.activation import SesAccount
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
@@ -44,6 +45,7 @@ _WHERE = {
     "SesServer": ".serve.server",
     "SesSmtpServer": ".doors.smtp",
     "Sleep": ".quota.clock",
+    "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
 }
@@ -64,6 +66,7 @@ __all__ = [
     "SesServer",
     "SesSmtpServer",
     "Sleep",
+    "SuppressedDestination",
     "ThrottledSend",
     "UnfakedSesCall",
 ]

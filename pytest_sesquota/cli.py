@@ -8,6 +8,7 @@ which win. Starts with a useful default: the sandbox profile on real time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import math
@@ -49,8 +50,8 @@ SERVER_KEYS = (
     "state",
     "ledger_retention",
 )
-_NUMBERS = ("max_24_hour_send", "max_send_rate", "burst", "smtp_idle_timeout")
-_BOOLEANS = ("sending_enabled", "smtp_require_starttls")
+#: Each marker key's type, as its flag's text is converted: the options then check it.
+_TYPES = {f.name: str(f.type) for f in dataclasses.fields(SesQuotaOptions)}
 
 
 class ConfigError(Exception):
@@ -59,7 +60,8 @@ class ConfigError(Exception):
 
 def _marker_flag(value: str, key: str) -> Any:
     """A flag's text as the type the marker's key takes (the options then check it)."""
-    if key in _NUMBERS:
+    kind = _TYPES[key]
+    if kind.startswith("float"):
         try:
             number = float(value)
         except ValueError:
@@ -67,14 +69,14 @@ def _marker_flag(value: str, key: str) -> Any:
         if not math.isfinite(number):
             raise argparse.ArgumentTypeError(f"expected a finite number, got {value!r}")
         return number
-    if key in ("sent_last_24_hours", "smtp_max_connections"):
-        if key == "smtp_max_connections" and value.lower() == "none":
+    if kind.startswith("int"):
+        if "None" in kind and value.lower() == "none":
             return None
         try:
             return int(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if key in _BOOLEANS:
+    if kind == "bool":
         if value.lower() not in ("true", "false"):
             raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
         return value.lower() == "true"

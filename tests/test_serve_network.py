@@ -341,3 +341,27 @@ def test_infinite_quotas_and_a_zero_retention_in_the_config_file_are_refused(tmp
         2,
         "sesquota: " + error.format(config=config) + "\n",
     )
+
+
+def test_every_typed_marker_key_works_as_a_flag():
+    """Numbers, whole numbers and booleans arrive as the marker takes them, key by key."""
+    import dataclasses
+
+    from pytest_sesquota.account.options import SesQuotaOptions
+
+    samples = {"float": ("2.5", 2.5), "int": ("3", 3), "bool": ("false", False)}
+    checked = []
+    for field in dataclasses.fields(SesQuotaOptions):
+        kind = str(field.type).partition(" ")[0]
+        if kind not in samples:
+            continue
+        text, value = samples[kind]
+        if field.name == "sent_last_24_hours":
+            text, value = "7", 7
+        options, _settings = resolve(
+            parser().parse_args(["serve", f"--{field.name.replace('_', '-')}", text])
+        )
+        assert getattr(options, field.name) == value, field.name
+        checked.append(field.name)
+    assert {"smtp_idle_timeout", "smtp_max_connections", "smtp_require_starttls"} <= set(checked)
+    assert {"api_rate_limit", "smtp_max_messages_per_connection"} <= set(checked)

@@ -30,7 +30,7 @@ ENTRY_KINDS: dict[str, type[Any]] = {
     "throttled": ThrottledSend,
     "rejected": RejectedSend,
 }
-_TUPLES = {"recipients", "to", "cc", "bcc"}
+_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
 
 
 def _tag(value: Any) -> Any:
@@ -96,6 +96,7 @@ def dump_region(state: RegionState, quota: dict[str, Any]) -> str:
             "details": state.details,
             "review": None if state.review is None else fields_of(state.review),
             "enforcement_status": state.enforcement_status,
+            "suppressed": [fields_of(e) for e in state.suppression.entries()],
         }
     )
 
@@ -115,4 +116,6 @@ def load_region(data: dict[str, Any]) -> RegionState:
         state.templates[template.name] = template
     if data["review"] is not None:
         state.review = ProductionAccessReview(**data["review"])
+    for entry in data["suppressed"]:
+        state.suppression.put(entry["email_address"], entry["reason"], entry["last_update_time"])
     return state
