@@ -97,6 +97,8 @@ class Store:
             self._lock.release()
             raise
         self._mutex = threading.Lock()
+        #: The retention last given (a caller that gives none gets the whole ledger).
+        self.retention = Retention()
         self._forget()
 
     def _forget(self) -> None:
@@ -125,8 +127,9 @@ class Store:
         return "saved" not in self._meta()
 
     # -- loading --------------------------------------------------------------------
-    def load(self, account: Account, retention: Retention) -> bool:
+    def load(self, account: Account, retention: Retention | None = None) -> bool:
         """Put the saved state into ``account``, just made or reset; False for an empty file."""
+        retention = self.retention = retention or self.retention
         with self._mutex, account._lock:
             self._forget()
             meta = self._meta()
@@ -206,10 +209,14 @@ class Store:
 
     # -- saving ---------------------------------------------------------------------
     def save(
-        self, account: Account, retention: Retention, regions: Iterable[str] | None = None
+        self,
+        account: Account,
+        retention: Retention | None = None,
+        regions: Iterable[str] | None = None,
     ) -> None:
         """Write what changed since the last save, in one transaction: the ``regions``
         named (every region when None), the new ledger items, the clock."""
+        retention = self.retention = retention or self.retention
         with self._mutex, account._lock:
             db = self._db
             saved = dict(self._saved)
