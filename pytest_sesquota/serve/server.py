@@ -9,7 +9,6 @@ manager, usable without pytest; ``sesquota serve`` and the ``ses_server`` fixtur
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..account.account import Account
+from ..doors.guard import check_loopback
 from ..wire.http import answer, error_answer, refuse
 from ..wire.sigv4 import AuthError, signed_region
 from .control import PREFIX, Control
@@ -24,21 +24,6 @@ from .gate import Gate, SaveFailed
 from .handler import MAX_BODY, Handler, Server
 
 __all__ = ["MAX_BODY", "SesHttpServer", "SesServer", "check_loopback"]
-
-
-def check_loopback(host: str) -> str:
-    """Refuse to listen anywhere but on this machine."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
-        raise ValueError(f"cannot resolve the host {host!r} to listen on") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_loopback:
-            raise ValueError(
-                f"pytest-sesquota serves on loopback addresses only (127.0.0.1, ::1, "
-                f"localhost), not {host!r}: a fake SES must not be reachable from the network"
-            )
-    return host
 
 
 class SesHttpServer:
