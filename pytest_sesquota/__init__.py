@@ -9,7 +9,7 @@ from .account.ledger import (
 )
 from .doors.activation import SesAccount
 from .doors.botocore import UnfakedSesCall
-from .quota.clock import ScheduledAction, SesClock, Sleep
+from .quota.clock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
 
 # Loaded with the package (not at the first activation) so that the front doors and the
 # libraries they import are never first imported inside a test: pytester's in-process runs
@@ -19,6 +19,7 @@ from .account.options import OptionsError, SesQuotaOptions
 from .doors.smtp import SesSmtpServer
 from .quota.engine import Decision, QuotaEngine, RegionQuota
 from .serve.server import SesServer
+from . import real_time  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
@@ -40,4 +41,6 @@ __all__ = [
     "Sleep",
     "ThrottledSend",
     "UnfakedSesCall",
+    "VirtualClockStalled",
+    "real_time",
 ]
