@@ -15,11 +15,11 @@ from .quota.clock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
 # libraries they import are never first imported inside a test: pytester's in-process runs
 # drop modules imported during a run, which would leave two copies of requests in play.
 from .doors import activation as _activation  # noqa: F401  isort: skip
+from . import real_time
 from .account.options import OptionsError, SesQuotaOptions
 from .doors.smtp import SesSmtpServer
 from .quota.engine import Decision, QuotaEngine, RegionQuota
 from .serve.server import SesServer
-from . import real_time  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 

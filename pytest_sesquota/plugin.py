@@ -40,8 +40,9 @@ MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call', time_backend='auto'|'time-machine'|'freezegun', "
-    "auto_tick=None, smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
+    "bulk_throttling='per_destination'|'whole_call', "
+    "time_backend='auto'|'time-machine'|'freezegun', auto_tick=None, "
+    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
     "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )

@@ -32,7 +32,7 @@ EPOCH = START.timestamp()
 
 # Every way of reading the clock the issue lists, bound both ways applications bind
 # them: through the module (time.time()) and by name (from time import time).
-READER = '''
+READER = """
 import datetime as _dt
 import time
 import warnings
@@ -74,7 +74,7 @@ def wait(seconds):
 
 def wait_through_module(seconds):
     time.sleep(seconds)
-'''
+"""
 # Each like a prefix of freezegun's default ignore list, which they used to match.
 MODULES = ["queue_worker", "gift_cards", "threading_jobs", "multiprocessing_tasks"]
 

@@ -18,7 +18,6 @@ Everything is undone by :meth:`VirtualTime.stop`, whatever fails on the way.
 from __future__ import annotations
 
 import asyncio.base_events
-import gc
 import importlib.util
 import sys
 import time as _time
@@ -43,7 +42,15 @@ IGNORED_MODULES = ["_pytest.timing"]
 
 # The real functions, in a dict: freezegun rewrites module attributes bound to
 # the functions it fakes, never the items of a container.
-_OWNED = ("sleep", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+_OWNED = (
+    "sleep",
+    "time",
+    "time_ns",
+    "monotonic",
+    "monotonic_ns",
+    "perf_counter",
+    "perf_counter_ns",
+)
 _REAL: dict[str, Callable[..., Any]] = {name: getattr(_time, name) for name in _OWNED}
 _REAL_SLEEP = _REAL["sleep"]
 _WALL_AT_IMPORT_NS = _time.time_ns()
@@ -223,7 +230,8 @@ class _Freezegun:
         freezer.ignore = ()
         self._freezer = freezer
         freezer.start()
-        api.freeze_factories[-1] = _ClockFactory(clock)
+        factories: list[Any] = api.freeze_factories
+        factories[-1] = _ClockFactory(clock)
         for module, attr, original in freezer.undo_changes:
             if _keeps_real(getattr(module, "__name__", ""), _KEEP_REAL_STDLIB):
                 setattr(module, attr, original)
@@ -271,7 +279,7 @@ def _fake_subclasses(api: Any) -> set[type]:
 
 def _descendants(cls: type) -> list[type]:
     found: list[type] = []
-    pending = list(cls.__subclasses__())
+    pending: list[type] = list(cls.__subclasses__())
     while pending:
         sub = pending.pop()
         found.append(sub)
@@ -328,7 +336,7 @@ class _TimeMachine:
             setattr(cls, "time", _real_loop_time)  # noqa: B010
         # A freeze_time of the user's inside the test gives the time functions "back"
         # when it stops, to what freezegun took for real: make that this clock's.
-        self._freezegun_reals = _swap_freezegun_reals()
+        self._freezegun = _FreezegunWatch()
 
     def advance(self, delta: timedelta) -> None:
         # Whole nanoseconds from a timedelta: exact, however many steps.
@@ -336,11 +344,7 @@ class _TimeMachine:
 
     def stop(self) -> None:
         try:
-            _restore_freezegun_reals(self._freezegun_reals)
-            leaked = freezegun_running()
-            if leaked:
-                done = "stopped it" if _stop_freezegun() else "could not stop it"
-                self._clock.report(_leak_message(leaked, done))
+            self._freezegun.stop(self._clock)
         finally:
             try:
                 _restore_loop_times(self._loop_times)
@@ -348,36 +352,50 @@ class _TimeMachine:
                 self._travel.stop()
 
 
-def _swap_freezegun_reals() -> dict[str, Any]:
-    api = _freezegun_api()
-    saved: dict[str, Any] = {}
-    if api is None:
-        return saved
-    for name in _OWNED:
-        if name != "sleep" and hasattr(api, f"real_{name}"):
-            saved[name] = getattr(api, f"real_{name}")
+class _FreezegunWatch:
+    """A user's freezegun under time-machine: its freezers read their own time, then
+    give the clocks back to this one; one left running at the end is stopped."""
+
+    def __init__(self) -> None:
+        import freezegun.api as api
+
+        self._api = api
+        self._reals = {
+            name: getattr(api, f"real_{name}")
+            for name in _OWNED
+            if hasattr(api, f"real_{name}")  # all but sleep
+        }
+        for name in self._reals:
             setattr(api, f"real_{name}", _VIRTUAL[name])
-    return saved
+        # Freezers are not kept by freezegun: note those started, to stop a leaked one.
+        self._started: list[Any] = []
+        self._original_start = api._freeze_time.start
+        started, original = self._started, self._original_start
 
+        def start(freezer: Any) -> Any:
+            started.append(freezer)
+            return original(freezer)
 
-def _restore_freezegun_reals(saved: dict[str, Any]) -> None:
-    api = _freezegun_api()
-    for name, value in saved.items():
-        setattr(api, f"real_{name}", value)
+        self._start = start
+        setattr(api._freeze_time, "start", start)  # noqa: B010
 
-
-def _stop_freezegun() -> bool:
-    """Stop every running freezer (leaked by the test); True if that worked."""
-    api = _freezegun_api()
-    freezers = [
-        o for o in gc.get_objects() if isinstance(o, api._freeze_time) and o.modules_at_start
-    ]
-    if len(freezers) != 1:
-        return False
-    # Only the first freezer patched anything; the ones on it are entries to drop.
-    _drop_freezers(api, len(api.freeze_factories) - 1)
-    freezers[0].stop()
-    return True
+    def stop(self, clock: Clock) -> None:
+        api = self._api
+        if api._freeze_time.start is self._start:
+            setattr(api._freeze_time, "start", self._original_start)  # noqa: B010
+        for name, real in self._reals.items():
+            setattr(api, f"real_{name}", real)
+        leaked = len(api.freeze_factories)
+        if not leaked:
+            return
+        # The first freezer patched everything; the ones on it are entries to drop.
+        first = next((f for f in self._started if f.modules_at_start), None)
+        if first is None:
+            clock.report(_leak_message(leaked, "could not stop it"))
+            return
+        _drop_freezers(api, leaked - 1)
+        first.stop()
+        clock.report(_leak_message(leaked, "stopped it"))
 
 
 def _real_loop_time(self: asyncio.base_events.BaseEventLoop) -> float:
