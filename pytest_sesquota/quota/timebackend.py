@@ -195,6 +195,17 @@ def _find_aliases(names: tuple[str, ...]) -> list[tuple[ModuleType, str, str]]:
     return found
 
 
+def _freezegun_time_ns() -> int:
+    """``time.time_ns`` under freezegun: its own drops the fraction of a second (before
+    1.5); read from whichever freezer is newest, as its functions are."""
+    api = _freezegun_api()
+    if _current is None or api is None or not api.freeze_factories:
+        result: int = _REAL["time_ns"]()
+        return result
+    now: datetime = api.get_current_time()
+    return (now - _EPOCH) // _MICROSECOND * 1000
+
+
 # -- the backends ---------------------------------------------------------------
 class _ClockFactory:
     """What freezegun calls for the time (its "freeze factory"): this clock."""
@@ -210,7 +221,10 @@ class _Freezegun:
     """freezegun: fakes time/datetime by rewriting every module's bindings at start."""
 
     #: What pytest-sesquota fakes itself; freezegun fakes the rest, reading this clock.
-    virtual: tuple[str, ...] = ("sleep",)
+    virtual: dict[str, Callable[..., Any]] = {
+        "sleep": _virtual_sleep,
+        "time_ns": _freezegun_time_ns,
+    }
 
     def start(self, at: datetime, clock: Clock) -> None:
         import freezegun
@@ -320,7 +334,7 @@ def _repair_subclasses(api: Any, before: set[type]) -> None:
 class _TimeMachine:
     """time-machine: fakes time/datetime at C level; monotonic is ours to fake."""
 
-    virtual = _OWNED
+    virtual = _VIRTUAL
 
     def start(self, at: datetime, clock: Clock) -> None:
         import time_machine
@@ -461,7 +475,8 @@ class VirtualTime:
                     "stopped): use time_backend='auto' or 'freezegun' to run on top of it, "
                     "or stop it first"
                 )
-        names = self._impl.virtual
+        virtual = self._impl.virtual
+        names = tuple(virtual)
         # Found before freezegun rewrites any binding, so that the scan (once per
         # module) sees the real functions whichever backend comes first.
         patched = [(_time, name, name) for name in names] + _find_aliases(names)
@@ -473,7 +488,7 @@ class VirtualTime:
             raise
         try:
             for module, attr, name in patched:
-                setattr(module, attr, _VIRTUAL[name])
+                setattr(module, attr, virtual[name])
                 self._patched.append((module, attr, name))
         except BaseException:
             self.stop()
@@ -487,7 +502,7 @@ class VirtualTime:
         global _current
         try:
             for module, attr, name in self._patched:
-                if getattr(module, attr, None) is _VIRTUAL[name]:
+                if getattr(module, attr, None) is self._impl.virtual[name]:
                     setattr(module, attr, _REAL[name])
             self._patched = []
         finally:
