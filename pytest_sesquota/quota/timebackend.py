@@ -21,10 +21,10 @@ import asyncio.base_events
 import importlib.util
 import sys
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from types import ModuleType
-from typing import Any, Literal, Protocol
+from types import MappingProxyType, ModuleType
+from typing import Any, ClassVar, Literal, Protocol
 
 TimeBackendName = Literal["auto", "freezegun", "time-machine"]
 TIME_BACKENDS: tuple[TimeBackendName, ...] = ("auto", "freezegun", "time-machine")
@@ -221,10 +221,9 @@ class _Freezegun:
     """freezegun: fakes time/datetime by rewriting every module's bindings at start."""
 
     #: What pytest-sesquota fakes itself; freezegun fakes the rest, reading this clock.
-    virtual: dict[str, Callable[..., Any]] = {
-        "sleep": _virtual_sleep,
-        "time_ns": _freezegun_time_ns,
-    }
+    virtual: ClassVar[Mapping[str, Callable[..., Any]]] = MappingProxyType(
+        {"sleep": _virtual_sleep, "time_ns": _freezegun_time_ns}
+    )
 
     def start(self, at: datetime, clock: Clock) -> None:
         import freezegun
@@ -334,7 +333,7 @@ def _repair_subclasses(api: Any, before: set[type]) -> None:
 class _TimeMachine:
     """time-machine: fakes time/datetime at C level; monotonic is ours to fake."""
 
-    virtual = _VIRTUAL
+    virtual: ClassVar[Mapping[str, Callable[..., Any]]] = MappingProxyType(_VIRTUAL)
 
     def start(self, at: datetime, clock: Clock) -> None:
         import time_machine
