@@ -37,7 +37,7 @@ DEFAULT_TIME_BACKEND: TimeBackendName = "auto"
 _KEEP_REAL_STDLIB = ("threading", "queue", "multiprocessing", "_pytest.timing")
 #: The same, plus the modules that must read real time themselves.
 _KEEP_REAL = ("time", "pytest_sesquota", "freezegun", "time_machine", *_KEEP_REAL_STDLIB)
-#: Kept for compatibility: the modules freezegun was told to ignore before 0.2.
+#: Re-exported by ``quota.clock`` (it was public there): pytest's timing keeps real time.
 IGNORED_MODULES = ["_pytest.timing"]
 
 # The real functions, in a dict: freezegun rewrites module attributes bound to
