@@ -137,9 +137,9 @@ def test_a_busy_loop_without_sleep_fails_clearly(backend, monkeypatch):
         assert str(raised.value) == message
         assert account.clock.problems == [message]
         with pytest.raises(VirtualClockStalled):
-            time.time()  # every read fails until the clock moves...
+            time.perf_counter()  # every read fails until the clock moves...
         time.sleep(0)
-        assert time.time() == START.timestamp() + 1e-6  # ...and then reads again
+        assert time.monotonic() == START.timestamp() + 1e-6  # ...and then reads again
 
 
 def test_a_swallowed_stall_still_fails_the_test(pytester, monkeypatch):
@@ -277,6 +277,8 @@ def test_pendulum_and_arrow_first_imported_inside(backend, library):
 # -- the user's own freezegun -----------------------------------------------------------
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_freeze_time_inside_a_faked_test_works_as_before(backend):
+    names = ("time", "time_ns", "monotonic", "perf_counter", "sleep", "gmtime", "strftime")
+    before = {name: getattr(time, name) for name in names}
     with SesAccount(start=START, time_backend=backend) as account:
         with freezegun.freeze_time("2001-02-03 04:05:06"):
             assert datetime.now() == datetime(2001, 2, 3, 4, 5, 6)
@@ -290,6 +292,21 @@ def test_a_freeze_time_inside_a_faked_test_works_as_before(backend):
         time.sleep(5)
         assert account.clock.elapsed() == 35
     assert abs(time.time() - real_time.time()) < 60
+    assert {name: getattr(time, name) for name in names} == before  # the very functions
+
+
+@pytest.mark.skipif(not available("time-machine"), reason="time-machine is not installed")
+def test_a_time_machine_travel_inside_a_faked_test_works(ses_account):
+    import time_machine
+
+    if ses_account.clock.time_backend != "time-machine":
+        pytest.skip("time-machine cannot travel while freezegun runs")
+    with time_machine.travel(datetime(2001, 2, 3, tzinfo=timezone.utc), tick=False):
+        assert time.time() == datetime(2001, 2, 3, tzinfo=timezone.utc).timestamp()
+        assert date.today() == date(2001, 2, 3)
+        time.sleep(10)  # still the fake's sleep
+    assert ses_account.clock.elapsed() == 10
+    assert time.time() == ses_account.clock.time()
 
 
 def test_a_freeze_time_around_the_fake_goes_on_after_it(monkeypatch):

@@ -168,6 +168,9 @@ _VIRTUAL: dict[str, Callable[..., Any]] = {
 # name: pytester's runs import a new module under a name used before.
 _aliases: dict[str, list[tuple[str, str]]] = {}
 _scanned: dict[str, ModuleType] = {}
+# sys.modules as at the last scan, and every alias then: most starts find it unchanged.
+_snapshot: dict[str, ModuleType] = {}
+_bindings: list[tuple[ModuleType, str, str]] = []
 _BY_ID = {id(function): name for name, function in _REAL.items()}
 
 
@@ -178,23 +181,38 @@ def _keeps_real(module_name: str, keep: tuple[str, ...] = _KEEP_REAL) -> bool:
 
 def _find_aliases(names: tuple[str, ...]) -> list[tuple[ModuleType, str, str]]:
     """``(module, attribute, function name)`` of every real binding of ``names``."""
-    found: list[tuple[ModuleType, str, str]] = []
-    for module_name, module in list(sys.modules.items()):
-        if _scanned.get(module_name) is not module:
-            _scanned[module_name] = module
-            _aliases.pop(module_name, None)
-            if module is None or _keeps_real(module_name):
-                continue
-            try:
-                attrs = [(a, _BY_ID[id(v)]) for a, v in vars(module).items() if id(v) in _BY_ID]
-            except TypeError:  # modules without a __dict__
-                continue
-            if attrs:
-                _aliases[module_name] = attrs
-        for attr, name in _aliases.get(module_name, ()):
-            if name in names and getattr(module, attr, None) is _REAL[name]:
-                found.append((module, attr, name))
-    return found
+    global _snapshot
+    try:
+        # Compared in C, module by module identity: far cheaper than a walk in Python.
+        unchanged = _snapshot == sys.modules
+    except Exception:  # an odd object in sys.modules with an __eq__ of its own
+        unchanged = False
+    if not unchanged:
+        modules = dict(sys.modules)
+        for module_name, module in modules.items():
+            if _scanned.get(module_name) is not module:
+                _scanned[module_name] = module
+                _aliases.pop(module_name, None)
+                if module is None or _keeps_real(module_name):
+                    continue
+                try:
+                    attrs = [(a, _BY_ID[id(v)]) for a, v in vars(module).items() if id(v) in _BY_ID]
+                except TypeError:  # modules without a __dict__
+                    continue
+                if attrs:
+                    _aliases[module_name] = attrs
+        _bindings[:] = [
+            (modules[module_name], attr, name)
+            for module_name, attrs in _aliases.items()
+            if module_name in modules
+            for attr, name in attrs
+        ]
+        _snapshot = modules
+    return [
+        (module, attr, name)
+        for module, attr, name in _bindings
+        if name in names and getattr(module, attr, None) is _REAL[name]
+    ]
 
 
 def _freezegun_time_ns() -> int:
@@ -335,7 +353,11 @@ def _repair_subclasses(api: Any, before: set[type]) -> None:
 class _TimeMachine:
     """time-machine: fakes time/datetime at C level; monotonic is ours to fake."""
 
-    virtual: ClassVar[Mapping[str, Callable[..., Any]]] = MappingProxyType(_VIRTUAL)
+    def __init__(self, *, ticking: bool) -> None:
+        # time.time/time_ns are time-machine's, which a travel of the user's inside the
+        # test moves too; they are ours only when each read must move the clock.
+        owned = _OWNED if ticking else tuple(n for n in _OWNED if n not in ("time", "time_ns"))
+        self.virtual: Mapping[str, Callable[..., Any]] = {n: _VIRTUAL[n] for n in owned}
 
     def start(self, at: datetime, clock: Clock) -> None:
         import time_machine
@@ -351,7 +373,7 @@ class _TimeMachine:
             setattr(cls, "time", _real_loop_time)  # noqa: B010
         # A freeze_time of the user's inside the test gives the time functions "back"
         # when it stops, to what freezegun took for real: make that this clock's.
-        self._freezegun = _FreezegunWatch()
+        self._freezegun = _FreezegunWatch(self.virtual)
 
     def advance(self, delta: timedelta) -> None:
         # Whole nanoseconds from a timedelta: exact, however many steps.
@@ -371,17 +393,17 @@ class _FreezegunWatch:
     """A user's freezegun under time-machine: its freezers read their own time, then
     give the clocks back to this one; one left running at the end is stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, virtual: Mapping[str, Callable[..., Any]]) -> None:
         import freezegun.api as api
 
         self._api = api
         self._reals = {
             name: getattr(api, f"real_{name}")
-            for name in _OWNED
+            for name in virtual
             if hasattr(api, f"real_{name}")  # all but sleep
         }
         for name in self._reals:
-            setattr(api, f"real_{name}", _VIRTUAL[name])
+            setattr(api, f"real_{name}", virtual[name])
         # Freezers are not kept by freezegun: note those started, to stop a leaked one.
         self._started: list[Any] = []
         self._original_start = api._freeze_time.start
@@ -453,7 +475,9 @@ class VirtualTime:
         self.backend: Literal["freezegun", "time-machine"] = resolve(backend)
         self._clock = clock
         self._impl: _Freezegun | _TimeMachine = (
-            _TimeMachine() if self.backend == "time-machine" else _Freezegun()
+            _TimeMachine(ticking=bool(getattr(clock, "auto_tick", None)))
+            if self.backend == "time-machine"
+            else _Freezegun()
         )
         self._patched: list[tuple[ModuleType, str, str]] = []
 
