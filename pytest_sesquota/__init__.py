@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ThrottledSend,
     )
     from .account.options import OptionsError, SesQuotaOptions
+    from .account.recipients import SuppressedDestination
     from .doors.activation import SesAccount
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
@@ -45,6 +46,7 @@ _WHERE = {
     "SesServer": ".serve.server",
     "SesSmtpServer": ".doors.smtp",
     "Sleep": ".quota.clock",
+    "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
     "VirtualClockStalled": ".quota.clock",
@@ -68,6 +70,7 @@ __all__ = [
     "SesServer",
     "SesSmtpServer",
     "Sleep",
+    "SuppressedDestination",
     "ThrottledSend",
     "UnfakedSesCall",
     "VirtualClockStalled",

@@ -44,7 +44,8 @@ MARKER_HELP = (
     "regions=None, verified=None, start=None, sending_enabled=True, "
     "bulk_throttling='per_destination'|'whole_call', "
     "time_backend='auto'|'time-machine'|'freezegun', auto_tick=None, "
-    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
+    "api_rate_limit=None, smtp_require_starttls=True, smtp_idle_timeout=10, "
+    "smtp_max_connections=None, smtp_max_messages_per_connection=None): "
     "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .quotas import Quotas
 from .sending import Sending
+from .suppression import Suppression
 
 
-class Account(Sending, Quotas):
+class Account(Sending, Suppression, Quotas):
     """A fake SES account: the quotas, identities and templates of every region,
     the ledger of everything sent, and the virtual clock.
 
