@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     )
     from .account.options import OptionsError, SesQuotaOptions
     from .account.recipients import SuppressedDestination
-    from .doors.activation import SesAccount
+    from .doors.activation import SesAccount, current_account
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
     from .quota.clock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
@@ -50,6 +50,7 @@ _WHERE = {
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
     "VirtualClockStalled": ".quota.clock",
+    "current_account": ".doors.activation",
 }
 #: Public modules: ``pytest_sesquota.real_time``.
 _MODULES = {"real_time"}
@@ -74,6 +75,7 @@ __all__ = [
     "ThrottledSend",
     "UnfakedSesCall",
     "VirtualClockStalled",
+    "current_account",
     "real_time",
 ]
 
