@@ -136,10 +136,16 @@ def test_a_busy_loop_without_sleep_fails_clearly(backend, monkeypatch):
         )
         assert str(raised.value) == message
         assert account.clock.problems == [message]
+        # Once per 1,000 reads at that instant: the next read succeeds, the 1,000th fails.
+        reads = 0
         with pytest.raises(VirtualClockStalled):
-            time.perf_counter()  # every read fails until the clock moves...
+            while True:
+                time.perf_counter()
+                reads += 1
+        assert reads == 999
         time.sleep(0)
-        assert time.monotonic() == START.timestamp() + 1e-6  # ...and then reads again
+        assert time.monotonic() == START.timestamp() + 1e-6
+        assert account.clock.problems == [message]  # reported once
 
 
 def test_a_swallowed_stall_still_fails_the_test(pytester, monkeypatch):
