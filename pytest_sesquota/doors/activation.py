@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from ..account.account import Account
+from ..quota import loopclock
 from . import botocore as _botocore
 from .guard import Guard
 from .requests_door import RequestsDoor, add_ses_callbacks
@@ -26,6 +27,8 @@ class Activation:
         with ExitStack() as stack:
             account.clock.start()
             stack.callback(account.clock.stop)
+            # The test thread's asyncio loops wait on the virtual clock too.
+            stack.enter_context(loopclock.running(account.clock))
             _botocore.activate(account)
             stack.callback(_botocore.deactivate, account)
             stack.callback(Guard().close)

@@ -6,12 +6,17 @@ only the network call is replaced. The handlers are registered once, on
 every session and client created afterwards (application clients made at import
 time included). While no fake account is active they return ``None`` and botocore
 proceeds as if they were not there.
+
+aiobotocore's clients reach the same handlers (its sessions register botocore's
+built-in handlers): the answer is one that both read, and its own async signer is
+skipped like botocore's (``doors.aiobotocore``, loaded once aiobotocore is).
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import botocore.handlers
@@ -37,13 +42,29 @@ _SES_SERVICES = ("ses", "sesv2")
 
 
 class _Body:
-    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``."""
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``,
+    aiobotocore with ``await read()``."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
 
     def stream(self, **_kwargs: Any) -> Iterator[bytes]:
         yield self._data
+
+    async def read(self, _amount: int | None = None) -> bytes:
+        return self._data
+
+
+class _Content(bytes):
+    """A response's body that botocore reads as bytes and aiobotocore awaits
+    (``await http_response.content``): one answer for both, whichever client asked."""
+
+    def __await__(self) -> Generator[Any, None, bytes]:
+        return _ready(bytes(self)).__await__()
+
+
+async def _ready(value: bytes) -> bytes:
+    return value
 
 
 def current() -> Account | None:
@@ -89,15 +110,21 @@ def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     reply = answer(
         account, request.method, request.url, request.headers, request.body, region=region
     )
-    return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
+    response = AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
+    response._content = _Content(reply.body)
+    return response
 
 
 def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
     # Refused before signing, so a test without credentials gets this error
     # rather than botocore's NoCredentialsError.
-    if _blocking is not None and _current is None:
-        url = params.get("url", "") if isinstance(params, dict) else ""
-        raise _refuse_unfaked(model.service_model.service_name, model.name, url)
+    if _current is None:
+        if _blocking is not None:
+            url = params.get("url", "") if isinstance(params, dict) else ""
+            raise _refuse_unfaked(model.service_model.service_name, model.name, url)
+    elif not _aio_patched and "aiobotocore.signers" in sys.modules:
+        # An aiobotocore client (or one could be): its signer is its own.
+        _patch_aio()
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
@@ -109,17 +136,45 @@ def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | N
     return _respond(account, request)
 
 
-def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
+def skip_signing(signer: RequestSigner, operation_name: str, request: Any) -> bool:
+    """Whether ``signer`` (botocore's or aiobotocore's) leaves this request unsigned."""
     # The fake needs no signature. Skipping it means no credentials are needed,
     # and real ones are never read or refreshed (a refresh can call AWS). Done at
     # the signer rather than with a choose-signer handler so that it also covers
     # clients of sessions created before the handlers were installed.
-    if self._service_id.hyphenize() in _SES_SERVICES:
+    service = signer._service_id.hyphenize()
+    if service in _SES_SERVICES:
         if _current is not None:
-            return None
+            return True
         if _blocking is not None:
-            raise _refuse_unfaked(self._service_id.hyphenize(), operation_name, request.url)
+            raise _refuse_unfaked(service, operation_name, request.url)
+    return False
+
+
+def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
+    if skip_signing(self, operation_name, request):
+        return None
     return _original_sign(self, operation_name, request, *a, **k)
+
+
+_aio_patched = False
+
+
+def _patch_aio() -> None:
+    global _aio_patched
+    from . import aiobotocore
+
+    aiobotocore.patch(skip_signing)
+    _aio_patched = True
+
+
+def _unpatch_aio() -> None:
+    global _aio_patched
+    if _aio_patched:
+        from . import aiobotocore
+
+        aiobotocore.unpatch()
+        _aio_patched = False
 
 
 def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
@@ -205,6 +260,7 @@ def deactivate(account: Account) -> None:
         _current = None
         TokenBucket._acquire = _original_acquire
         Clock.current_time = _original_current_time
+        _unpatch_aio()
         if _blocking is None:
             Endpoint._send = _original_send
             RequestSigner.sign = _original_sign
