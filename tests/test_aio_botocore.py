@@ -273,7 +273,13 @@ def test_same_answers_and_ledger_as_boto3():
                                 answers.append(masked({"error": error.response}))
                     return answers
 
-                answers = asyncio.run(run_all())
+                # Not asyncio.run: it would drop the loop pytest-asyncio 0.24 leaves set
+                # (unclosed) after an async test.
+                loop = asyncio.new_event_loop()
+                try:
+                    answers = loop.run_until_complete(run_all())
+                finally:
+                    loop.close()
             ledger = [masked(o) for r in account.requests for o in r.outcomes]
             requests = [
                 (r.api, r.operation, r.status, r.error_code, r.error_message, r.time)

@@ -25,6 +25,12 @@ pytestmark = pytest.mark.parametrize(
 
 
 @pytest.fixture
+def anyio_backend():
+    """asyncio only (trio has no loop to put on the virtual clock)."""
+    return "asyncio"
+
+
+@pytest.fixture
 def ses_quota_backend(request):
     return request.param
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
 import botocore.handlers
@@ -45,14 +45,20 @@ class _Body:
     """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``,
     aiobotocore with ``await read()``."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, headers: Mapping[str, str]) -> None:
         self._data = data
+        self._headers = headers
 
     def stream(self, **_kwargs: Any) -> Iterator[bytes]:
         yield self._data
 
     async def read(self, _amount: int | None = None) -> bytes:
         return self._data
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """aiohttp's raw headers, which aiobotocore before 2.13 reads the headers from."""
+        return tuple((k.encode(), v.encode()) for k, v in self._headers.items())
 
 
 class _Content(bytes):
@@ -110,7 +116,9 @@ def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     reply = answer(
         account, request.method, request.url, request.headers, request.body, region=region
     )
-    response = AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
+    response = AWSResponse(
+        request.url, reply.status, reply.headers, _Body(reply.body, reply.headers)
+    )
     response._content = _Content(reply.body)
     return response
 
