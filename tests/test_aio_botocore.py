@@ -22,8 +22,6 @@ aiobotocore_session = pytest.importorskip(
     "aiobotocore.session", reason="the aio extra: pip install 'pytest-sesquota[aio]'"
 )
 pytest.importorskip("pytest_asyncio", reason="the aio extra: pip install 'pytest-sesquota[aio]'")
-import aioboto3  # noqa: E402
-
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 MESSAGE = {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "Hi there"}}}
 CONTENT = {"Simple": MESSAGE}
@@ -151,6 +149,8 @@ async def test_daily_quota_and_ten_virtual_minutes_of_back_off(account, service)
 
 @pytest.mark.asyncio
 async def test_aioboto3_clients(account):
+    # Not with every aiobotocore: .ci/run also tests the newest aiobotocore alone.
+    aioboto3 = pytest.importorskip("aioboto3", reason="aioboto3 pins an older aiobotocore")
     session = aioboto3.Session()
     async with (
         session.client("ses", region_name="us-east-1", config=NO_RETRIES) as ses,
