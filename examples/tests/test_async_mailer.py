@@ -20,6 +20,7 @@ from botocore.config import Config  # noqa: E402
 
 from async_mailer.service import MailService  # noqa: E402
 
+
 @pytest.fixture
 def anyio_backend():
     """asyncio only (trio has no loop to put on the virtual clock)."""
