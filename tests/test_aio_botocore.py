@@ -138,7 +138,7 @@ async def test_daily_quota_and_ten_virtual_minutes_of_back_off(account, service)
                 failures.append(error_of(error))
                 await asyncio.sleep(min(delay, 603 - account.clock.elapsed()))
                 delay *= 2
-    code = "Throttling" if service == "ses" else "LimitExceededException"
+    code = "Throttling" if service == "ses" else "TooManyRequestsException"
     # Tries at 3, 13, 33, 73, 153 and 313 seconds, the last wait to 603.
     assert failures == [(code, "Daily message quota exceeded.")] * 6
     assert account.clock.elapsed() == 603

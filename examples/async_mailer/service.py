@@ -4,10 +4,12 @@ The handler (``post_mail``, as a FastAPI or aiohttp route would be) only queues 
 answers at once; the worker drains the queue through an aiobotocore SES v2 client:
 
 * sent: its message id is recorded;
-* ``TooManyRequestsException`` (the send rate): ``await asyncio.sleep`` a wait that
-  doubles each time (up to ``max_wait``), and try again: never dropped;
-* ``LimitExceededException`` (the daily quota): wait ``daily_wait`` (an hour) and try
-  again: the mail goes out once the rolling 24 hours allow it;
+* ``TooManyRequestsException`` ``Maximum sending rate exceeded.``: ``await
+  asyncio.sleep`` a wait that doubles each time (up to ``max_wait``), and try again:
+  never dropped;
+* ``TooManyRequestsException`` ``Daily message quota exceeded.`` (SES v2 tells the two
+  quotas apart by the message only): wait ``daily_wait`` (an hour) and try again: the
+  mail goes out once the rolling 24 hours allow it;
 * anything else SES refuses: recorded as failed, with SES's code.
 """
 
@@ -70,13 +72,14 @@ class MailService:
                 )
             except ClientError as error:
                 code = error.response["Error"]["Code"]
-                if code == "TooManyRequestsException":
+                daily = "Daily message quota" in error.response["Error"]["Message"]
+                if code == "TooManyRequestsException" and daily:
+                    self.waits.append(("daily", self.daily_wait))
+                    await asyncio.sleep(self.daily_wait)
+                elif code == "TooManyRequestsException":
                     self.waits.append(("rate", wait))
                     await asyncio.sleep(wait)
                     wait = min(wait * 2, self.max_wait)
-                elif code == "LimitExceededException":
-                    self.waits.append(("daily", self.daily_wait))
-                    await asyncio.sleep(self.daily_wait)
                 else:
                     self.failed[mail.to] = code
                     return

@@ -2,10 +2,10 @@
 
 botocore still serializes, runs its retry loop and parses the answer for real;
 only the network call is replaced. The handlers are registered once, on
-``botocore.handlers.BUILTIN_HANDLERS`` when the plugin is imported, so they reach
-every session and client created afterwards (application clients made at import
-time included). While no fake account is active they return ``None`` and botocore
-proceeds as if they were not there.
+``botocore.handlers.BUILTIN_HANDLERS`` as soon as botocore is imported (the plugin
+watches for it, ``doors.on_import``), so they reach every session and client created
+afterwards (application clients made at import time included). While no fake
+account is active they return ``None`` and botocore proceeds as if they were not there.
 
 aiobotocore's clients reach the same handlers (its sessions register botocore's
 built-in handlers): the answer is one that both read, and its own async signer is
@@ -29,6 +29,7 @@ from botocore.signers import RequestSigner
 from ..account.account import Account
 from ..quota.timebackend import real_time
 from ..wire.http import answer
+from .guard import UnfakedSesCall
 
 _current: Account | None = None
 #: The ini option's name when SES calls made while no fake account is active are
@@ -76,11 +77,6 @@ async def _ready(value: bytes) -> bytes:
 def current() -> Account | None:
     """The active fake account, if any."""
     return _current
-
-
-class UnfakedSesCall(RuntimeError):
-    """An SES call made while no fake account was active, refused because the suite
-    opted into blocking them (``ses_quota_block_unfaked = true``)."""
 
 
 def _refuse_unfaked(service: str, operation: str, url: str) -> UnfakedSesCall:

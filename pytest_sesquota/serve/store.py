@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..account.account import Account, _Region
+from ..account.account import Account
 from ..account.ledger import (
     Identity,
     LedgerEntry,
@@ -29,6 +29,7 @@ from ..account.ledger import (
     Template,
     ThrottledSend,
 )
+from ..account.state import RegionState
 from ..quota.clock import DetachedClock
 from ..quota.engine import export_region, import_region
 
@@ -49,7 +50,7 @@ _KINDS: dict[str, type[Any]] = {
     "throttled": ThrottledSend,
     "rejected": RejectedSend,
 }
-_TUPLES = {"recipients", "to", "cc", "bcc"}
+_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
 
 
 # -- plain data ----------------------------------------------------------------
@@ -83,7 +84,7 @@ def _entry(kind: str, data: dict[str, Any]) -> LedgerEntry:
     return entry
 
 
-def _region_state(state: _Region) -> dict[str, Any]:
+def _region_state(state: RegionState) -> dict[str, Any]:
     return {
         "production": state.production,
         "sending_enabled": state.sending_enabled,
@@ -94,11 +95,12 @@ def _region_state(state: _Region) -> dict[str, Any]:
         "review": None if state.review is None else _plain(dataclasses.asdict(state.review)),
         "enforcement_status": state.enforcement_status,
         "stats": [[period, *row] for period, row in state.stats.items()],
+        "suppressed": [_plain(dataclasses.asdict(e)) for e in state.suppression.entries()],
     }
 
 
-def _restore_region(data: dict[str, Any]) -> _Region:
-    state = _Region(
+def _restore_region(data: dict[str, Any]) -> RegionState:
+    state = RegionState(
         production=data["production"],
         sending_enabled=data["sending_enabled"],
         check_identities=data["check_identities"],
@@ -113,6 +115,9 @@ def _restore_region(data: dict[str, Any]) -> _Region:
     if data["review"] is not None:
         state.review = ProductionAccessReview(**_typed(data["review"]))
     state.stats = {float(row[0]): [int(n) for n in row[1:]] for row in data["stats"]}
+    for item in data.get("suppressed", []):  # absent from older state files
+        entry = _typed(item)
+        state.suppression.put(entry["email_address"], entry["reason"], entry["last_update_time"])
     return state
 
 
