@@ -148,6 +148,28 @@ async def test_daily_quota_and_ten_virtual_minutes_of_back_off(account, service)
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("service", ["ses", "sesv2"])
+async def test_daily_quota_retried_by_aiobotocore_until_it_gives_up(account, service):
+    start = real_time()
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3})
+    async with client(service, config) as c:
+        for n in range(3):
+            await send(c, f"{n}@example.com")
+            await asyncio.sleep(1)
+        with pytest.raises(ClientError) as raised:
+            await send(c, "late@example.com")
+    code = "Throttling" if service == "ses" else "TooManyRequestsException"
+    assert error_of(raised.value) == (code, "Daily message quota exceeded.")
+    assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert [t.reason for t in account.throttled] == ["daily"] * 3
+    # Three seconds of the application's sleeps, then aiobotocore's two back-offs.
+    waits = [s.seconds for s in account.clock.sleep_log if s.kind == "event loop"]
+    assert waits[:3] == [1, 1, 1] and len(waits) == 5
+    assert account.clock.elapsed() == pytest.approx(sum(waits), abs=1e-6)
+    assert real_time() - start < 5
+
+
+@pytest.mark.asyncio
 async def test_aioboto3_clients(account):
     # Not with every aiobotocore: .ci/run also tests the newest aiobotocore alone.
     aioboto3 = pytest.importorskip("aioboto3", reason="aioboto3 pins an older aiobotocore")
