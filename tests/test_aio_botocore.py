@@ -120,6 +120,20 @@ async def test_rate_throttle_retried_by_aiobotocore_on_virtual_time(account, ser
 
 
 @pytest.mark.asyncio
+async def test_adaptive_mode_waits_for_its_own_bucket_on_virtual_time(account):
+    """aiobotocore's client-side rate limiter polls its bucket with waits shorter than
+    the clock's microsecond: the loop's clock still moves, and every message goes once."""
+    start = real_time()
+    config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+    async with client("ses", config) as c:
+        for n in range(3):
+            await send(c, f"{n}@example.com")
+    assert [m.recipients for m in account.sent] == [(f"{n}@example.com",) for n in range(3)]
+    assert account.clock.elapsed() >= 2  # 1 per second: the third no sooner than at 2 s
+    assert real_time() - start < 20
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("service", ["ses", "sesv2"])
 async def test_daily_quota_and_ten_virtual_minutes_of_back_off(account, service):
     start = real_time()

@@ -48,6 +48,8 @@ _ACCEPT = asyncio.selector_events.BaseSelectorEventLoop._accept_connection  # ty
 #: The virtual clock's resolution: a timer due within it is due (asyncio does the same
 #: with its real clock's resolution, which a virtual clock that stands still lacks).
 _RESOLUTION = 1e-6
+#: Busy loop iterations per microsecond of virtual time.
+_BUSY_ITERATIONS = 1000
 
 
 class Clock(Protocol):
@@ -72,6 +74,8 @@ class _Loop:
         self.work: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
         #: Executor shutdowns under way (their thread reports back through the self-pipe).
         self.shutdowns = 0
+        #: Iterations in a row with callbacks ready (no wait).
+        self.busy = 0
         _shift(loop, offset)
         loop._clock_resolution = _RESOLUTION  # type: ignore[attr-defined]
         self.selector = getattr(loop, "_selector", None)
@@ -85,8 +89,21 @@ class _Loop:
 
         def virtual_select(timeout: float | None = None) -> Any:
             # timeout 0: callbacks are ready; None: no timer, only I/O can wake the loop.
-            if timeout is None or timeout <= 0:
+            if timeout is None:
+                self.busy = 0
                 return select(timeout)
+            if timeout <= 0:
+                self.busy += 1
+                if self.busy >= _BUSY_ITERATIONS:
+                    # Time passes while a loop works, a microsecond per so many busy
+                    # iterations: code that polls until the clock moves (a rate limiter
+                    # asking for less than a microsecond) must not spin forever.
+                    self.busy = 0
+                    active = _active
+                    if active is not None and active.clock.running:
+                        active.clock.advance(timedelta(microseconds=1))
+                return select(timeout)
+            self.busy = 0
             ready = select(0)
             target = ref()
             active = _active
@@ -166,7 +183,9 @@ class _Active:
         # Whole microseconds (the clock's resolution). Loop times are epoch seconds, whose
         # floats are a quarter of a microsecond apart: half a microsecond short is the
         # timer's own instant (and due, by the loop's clock resolution).
-        micro = math.ceil(seconds * 1e6 - 0.5)
+        # And at least one: a loop polling with waits shorter than that (a rate limiter's
+        # bucket nearly full) must see time pass, as time.sleep's callers do.
+        micro = max(1, math.ceil(seconds * 1e6 - 0.5)) if seconds > 0 else 0
         if micro > 0 and self.clock.running:
             step = timedelta(microseconds=micro)
             # In the test's failure report, beside time.sleep calls.
