@@ -59,11 +59,13 @@ class ScheduledAction:
 
 @dataclass(frozen=True)
 class Sleep:
-    """One ``time.sleep`` call seen while the clock ran."""
+    """One ``time.sleep`` call seen while the clock ran, or one wait of an idle event
+    loop that the clock skipped (``kind="event loop"``)."""
 
     #: Virtual time when the sleep began.
     at: datetime
     seconds: float
+    kind: str = "time.sleep"
 
 
 class SesClock:
@@ -71,6 +73,9 @@ class SesClock:
 
     #: True for a clock that follows the wall clock (``sesquota serve --clock real``).
     real = False
+    #: Real seconds an event loop on this clock waits for real I/O (a socket, a pipe,
+    #: an executor thread) to answer before it jumps to its next timer (``loopclock``).
+    io_wait = 1.0
 
     def __init__(
         self,
