@@ -30,8 +30,9 @@ def test_docs_have_examples():
     assert len(BLOCKS) >= 20 and len(INI) == 1
 
 
-#: Examples with aiobotocore need the aio extra (its own venv in CI: ``-k aio``).
-IDS = [f"{page}:{n}" + ("-aio" if "aiobotocore" in source else "") for page, n, source in BLOCKS]
+#: Examples with aiobotocore or aioboto3 need the aio extra (its own venv in CI: ``-k aio``).
+AIO = re.compile(r"\baio(botocore|boto3)\b")
+IDS = [f"{page}:{n}" + ("-aio" if AIO.search(source) else "") for page, n, source in BLOCKS]
 
 
 @pytest.mark.parametrize(("page", "number", "source"), BLOCKS, ids=IDS)
@@ -39,7 +40,7 @@ def test_example_runs(pytester: pytest.Pytester, monkeypatch, page: str, number:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
     args = ["-p", "no:hypothesispytest"]
-    if "aiobotocore" in source:
+    if AIO.search(source):
         pytest.importorskip("aiobotocore", reason='the aio extra: pip install -e ".[aio]"')
         args += ["-o", "asyncio_default_fixture_loop_scope=function"]
     # Test functions, and methods of test classes (parametrized ones run more than once).
