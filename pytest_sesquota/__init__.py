@@ -1,6 +1,7 @@
 """pytest-sesquota: a fake Amazon SES account that throttles like the real one."""
 
 from .account.ledger import (
+    FaultedSend,
     ProductionAccessReview,
     RejectedSend,
     SentMessage,
@@ -15,6 +16,7 @@ from .quota.clock import ScheduledAction, SesClock, Sleep
 # libraries they import are never first imported inside a test: pytester's in-process runs
 # drop modules imported during a run, which would leave two copies of requests in play.
 from .doors import activation as _activation  # noqa: F401  isort: skip
+from .account.messages import DroppedMessage
 from .account.options import OptionsError, SesQuotaOptions
 from .doors.smtp import SesSmtpServer
 from .quota.engine import Decision, QuotaEngine, RegionQuota
@@ -24,6 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Decision",
+    "DroppedMessage",
+    "FaultedSend",
     "OptionsError",
     "ProductionAccessReview",
     "QuotaEngine",

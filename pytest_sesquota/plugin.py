@@ -5,6 +5,7 @@ The logic lives in the private modules; this one only connects them to pytest.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from .doors.botocore import UnfakedSesCall
 from .doors.guard import Guard
 from .doors.smtp import SesSmtpServer
 from .quota.clock import SesClock
+from .report.baseline import DEFAULT_TOLERANCE, BaselineError, BaselineRun, tolerance
+from .report.checks import teardown_failures
 from .report.conversation import SECTION
 from .report.plot import PlotUnavailable, require_matplotlib
 from .report.reporting import Reporting, own_property
@@ -34,6 +37,8 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
 _GUARD: pytest.StashKey[Guard] = pytest.StashKey()
+#: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
+_CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
 BLOCK_UNFAKED = "ses_quota_block_unfaked"
 
 MARKER_HELP = (
@@ -41,7 +46,9 @@ MARKER_HELP = (
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
     "bulk_throttling='per_destination'|'whole_call', time_backend='freezegun'|'time-machine', "
-    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None): "
+    "smtp_require_starttls=True, smtp_idle_timeout=10, smtp_max_connections=None, "
+    "fail_on_dropped=False, budget={'throttled'|'requests'|'virtual_seconds'|'dropped': N}, "
+    "transient_failures=0, seed=None): "
     "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
@@ -88,6 +95,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the whole SES conversation of every failing test into DIR "
         "(default: long ones only, into pytest's cache directory)",
     )
+    group.addoption(
+        "--ses-quota-baseline",
+        metavar="PATH",
+        default=None,
+        help="each test's SES figures (requests, sent, throttled, dropped, virtual seconds, "
+        "retries) against the JSON file PATH: written when missing, else compared; the run "
+        "fails when a figure got worse beyond the tolerance",
+    )
+    group.addoption(
+        "--ses-quota-baseline-tolerance",
+        metavar="FRACTION",
+        type=tolerance,
+        default=None,
+        help=f"how much worse a figure may get, as a fraction or a percentage "
+        f"(default: {DEFAULT_TOLERANCE:g}, that is {DEFAULT_TOLERANCE:.0%})",
+    )
+    group.addoption(
+        "--ses-quota-baseline-update",
+        action="store_true",
+        default=False,
+        help="rewrite the baseline with this run's figures instead of comparing",
+    )
 
 
 def _directory(config: pytest.Config, option: str) -> Path | None:
@@ -119,12 +148,37 @@ def pytest_configure(config: pytest.Config) -> None:
         conversation_dir=_directory(config, "--ses-quota-conversation-dir"),
         cache_dir=(lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     )
-    config.pluginmanager.register(_ReportHooks(reporting), "sesquota-reports")
+    config.pluginmanager.register(_ReportHooks(reporting, _baseline(config)), "sesquota-reports")
     if config.getini(BLOCK_UNFAKED):
         config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
         # Beyond botocore (requests, smtplib, http.client): no connection to an SES host
         # from a test without the fake (the fake's own guard refuses them within it).
         config.stash[_GUARD] = Guard(refuse=_unfaked_connection)
+
+
+def _baseline(config: pytest.Config) -> BaselineRun | None:
+    value = config.getoption("ses_quota_baseline")
+    if not value:
+        for option in ("tolerance", "update"):
+            if config.getoption(f"ses_quota_baseline_{option}") not in (None, False):
+                raise pytest.UsageError(
+                    f"--ses-quota-baseline-{option} needs --ses-quota-baseline=PATH"
+                )
+        return None
+    if hasattr(config, "workerinput"):
+        return None  # an xdist worker: its figures reach the controller in its reports
+    given = config.getoption("ses_quota_baseline_tolerance")
+    run = BaselineRun(
+        path=config.invocation_params.dir / Path(value).expanduser(),
+        shown=value,
+        tolerance=DEFAULT_TOLERANCE if given is None else given,
+        update=config.getoption("ses_quota_baseline_update"),
+    )
+    try:
+        run.start()
+    except BaselineError as error:
+        raise pytest.UsageError(str(error)) from None
+    return run
 
 
 def _unfaked_connection(host: str, port: Any) -> Exception:
@@ -146,8 +200,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 class _ReportHooks:
     """The failure report's section, the figures as test properties, the summary."""
 
-    def __init__(self, reporting: Reporting) -> None:
+    def __init__(self, reporting: Reporting, baseline: BaselineRun | None = None) -> None:
         self.reporting = reporting
+        self.baseline = baseline
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -161,6 +216,8 @@ class _ReportHooks:
             item.user_properties += self.reporting.teardown_properties(account, item.nodeid)
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
+        if call.when == "call":
+            item.stash[_CALL_FAILED] = report.failed
         if account is not None and report.failed:
             text = self.reporting.section(account, item.nodeid, report.when or "call")
             report.sections.append((SECTION, text))
@@ -181,6 +238,24 @@ class _ReportHooks:
             terminalreporter.write_sep("=", "SES quota summary")
             for line in summary_lines(list(reporting.per_test.items())):
                 terminalreporter.write_line(line)
+        if self.baseline is not None and self.baseline.lines:
+            terminalreporter.write_sep("=", "SES baseline")
+            for line in self.baseline.lines:
+                terminalreporter.write_line(line)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Compare with the baseline (before the terminal summary tells of it)."""
+        baseline = self.baseline
+        if baseline is None:
+            return
+        try:
+            baseline.finish(self.reporting.per_test, os.environ.get("GITHUB_STEP_SUMMARY"))
+        except OSError as error:
+            baseline.lines = [f"pytest-sesquota could not write the baseline: {error}"]
+            baseline.failed = True
+        if baseline.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
@@ -199,10 +274,13 @@ def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
 @pytest.fixture
 def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
     """The fake SES account of this test: quotas, ledger and virtual clock (see ses_quota)."""
+    problem: str | None = None
     try:
         options = options_for(request.node, request.config)
     except OptionsError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    if problem is not None:  # outside the except: no "During handling of..." in the report
+        pytest.fail(problem, pytrace=False)
     account = SesAccount(options)
     with account:
         request.node.stash[_ACCOUNT] = account
@@ -222,6 +300,10 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             + "\n".join(f"at {s.at.isoformat()}: {s.action!r}\n{s.error}" for s in failed),
             pytrace=False,
         )
+    if not request.node.stash.get(_CALL_FAILED, False):
+        problems = teardown_failures(account)
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

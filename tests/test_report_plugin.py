@@ -288,6 +288,8 @@ def test_junit_xml_has_the_figures_as_test_properties(run, pytester):
         "ses_retries": "1",
         "ses_sleeps": "1",
         "ses_virtual_seconds": "1.0",
+        "ses_dropped": "0",
+        "ses_faults": "0",
     }
     assert properties["test_sends[3]"]["ses_accepted"] == "3"
     assert properties["test_sends[3]"]["ses_virtual_seconds"] == "3.0"

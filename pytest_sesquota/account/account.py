@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 from ..quota.clock import ScheduledAction, SesClock
 from ..quota.engine import DailyMode, QuotaEngine, RegionQuota
+from .faults import TransientFaults
 from .ledger import (
+    BULK_OPERATIONS,
     DAILY_MESSAGE,
     ENFORCEMENT_STATUSES,
     PAUSED_MESSAGE,
@@ -30,7 +32,9 @@ from .ledger import (
     STATS_HORIZON,
     STATS_PERIOD,
     SUSPENDED_MESSAGE,
+    TRANSIENT_MESSAGE,
     EnforcementStatus,
+    FaultedSend,
     Identity,
     LedgerEntry,
     ProductionAccessReview,
@@ -46,6 +50,7 @@ from .ledger import (
     Transport,
     address_of,
 )
+from .messages import DroppedMessage, dropped_messages
 from .options import PROFILES, Checker, SesQuotaOptions, merge
 
 
@@ -86,9 +91,28 @@ class _Call:
         self.transport: Transport = "smtp" if api == "smtp" else "api"
         self.now = now
 
-    def check(self, recipients: Sequence[str]) -> SendRefused | None:
+    def check(self, recipients: Sequence[str], content: dict[str, Any]) -> SendRefused | None:
         """The checks before the quotas; a refusal is recorded and returned."""
         account = self.account
+        if account._faults.strike():
+            # Before any other check, as a server error comes before SES looks at the
+            # message; nothing is counted, not even in the statistics.
+            bulk = " bulk" if self.operation in BULK_OPERATIONS else ""
+            account._enter(
+                account.faults,
+                FaultedSend(
+                    time=self.now,
+                    region=self.region,
+                    operation=self.operation,
+                    code=REFUSAL_CODES[self.api, "transient" + bulk],
+                    message=TRANSIENT_MESSAGE,
+                    source=self.source,
+                    recipients=tuple(recipients),
+                    transport=self.transport,
+                    content=content,
+                ),
+            )
+            return SendRefused("transient", TRANSIENT_MESSAGE)
         try:
             account._check_sender(self.state, self.region, self.source, recipients)
         except SendRefused as refusal:
@@ -112,7 +136,7 @@ class _Call:
     ) -> list[SentMessage | SendRefused]:
         """Messages the quotas decide together: all sent, or all dropped with one refusal."""
         if not checked:
-            refusal = self.check(messages[0][0])
+            refusal = self.check(*messages[0])
             if refusal is not None:
                 return [refusal]
         account = self.account
@@ -123,7 +147,7 @@ class _Call:
             throttle = SendRefused(
                 reason, RATE_MESSAGE if reason == "rate" else DAILY_MESSAGE, decision=decision
             )
-            for recipients, _content in messages:
+            for recipients, content in messages:
                 account._enter(
                     account.throttled,
                     ThrottledSend(
@@ -138,6 +162,7 @@ class _Call:
                         max_24_hour_send=decision.max_24_hour_send,
                         max_send_rate=decision.max_send_rate,
                         transport=self.transport,
+                        content=content,
                     ),
                 )
             return [throttle] * len(messages)
@@ -203,8 +228,13 @@ class Account:
         self.throttled: list[ThrottledSend] = []
         #: Sends refused for other reasons (unverified identity, sending paused), in order.
         self.rejected: list[RejectedSend] = []
+        #: Sends failed by a seeded transient fault (``transient_failures``), in order.
+        self.faults: list[FaultedSend] = []
         #: Every request, in order, retries included.
         self.requests: list[SesRequest] = []
+        # Every ledger entry, in the order decided (what `dropped` reads).
+        self._ledger: list[LedgerEntry] = []
+        self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
         #: the pytest fixture fails the test when this is not empty.
         self.internal_errors: list[str] = []
@@ -598,7 +628,7 @@ class Account:
             if not whole_call:
                 return [call.decide([message])[0] for message in messages]
             results: list[SentMessage | SendRefused | None] = [
-                call.check(recipients) for recipients, _content in messages
+                call.check(recipients, content) for recipients, content in messages
             ]
             eligible = [i for i, result in enumerate(results) if result is None]
             if eligible:
@@ -667,9 +697,22 @@ class Account:
 
     def _enter(self, ledger: list[Any], entry: LedgerEntry) -> None:
         ledger.append(entry)
+        self._ledger.append(entry)
         outcomes = getattr(self._recording, "outcomes", None)
         if outcomes is not None:
             outcomes.append(entry)
+
+    @property
+    def dropped(self) -> list[DroppedMessage]:
+        """Every message refused by a quota or a transient fault and never accepted later
+        (same source, recipients, subject and body), with the refusals it got."""
+        with self._lock:
+            return dropped_messages(list(self._ledger))
+
+    @property
+    def seed(self) -> int:
+        """The seed of the transient faults (the marker's ``seed``, or one picked at random)."""
+        return self._faults.seed
 
     @contextmanager
     def recording(self) -> Iterator[list[LedgerEntry]]:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..account.account import Account
-from ..account.ledger import RejectedSend, SentMessage, SesRequest, ThrottledSend
+from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
 from .store import Store
 
@@ -76,11 +76,13 @@ _KINDS: dict[type, str] = {
     SentMessage: "sent",
     ThrottledSend: "throttled",
     RejectedSend: "rejected",
+    FaultedSend: "failed",
 }
 
 
-def entry(item: SentMessage | ThrottledSend | RejectedSend) -> dict[str, Any]:
+def entry(item: SentMessage | ThrottledSend | RejectedSend | FaultedSend) -> dict[str, Any]:
     document = {"kind": _KINDS[type(item)], **dataclasses.asdict(item)}
+    document.pop("content", None)  # what a refused message said: for dropped, not for here
     if isinstance(item, ThrottledSend):
         document["message"] = item.message
     return document

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..account.account import Account, _Region
 from ..account.ledger import (
+    FaultedSend,
     Identity,
     LedgerEntry,
     ProductionAccessReview,
@@ -48,6 +49,7 @@ _KINDS: dict[str, type[Any]] = {
     "sent": SentMessage,
     "throttled": ThrottledSend,
     "rejected": RejectedSend,
+    "faults": FaultedSend,
 }
 _TUPLES = {"recipients", "to", "cc", "bcc"}
 
@@ -173,6 +175,7 @@ class Store:
             account.sent[:] = [e for e in entries["sent"] if isinstance(e, SentMessage)]
             account.throttled[:] = [e for e in entries["throttled"] if isinstance(e, ThrottledSend)]
             account.rejected[:] = [e for e in entries["rejected"] if isinstance(e, RejectedSend)]
+            account.faults[:] = [e for e in entries["faults"] if isinstance(e, FaultedSend)]
             account.requests[:] = [
                 self._request(json.loads(text), entries)
                 for (text,) in self._db.execute("SELECT entry FROM requests ORDER BY seq")
@@ -219,6 +222,7 @@ class Store:
                 ("sent", account.sent),
                 ("throttled", account.throttled),
                 ("rejected", account.rejected),
+                ("faults", account.faults),
             ]
             for kind, ledger in ledgers:
                 done = self._saved.get(kind, 0)
