@@ -49,13 +49,14 @@ def figures_of(figures: Figures) -> TestFigures:
     }
 
 
-def load(path: Path) -> dict[str, TestFigures]:
-    """The tests' figures in a baseline file."""
+def load(path: Path, shown: str | None = None) -> dict[str, TestFigures]:
+    """The tests' figures in a baseline file (``shown``: its name in messages)."""
+    name = shown or str(path)
     fix = "delete it, or write it anew with --ses-quota-baseline-update"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, ValueError) as error:
-        raise BaselineError(f"cannot read the SES baseline {path}: {error}; {fix}") from None
+        raise BaselineError(f"cannot read the SES baseline {name}: {error}; {fix}") from None
     tests = document.get("tests") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)
@@ -63,12 +64,12 @@ def load(path: Path) -> dict[str, TestFigures]:
         or not isinstance(tests, dict)
     ):
         raise BaselineError(
-            f"{path} is not a pytest-sesquota baseline (version {VERSION}, with 'tests'); {fix}"
+            f"{name} is not a pytest-sesquota baseline (version {VERSION}, with 'tests'); {fix}"
         )
     loaded: dict[str, TestFigures] = {}
     for test, figures in tests.items():
         if not isinstance(figures, dict):
-            raise BaselineError(f"{path}: the figures of {test} are not an object; {fix}")
+            raise BaselineError(f"{name}: the figures of {test} are not an object; {fix}")
         loaded[test] = {
             k: v for k, v in figures.items() if k in FIGURES and isinstance(v, (int, float))
         }
@@ -206,7 +207,7 @@ class BaselineRun:
     def start(self) -> None:
         """Read the baseline now: a broken file stops the run before any test."""
         if not self.update and self.path.exists():
-            self.baseline = load(self.path)
+            self.baseline = load(self.path, self.shown)
 
     def finish(self, per_test: Mapping[str, Figures], summary_file: str | None) -> None:
         """Compare or write; append the Markdown table to ``summary_file`` when given."""
