@@ -135,8 +135,8 @@ class RetryCounter:
         self.pending: dict[Key, dict[Key, list[Refusal]]] = {}
 
     def see(self, entry: LedgerEntry) -> int:
-        if isinstance(entry, RejectedSend):
-            return 0
+        if isinstance(entry, RejectedSend) or (isinstance(entry, SentMessage) and not self.pending):
+            return 0  # the common case, without parsing an address
         cheap = self.keys.cheap(entry)
         messages = self.pending.get(cheap)
         if isinstance(entry, SentMessage):
