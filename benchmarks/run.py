@@ -390,6 +390,60 @@ def fixture_overhead(quick: bool) -> list[Row]:
     return rows
 
 
+# -- 2c: what an installed but unused plugin costs every pytest run ----------------------
+UNUSED_CONFTEST = """
+import sys
+
+def pytest_sessionfinish(session):
+    with open("modules.txt", "w") as out:
+        out.write(str(len(sys.modules)))
+"""
+
+
+def unused_plugin(quick: bool) -> list[Row]:
+    """A one-test suite that never touches SES, whole pytest runs (interpreter start
+    included), with the plugin and with ``-p no:sesquota``, interleaved."""
+    rounds = 5 if quick else 11
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "conftest.py").write_text(UNUSED_CONFTEST)
+        (root / "pytest.ini").write_text("[pytest]\n")
+        (root / "test_one.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        modules: dict[str, int] = {}
+
+        def run(name: str, *options: str) -> Callable[[], float]:
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+
+            def once() -> float:
+                start = _clock()
+                subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+                elapsed = _clock() - start
+                modules[name] = int((root / "modules.txt").read_text())
+                return elapsed
+
+            return once
+
+        samples = interleaved(
+            {"-p no:sesquota": run("-p no:sesquota", "-p", "no:sesquota"), "plugin": run("plugin")},
+            rounds,
+        )
+    base = statistics.median(samples["-p no:sesquota"])
+    added = statistics.median(samples["plugin"]) - base
+    group = "a one-test suite not using the plugin (whole pytest run)"
+    return [
+        Row(group, "-p no:sesquota", base * 1e3, "ms", note=f"{modules['-p no:sesquota']} modules"),
+        Row(
+            group,
+            "plugin installed: added",
+            added * 1e3,
+            "ms",
+            note=f"+{modules['plugin'] - modules['-p no:sesquota']} modules; {rounds} rounds; "
+            "target <= 20 ms, <= 40 modules",
+        ),
+    ]
+
+
 # -- 2b: SMTP against a bare aiosmtpd sink ------------------------------------------------
 def smtp(quick: bool) -> list[Row]:
     """smtplib over loopback, STARTTLS + AUTH, then N messages on one connection: the
@@ -524,6 +578,7 @@ GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "smtp": smtp,
     "engine": engine,
     "fixture": fixture_overhead,
+    "unused": unused_plugin,
     "virtual-time": virtual_time,
 }
 

@@ -1,28 +1,56 @@
-"""pytest-sesquota: a fake Amazon SES account that throttles like the real one."""
+"""pytest-sesquota: a fake Amazon SES account that throttles like the real one.
 
-from .account.ledger import (
-    FaultedSend,
-    ProductionAccessReview,
-    RejectedSend,
-    SentMessage,
-    SesRequest,
-    ThrottledSend,
-)
-from .doors.activation import SesAccount
-from .doors.botocore import UnfakedSesCall
-from .quota.clock import ScheduledAction, SesClock, Sleep
+The public names load on first use (PEP 562), so that installing the plugin costs a
+test suite that never uses it nothing: ``import pytest_sesquota`` loads no front door.
+"""
 
-# Loaded with the package (not at the first activation) so that the front doors and the
-# libraries they import are never first imported inside a test: pytester's in-process runs
-# drop modules imported during a run, which would leave two copies of requests in play.
-from .doors import activation as _activation  # noqa: F401  isort: skip
-from .account.messages import DroppedMessage
-from .account.options import OptionsError, SesQuotaOptions
-from .doors.smtp import SesSmtpServer
-from .quota.engine import Decision, QuotaEngine, RegionQuota
-from .serve.server import SesServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .account.ledger import (
+        FaultedSend,
+        ProductionAccessReview,
+        RejectedSend,
+        SentMessage,
+        SesRequest,
+        ThrottledSend,
+    )
+    from .account.messages import DroppedMessage
+    from .account.options import OptionsError, SesQuotaOptions
+    from .doors.activation import SesAccount
+    from .doors.guard import UnfakedSesCall
+    from .doors.smtp import SesSmtpServer
+    from .quota.clock import ScheduledAction, SesClock, Sleep
+    from .quota.engine import Decision, QuotaEngine, RegionQuota
+    from .serve.server import SesServer
 
 __version__ = "0.1.0"
+
+#: Each public name and the module that defines it.
+_WHERE = {
+    "Decision": ".quota.engine",
+    "DroppedMessage": ".account.messages",
+    "FaultedSend": ".account.ledger",
+    "OptionsError": ".account.options",
+    "ProductionAccessReview": ".account.ledger",
+    "QuotaEngine": ".quota.engine",
+    "RegionQuota": ".quota.engine",
+    "RejectedSend": ".account.ledger",
+    "ScheduledAction": ".quota.clock",
+    "SentMessage": ".account.ledger",
+    "SesAccount": ".doors.activation",
+    "SesClock": ".quota.clock",
+    "SesQuotaOptions": ".account.options",
+    "SesRequest": ".account.ledger",
+    "SesServer": ".serve.server",
+    "SesSmtpServer": ".doors.smtp",
+    "Sleep": ".quota.clock",
+    "ThrottledSend": ".account.ledger",
+    "UnfakedSesCall": ".doors.guard",
+}
 
 __all__ = [
     "Decision",
@@ -45,3 +73,15 @@ __all__ = [
     "ThrottledSend",
     "UnfakedSesCall",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

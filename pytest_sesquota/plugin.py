@@ -1,6 +1,10 @@
 """pytest wiring: the ``ses_quota`` marker, ini options and the fixtures.
 
-The logic lives in the private modules; this one only connects them to pytest.
+The logic lives in the subpackages; this one only connects them to pytest. It imports
+only what pytest needs to register options, markers and fixtures: a suite that never
+uses the fake never loads botocore, requests, aiosmtpd or the fake's front doors. The
+botocore door is installed the moment botocore itself is imported (``doors.on_import``),
+so clients made at import time by application modules are answered too.
 """
 
 from __future__ import annotations
@@ -8,38 +12,47 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
-from .doors import botocore as _botocore
-from .doors import certs as _certs
-from .doors.activation import SesAccount
-from .doors.botocore import UnfakedSesCall
-from .doors.guard import Guard
-from .doors.smtp import SesSmtpServer
-from .quota.clock import SesClock
-from .report.baseline import DEFAULT_TOLERANCE, BaselineError, BaselineRun, tolerance
-from .report.checks import teardown_failures
-from .report.conversation import SECTION
-from .report.plot import PlotUnavailable, require_matplotlib
-from .report.reporting import Reporting, own_property
-from .report.summary import summary_lines
-from .serve.server import SesServer
+from .doors import on_import
 
-# Registered at import, before test modules and conftest files create their
-# boto3 clients, so every client made in this process can reach the fake.
-_botocore.install()
+if TYPE_CHECKING:  # the front doors and reports load on first use, not with pytest
+    from .doors.activation import SesAccount
+    from .doors.guard import Guard
+    from .doors.smtp import SesSmtpServer
+    from .quota.clock import SesClock
+    from .report.baseline import BaselineRun
+    from .report.reporting import Reporting
+    from .serve.server import SesServer
+
+#: The title of the failure report's section (``report.conversation.SECTION``).
+SECTION = "SES conversation"
+#: Every report property of pytest-sesquota's starts so (``report.summary``).
+PROPERTY_PREFIX = "ses_"
 
 _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 #: The account of the test, readable by the report hooks after its teardown.
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
-_BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
+_BOTOCORE: pytest.StashKey[_BotocoreDoor] = pytest.StashKey()
 _GUARD: pytest.StashKey[Guard] = pytest.StashKey()
 #: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
 _CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
 BLOCK_UNFAKED = "ses_quota_block_unfaked"
+#: How much worse a baseline figure may get (``report.baseline.DEFAULT_TOLERANCE``).
+DEFAULT_TOLERANCE = 0.1
+
+
+def tolerance(text: str) -> float:
+    """``--ses-quota-baseline-tolerance``: ``0.1`` or ``10%`` (argparse names the option
+    and this function when it raises)."""
+    value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    if not value >= 0:
+        raise ValueError(text)
+    return value
+
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -137,26 +150,35 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     plot_dir = _directory(config, "--ses-quota-plot")
     if plot_dir is not None:
+        from .report.plot import PlotUnavailable, require_matplotlib
+
         try:
             require_matplotlib()
         except PlotUnavailable as error:
             raise pytest.UsageError(str(error)) from None
     cache = getattr(config, "cache", None)
-    reporting = Reporting(
-        summary=bool(config.getoption("ses_quota_summary") or config.getini("ses_quota_summary")),
-        plot_dir=plot_dir,
-        conversation_dir=_directory(config, "--ses-quota-conversation-dir"),
-        cache_dir=(lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
-    )
-    config.pluginmanager.register(_ReportHooks(reporting, _baseline(config)), "sesquota-reports")
-    if config.getini(BLOCK_UNFAKED):
-        config.stash[_BLOCKING] = _botocore.block_unfaked(BLOCK_UNFAKED)
+    settings = {
+        "summary": bool(
+            config.getoption("ses_quota_summary") or config.getini("ses_quota_summary")
+        ),
+        "plot_dir": plot_dir,
+        "conversation_dir": _directory(config, "--ses-quota-conversation-dir"),
+        "cache_dir": (lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
+    }
+    config.pluginmanager.register(_ReportHooks(settings, _baseline(config)), "sesquota-reports")
+    blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
+    config.stash[_BOTOCORE] = _BotocoreDoor(blocking)
+    on_import.when_imported("botocore.session", config.stash[_BOTOCORE].install)
+    if blocking:
+        from .doors.guard import Guard
+
         # Beyond botocore (requests, smtplib, http.client): no connection to an SES host
         # from a test without the fake (the fake's own guard refuses them within it).
         config.stash[_GUARD] = Guard(refuse=_unfaked_connection)
 
 
 def _baseline(config: pytest.Config) -> BaselineRun | None:
+    """``--ses-quota-baseline``'s run, on the controller (``None``: no baseline asked)."""
     value = config.getoption("ses_quota_baseline")
     if not value:
         for option in ("tolerance", "update"):
@@ -167,6 +189,8 @@ def _baseline(config: pytest.Config) -> BaselineRun | None:
         return None
     if hasattr(config, "workerinput"):
         return None  # an xdist worker: its figures reach the controller in its reports
+    from .report.baseline import BaselineError, BaselineRun
+
     given = config.getoption("ses_quota_baseline_tolerance")
     run = BaselineRun(
         path=config.invocation_params.dir / Path(value).expanduser(),
@@ -181,7 +205,33 @@ def _baseline(config: pytest.Config) -> BaselineRun | None:
     return run
 
 
+class _BotocoreDoor:
+    """Installs the botocore door once botocore is imported; undone at unconfigure."""
+
+    def __init__(self, blocking: str | None) -> None:
+        self.blocking = blocking
+        self.installed = False
+        self.previous: str | None = None
+
+    def install(self, _module: object) -> None:
+        from .doors import botocore
+
+        botocore.install()
+        if self.blocking:
+            self.previous = botocore.block_unfaked(self.blocking)
+        self.installed = True
+
+    def uninstall(self) -> None:
+        on_import.forget("botocore.session", self.install)
+        if self.installed and self.blocking:
+            from .doors import botocore
+
+            botocore.block_unfaked(self.previous)
+
+
 def _unfaked_connection(host: str, port: Any) -> Exception:
+    from .doors.guard import UnfakedSesCall
+
     return UnfakedSesCall(
         f"pytest-sesquota refused a connection to real Amazon SES ({host}:{port}) from a test "
         f"without the fake SES account: the ini option {BLOCK_UNFAKED} = true refuses SES calls "
@@ -193,16 +243,26 @@ def _unfaked_connection(host: str, port: Any) -> Exception:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _GUARD in config.stash:
         config.stash[_GUARD].close()
-    if _BLOCKING in config.stash:
-        _botocore.block_unfaked(config.stash[_BLOCKING])
+    if _BOTOCORE in config.stash:
+        config.stash[_BOTOCORE].uninstall()
 
 
 class _ReportHooks:
     """The failure report's section, the figures as test properties, the summary."""
 
-    def __init__(self, reporting: Reporting, baseline: BaselineRun | None = None) -> None:
-        self.reporting = reporting
+    def __init__(self, settings: dict[str, Any], baseline: BaselineRun | None = None) -> None:
+        self._settings = settings
+        self._reporting: Reporting | None = None
         self.baseline = baseline
+
+    @property
+    def reporting(self) -> Reporting:
+        """Made on first use: a session without a faked test never loads the reports."""
+        if self._reporting is None:
+            from .report.reporting import Reporting
+
+            self._reporting = Reporting(**self._settings)
+        return self._reporting
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -212,6 +272,8 @@ class _ReportHooks:
         if account is not None and call.when == "teardown":
             # On the item before the teardown report is made, so that the report
             # carries them (to JUnit XML, and from xdist workers).
+            from .report.reporting import own_property
+
             item.user_properties[:] = [p for p in item.user_properties if not own_property(p[0])]
             item.user_properties += self.reporting.teardown_properties(account, item.nodeid)
         outcome = yield
@@ -225,10 +287,16 @@ class _ReportHooks:
             del item.stash[_ACCOUNT]  # items live all session; the ledger need not
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown":
+        if report.when == "teardown" and any(
+            str(name).startswith(PROPERTY_PREFIX) for name, _ in report.user_properties
+        ):
             self.reporting.collect(report.nodeid, report.user_properties)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self._reporting is None and not self._settings["summary"]:
+            return  # no faked test ran, no summary asked for
+        from .report.summary import summary_lines
+
         reporting = self.reporting
         if reporting.problems:
             terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
@@ -281,6 +349,8 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
         problem = str(error)
     if problem is not None:  # outside the except: no "During handling of..." in the report
         pytest.fail(problem, pytrace=False)
+    from .doors.activation import SesAccount
+
     account = SesAccount(options)
     with account:
         request.node.stash[_ACCOUNT] = account
@@ -301,6 +371,8 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             pytrace=False,
         )
     if not request.node.stash.get(_CALL_FAILED, False):
+        from .report.checks import teardown_failures
+
         problems = teardown_failures(account)
         if problems:
             pytest.fail("\n".join(problems), pytrace=False)
@@ -315,12 +387,16 @@ def ses_clock(ses_account: SesAccount) -> SesClock:
 @pytest.fixture(scope="session")
 def _ses_smtp_certificates() -> None:
     """The SMTP server's TLS certificates, made before any test freezes the clock."""
-    _certs.pems()
+    from .doors import certs
+
+    certs.pems()
 
 
 @pytest.fixture
 def ses_smtp(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[SesSmtpServer]:
     """A loopback SMTP server answering like SES's SMTP interface, on the test's account."""
+    from .doors.smtp import SesSmtpServer
+
     with SesSmtpServer(ses_account) as server:
         yield server
 
@@ -328,6 +404,8 @@ def ses_smtp(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[
 @pytest.fixture
 def ses_server(_ses_smtp_certificates: None, ses_account: SesAccount) -> Iterator[SesServer]:
     """SES's APIs and SMTP on loopback ports for this test, on ses_account's state and clock."""
+    from .serve.server import SesServer
+
     with SesServer(ses_account) as server:
         yield server
 

@@ -6,6 +6,15 @@ import boto3
 import pytest
 from botocore.config import Config
 
+# The plugin loads its front doors (and requests, responses, aiosmtpd) on first use.
+# pytester's in-process runs drop the modules first imported during a run, which would
+# leave two copies of them in play (a door patching the copy the next run does not use):
+# loaded here once, before any inner run.
+import pytest_sesquota.doors.activation
+import pytest_sesquota.doors.smtp
+import pytest_sesquota.report.reporting
+import pytest_sesquota.serve.server  # noqa: F401
+
 # pytester's in-process runs drop the modules first imported during a run. The plugin
 # imports matplotlib lazily (for pictures); imported here once, no inner run can leave the
 # process holding two halves of it (classes failing isinstance against their own kind).

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from conftest import NO_RETRIES, send
 
 from pytest_sesquota import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
-from pytest_sesquota.report import reporting as _reporting
 from pytest_sesquota.account.messages import RetryCounter
+from pytest_sesquota.report import reporting as _reporting
 from pytest_sesquota.report.conversation import (
     entries,
     offset,

@@ -2,10 +2,10 @@
 
 botocore still serializes, runs its retry loop and parses the answer for real;
 only the network call is replaced. The handlers are registered once, on
-``botocore.handlers.BUILTIN_HANDLERS`` when the plugin is imported, so they reach
-every session and client created afterwards (application clients made at import
-time included). While no fake account is active they return ``None`` and botocore
-proceeds as if they were not there.
+``botocore.handlers.BUILTIN_HANDLERS`` as soon as botocore is imported (the plugin
+watches for it, ``doors.on_import``), so they reach every session and client created
+afterwards (application clients made at import time included). While no fake
+account is active they return ``None`` and botocore proceeds as if they were not there.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from botocore.signers import RequestSigner
 from ..account.account import Account
 from ..quota.timebackend import real_time
 from ..wire.http import answer
+from .guard import UnfakedSesCall
 
 _current: Account | None = None
 #: The ini option's name when SES calls made while no fake account is active are
@@ -49,11 +50,6 @@ class _Body:
 def current() -> Account | None:
     """The active fake account, if any."""
     return _current
-
-
-class UnfakedSesCall(RuntimeError):
-    """An SES call made while no fake account was active, refused because the suite
-    opted into blocking them (``ses_quota_block_unfaked = true``)."""
 
 
 def _refuse_unfaked(service: str, operation: str, url: str) -> UnfakedSesCall:

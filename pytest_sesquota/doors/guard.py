@@ -23,6 +23,11 @@ class RealSesRefused(RuntimeError):
     """A connection to real Amazon SES was attempted while the fake was active."""
 
 
+class UnfakedSesCall(RuntimeError):
+    """An SES call made while no fake account was active, refused because the suite
+    opted into blocking them (``ses_quota_block_unfaked = true``)."""
+
+
 def is_ses_host(host: object) -> bool:
     return isinstance(host, str) and bool(_SES_HOSTS.match(host))
 

@@ -15,14 +15,16 @@ Everything is undone by :meth:`VirtualTime.stop`, whatever fails on the way.
 
 from __future__ import annotations
 
-import asyncio.base_events
 import importlib.util
 import sys
 import time as _time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    import asyncio.base_events
 
 TimeBackendName = Literal["freezegun", "time-machine"]
 TIME_BACKENDS: tuple[TimeBackendName, ...] = ("freezegun", "time-machine")
@@ -225,6 +227,8 @@ def _real_loop_time(self: asyncio.base_events.BaseEventLoop) -> float:
 
 def _loop_times() -> dict[type, Any]:
     """Every event loop class, with the ``time`` it defines itself (None: inherited)."""
+    import asyncio.base_events  # only when a clock starts: asyncio is large
+
     found: dict[type, Any] = {}
     pending: list[type] = [asyncio.base_events.BaseEventLoop]
     while pending:

@@ -29,15 +29,6 @@ class BaselineError(Exception):
     """A baseline file that cannot be read; the text says what to do."""
 
 
-def tolerance(text: str) -> float:
-    """``--ses-quota-baseline-tolerance``: ``0.1`` or ``10%`` (argparse names the option
-    and this function when it raises)."""
-    value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    if not value >= 0:
-        raise ValueError(text)
-    return value
-
-
 def figures_of(figures: Figures) -> TestFigures:
     return {
         "requests": figures.requests,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..account.account import Account, _Region
+from ..account.account import Account
 from ..account.ledger import (
     FaultedSend,
     Identity,
@@ -30,6 +30,7 @@ from ..account.ledger import (
     Template,
     ThrottledSend,
 )
+from ..account.state import RegionState
 from ..quota.clock import DetachedClock
 from ..quota.engine import export_region, import_region
 
@@ -85,7 +86,7 @@ def _entry(kind: str, data: dict[str, Any]) -> LedgerEntry:
     return entry
 
 
-def _region_state(state: _Region) -> dict[str, Any]:
+def _region_state(state: RegionState) -> dict[str, Any]:
     return {
         "production": state.production,
         "sending_enabled": state.sending_enabled,
@@ -99,8 +100,8 @@ def _region_state(state: _Region) -> dict[str, Any]:
     }
 
 
-def _restore_region(data: dict[str, Any]) -> _Region:
-    state = _Region(
+def _restore_region(data: dict[str, Any]) -> RegionState:
+    state = RegionState(
         production=data["production"],
         sending_enabled=data["sending_enabled"],
         check_identities=data["check_identities"],
