@@ -44,7 +44,9 @@ SERVER_KEYS = (
     "clock",
     "state",
 )
-_NUMBERS = ("max_24_hour_send", "max_send_rate", "burst")
+_NUMBERS = ("max_24_hour_send", "max_send_rate", "burst", "transient_failures")
+#: Marker keys that are no flag: nested (from the file only), or checks of a pytest test.
+_NOT_FLAGS = ("regions", "budget", "fail_on_dropped")
 
 
 class ConfigError(Exception):
@@ -57,7 +59,7 @@ def _marker_flag(value: str, key: str) -> Any:
             return float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if key == "sent_last_24_hours":
+    if key in ("sent_last_24_hours", "seed"):
         try:
             return int(value)
         except ValueError:
@@ -118,8 +120,8 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument("--quiet", action="store_true", help="print nothing but errors")
     account = serve.add_argument_group("the account (the ses_quota marker's keys)")
     for key in VALID_KEYS:
-        if key == "regions":
-            continue  # nested: from the file only
+        if key in _NOT_FLAGS:
+            continue
         account.add_argument(
             "--" + key.replace("_", "-"),
             dest=key,
