@@ -41,7 +41,7 @@ class Figures:
         for item in entries_outcomes(account):
             retried += retries.see(item) > 0
         return cls(
-            dropped=len(account.dropped),
+            dropped=len(retries.dropped()),  # as account.dropped, from the same pass
             faults=len(account.faults),
             requests=len(account.requests),
             accepted=len(account.sent),
