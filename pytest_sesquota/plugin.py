@@ -122,7 +122,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=tolerance,
         default=None,
         help=f"how much worse a figure may get, as a fraction or a percentage "
-        f"(default: {DEFAULT_TOLERANCE:g}, that is {DEFAULT_TOLERANCE:.0%})",
+        f"(default: {DEFAULT_TOLERANCE:g}, that is {DEFAULT_TOLERANCE * 100:g}%%)",
     )
     group.addoption(
         "--ses-quota-baseline-update",

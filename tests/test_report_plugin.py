@@ -367,6 +367,10 @@ def test_options_are_documented(run):
             "  --ses-quota-summary*",
             "  --ses-quota-plot=DIR*",
             "  --ses-quota-conversation-dir=DIR*",
+            "  --ses-quota-baseline=PATH",
+            "  --ses-quota-baseline-tolerance=FRACTION",
+            "*(default: 0.1, that is 10%)",
+            "  --ses-quota-baseline-update",
         ],
         consecutive=False,
     )
