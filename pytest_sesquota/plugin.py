@@ -255,9 +255,9 @@ class _ReportHooks:
         self._reporting: Reporting | None = None
         self.baseline = baseline
 
-    @property
     def reporting(self) -> Reporting:
-        """Made on first use: a session without a faked test never loads the reports."""
+        """Made on first use: a session without a faked test never loads the reports.
+        (A method, not a property: pytest 7 reads every attribute of a plugin object.)"""
         if self._reporting is None:
             from .report.reporting import Reporting
 
@@ -275,13 +275,13 @@ class _ReportHooks:
             from .report.reporting import own_property
 
             item.user_properties[:] = [p for p in item.user_properties if not own_property(p[0])]
-            item.user_properties += self.reporting.teardown_properties(account, item.nodeid)
+            item.user_properties += self.reporting().teardown_properties(account, item.nodeid)
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
         if call.when == "call":
             item.stash[_CALL_FAILED] = report.failed
         if account is not None and report.failed:
-            text = self.reporting.section(account, item.nodeid, report.when or "call")
+            text = self.reporting().section(account, item.nodeid, report.when or "call")
             report.sections.append((SECTION, text))
         if account is not None and call.when == "teardown":
             del item.stash[_ACCOUNT]  # items live all session; the ledger need not
@@ -290,14 +290,14 @@ class _ReportHooks:
         if report.when == "teardown" and any(
             str(name).startswith(PROPERTY_PREFIX) for name, _ in report.user_properties
         ):
-            self.reporting.collect(report.nodeid, report.user_properties)
+            self.reporting().collect(report.nodeid, report.user_properties)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self._reporting is None and not self._settings["summary"]:
             return  # no faked test ran, no summary asked for
         from .report.summary import summary_lines
 
-        reporting = self.reporting
+        reporting = self.reporting()
         if reporting.problems:
             terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
             for problem in reporting.problems:
