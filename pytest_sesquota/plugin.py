@@ -293,19 +293,19 @@ class _ReportHooks:
             self.reporting().collect(report.nodeid, report.user_properties)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self._reporting is None and not self._settings["summary"]:
-            return  # no faked test ran, no summary asked for
-        from .report.summary import summary_lines
+        # Without a faked test or a summary asked for, the reports never load.
+        if self._reporting is not None or self._settings["summary"]:
+            from .report.summary import summary_lines
 
-        reporting = self.reporting()
-        if reporting.problems:
-            terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
-            for problem in reporting.problems:
-                terminalreporter.write_line(problem)
-        if reporting.summary:
-            terminalreporter.write_sep("=", "SES quota summary")
-            for line in summary_lines(list(reporting.per_test.items())):
-                terminalreporter.write_line(line)
+            reporting = self.reporting()
+            if reporting.problems:
+                terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
+                for problem in reporting.problems:
+                    terminalreporter.write_line(problem)
+            if reporting.summary:
+                terminalreporter.write_sep("=", "SES quota summary")
+                for line in summary_lines(list(reporting.per_test.items())):
+                    terminalreporter.write_line(line)
         if self.baseline is not None and self.baseline.lines:
             terminalreporter.write_sep("=", "SES baseline")
             for line in self.baseline.lines:
@@ -318,7 +318,7 @@ class _ReportHooks:
         if baseline is None:
             return
         try:
-            baseline.finish(self.reporting.per_test, os.environ.get("GITHUB_STEP_SUMMARY"))
+            baseline.finish(self.reporting().per_test, os.environ.get("GITHUB_STEP_SUMMARY"))
         except OSError as error:
             baseline.lines = [f"pytest-sesquota could not write the baseline: {error}"]
             baseline.failed = True
