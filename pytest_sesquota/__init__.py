@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     )
     from .account.messages import DroppedMessage
     from .account.options import OptionsError, SesQuotaOptions
+    from .account.recipients import SuppressedDestination
     from .doors.activation import SesAccount
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
@@ -48,6 +49,7 @@ _WHERE = {
     "SesServer": ".serve.server",
     "SesSmtpServer": ".doors.smtp",
     "Sleep": ".quota.clock",
+    "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
 }
@@ -70,6 +72,7 @@ __all__ = [
     "SesServer",
     "SesSmtpServer",
     "Sleep",
+    "SuppressedDestination",
     "ThrottledSend",
     "UnfakedSesCall",
 ]

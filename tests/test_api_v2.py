@@ -56,11 +56,17 @@ def test_rate_is_too_many_requests_429(ses_account, sesv2):
 
 
 @pytest.mark.ses_quota(sent_last_24_hours=200)
-def test_daily_quota_is_limit_exceeded_400(ses_account, sesv2):
-    with pytest.raises(sesv2.exceptions.LimitExceededException) as err:
+def test_daily_quota_is_too_many_requests_429_as_captured(ses_account, sesv2):
+    # Real SES v2 (a production capture): the rate's code and status, its own message.
+    with pytest.raises(sesv2.exceptions.TooManyRequestsException) as err:
         send_v2(sesv2, "a@example.com")
-    assert error_of(err) == ("LimitExceededException", 400, "Daily message quota exceeded.")
+    assert error_of(err) == ("TooManyRequestsException", 429, "Daily message quota exceeded.")
+    headers = err.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-amzn-errortype"] == "TooManyRequestsException"
     assert ses_account.throttled[0].reason == "daily"
+    assert [(r.status, r.error_code) for r in ses_account.requests] == [
+        (429, "TooManyRequestsException")
+    ]
 
 
 def test_v1_and_v2_draw_on_one_sandbox_day(ses_account, ses, sesv2):
@@ -79,7 +85,7 @@ def test_v1_and_v2_draw_on_one_sandbox_day(ses_account, ses, sesv2):
     }
     with pytest.raises(ClientError) as err:
         send_v2(sesv2, *[f"v2-last-{i}@example.com" for i in range(10)])
-    assert error_of(err) == ("LimitExceededException", 400, "Daily message quota exceeded.")
+    assert error_of(err) == ("TooManyRequestsException", 429, "Daily message quota exceeded.")
     with pytest.raises(ClientError) as err:
         send(ses, "one-more@example.com")
     assert err.value.response["Error"]["Message"] == "Daily message quota exceeded."
@@ -93,19 +99,6 @@ def test_v1_and_v2_draw_on_one_sandbox_day(ses_account, ses, sesv2):
 def test_import_time_v2_client_is_faked(ses_account):
     send_v2(MODULE_CLIENT, "a@example.com")
     assert ses_account.sent[0].recipients == ("a@example.com",)
-
-
-@pytest.mark.parametrize(
-    ("mode", "attempts"),
-    [("legacy", 1), ("standard", 3)],
-)
-@pytest.mark.ses_quota(sent_last_24_hours=200)
-def test_daily_quota_is_retried_only_by_the_standard_modes(ses_account, mode, attempts):
-    client = boto3.client("sesv2", region_name="us-east-1", config=Config(retries={"mode": mode}))
-    with pytest.raises(ClientError):
-        send_v2(client, "a@example.com")
-    assert len(ses_account.requests) == attempts
-    assert {r.error_code for r in ses_account.requests} == {"LimitExceededException"}
 
 
 # -- SendEmail's three kinds of content ---------------------------------------------

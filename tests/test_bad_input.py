@@ -64,7 +64,7 @@ CODES = {
         "NotFoundException",
         "AlreadyExistsException",
         "TooManyRequestsException",
-        "LimitExceededException",
+        "InvalidNextTokenException",
         "MessageRejected",
         "SendingPausedException",
         "UnknownOperationException",

@@ -561,3 +561,18 @@ def test_configuring_a_rate_after_an_unlimited_one_starts_with_a_full_bucket() -
     clock.advance(10.0)
     engine.configure(REGION, max_send_rate=1.0)
     assert engine.try_send(REGION, 1).accepted
+
+
+@pytest.mark.parametrize("mode", DAILY_MODES)
+def test_recipients_outside_the_daily_quota_take_rate_only(mode) -> None:
+    """The mailbox simulator's: ``daily=`` counts part of a send toward the day."""
+    clock = FakeClock(DEFAULT_START)
+    engine = make_engine(clock, (REGION, Quota(3.0, 10.0, None, mode)))
+    assert engine.try_send(REGION, 3).accepted  # the day is used up
+    d = engine.try_send(REGION, 4, daily=0)
+    assert (d.accepted, d.sent_last_24_hours) == (True, 3)
+    assert engine.sent_last_24_hours(REGION) == 3
+    assert engine.available(REGION) == 3.0  # 10 - 3 - 4
+    assert engine.try_send(REGION, 2, daily=1).reason == "daily"
+    with pytest.raises(ValueError, match="daily=3 is not between 0 and recipients=2"):
+        engine.try_send(REGION, 2, daily=3)

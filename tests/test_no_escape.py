@@ -164,6 +164,10 @@ def drive_ses_v2(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     )
     v2.delete_email_template(TemplateName="t")
     v2.delete_email_identity(EmailIdentity="example.com")
+    v2.put_suppressed_destination(EmailAddress="gone@example.com", Reason="BOUNCE")
+    v2.get_suppressed_destination(EmailAddress="gone@example.com")
+    v2.list_suppressed_destinations(Reasons=["BOUNCE"])
+    v2.delete_suppressed_destination(EmailAddress="gone@example.com")
     with pytest.raises(ClientError, match="NotImplemented"):
         v2.list_configuration_sets()
     return set(SesV2.names) | {"ListConfigurationSets"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 VALID = (
-    "budget, bulk_throttling, burst, daily, fail_on_dropped, max_24_hour_send, max_send_rate, "
-    "profile, region, regions, seed, sending_enabled, sent_last_24_hours, smtp_idle_timeout, "
-    "smtp_max_connections, smtp_require_starttls, start, time_backend, transient_failures, "
-    "verified"
+    "api_rate_limit, budget, bulk_throttling, burst, daily, fail_on_dropped, max_24_hour_send, "
+    "max_send_rate, profile, region, regions, seed, sending_enabled, sent_last_24_hours, "
+    "smtp_idle_timeout, smtp_max_connections, smtp_max_messages_per_connection, "
+    "smtp_require_starttls, start, time_backend, transient_failures, verified"
 )
 
 

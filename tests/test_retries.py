@@ -21,7 +21,7 @@ ADAPTIVE_AT_IMPORT = boto3.client(
 )
 
 
-# The rate error of each API: v1's HTTP 400 Throttling, v2's HTTP 429.
+# The quota error of each API (rate and daily alike): v1's HTTP 400 Throttling, v2's HTTP 429.
 RATE_CODE = {"ses": "Throttling", "sesv2": "TooManyRequestsException"}
 SEND = {"ses": send, "sesv2": send_v2}
 
@@ -61,18 +61,24 @@ def test_throttled_send_retried_by_botocore_succeeds_exactly_when_the_rate_allow
     assert len(ses_account.throttled) == sum(not a.ok for a in attempts)
 
 
+@pytest.mark.parametrize("service", ["ses", "sesv2"])
 @pytest.mark.parametrize("mode", ["legacy", "standard"])
 @pytest.mark.ses_quota(sent_last_24_hours=200)
-def test_daily_quota_error_is_retried_pointlessly_in_every_mode(ses_account, mode):
-    client = boto3.client("ses", region_name="us-east-1", config=Config(retries={"mode": mode}))
+def test_daily_quota_error_is_retried_pointlessly_in_every_mode(ses_account, mode, service):
+    # v1's Throttling 400 and v2's TooManyRequestsException 429 (as real SES answers the
+    # daily quota) are both retried: 5 attempts in legacy mode, 3 in standard.
+    client = boto3.client(service, region_name="us-east-1", config=Config(retries={"mode": mode}))
     with pytest.raises(ClientError) as err:
-        send(client, "a@example.com")
+        SEND[service](client, "a@example.com")
     attempts = MAX_ATTEMPTS[mode]
     assert str(err.value) == (
-        "An error occurred (Throttling) when calling the SendEmail operation "
+        f"An error occurred ({RATE_CODE[service]}) when calling the SendEmail operation "
         f"(reached max retries: {attempts - 1}): Daily message quota exceeded."
     )
-    assert len(ses_account.requests) == attempts
+    status = {"ses": 400, "sesv2": 429}[service]
+    assert [(r.status, r.error_code) for r in ses_account.requests] == [
+        (status, RATE_CODE[service])
+    ] * attempts
     assert [t.reason for t in ses_account.throttled] == ["daily"] * attempts
     assert len(ses_account.clock.sleeps) == attempts - 1
 

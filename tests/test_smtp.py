@@ -64,7 +64,6 @@ def test_greeting_and_ehlo_before_and_after_starttls(ses_smtp):
         assert wire.command("EHLO client.test") == [
             "250-email-smtp.amazonaws.com",
             "250-8BITMIME",
-            "250-SIZE 10485760",
             "250-STARTTLS",
             "250-AUTH PLAIN LOGIN",
             "250 Ok",
@@ -75,7 +74,6 @@ def test_greeting_and_ehlo_before_and_after_starttls(ses_smtp):
         assert wire.command("EHLO client.test") == [
             "250-email-smtp.amazonaws.com",
             "250-8BITMIME",
-            "250-SIZE 10485760",
             "250-AUTH PLAIN LOGIN",
             "250 Ok",
         ]
@@ -318,11 +316,15 @@ def test_other_regions(ses_account):
 
 
 # -- bad input ----------------------------------------------------------------
-def test_oversized_message(ses_smtp, ses_account):
-    big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 10_600  # just over 10 MiB
+@pytest.mark.ses_quota(profile="production")
+def test_messages_up_to_40_mb_as_the_quotas_page_says(ses_smtp, ses_account):
+    line = b"x" * 998 + b"\r\n"
+    over_10 = b"Subject: big\r\n\r\n" + line * 10_600  # over v1's 10 MiB: SMTP takes it
+    over_40 = b"Subject: bigger\r\n\r\n" + line * 41_944  # over 41,943,040 bytes
     with Wire(ses_smtp).ready() as wire:
-        assert wire.last("MAIL FROM:<app@example.com> SIZE=10485761") == "552 Message is too long."
-        assert wire.transaction("app@example.com", ["a@example.com"], big) == (
+        assert wire.last("MAIL FROM:<app@example.com> SIZE=41943041") == "552 Message is too long."
+        assert wire.transaction("app@example.com", ["a@example.com"], over_10).startswith("250 Ok ")
+        assert wire.transaction("app@example.com", ["a@example.com"], over_40) == (
             "552 Message is too long."
         )
         # The connection goes on.
@@ -334,8 +336,9 @@ def test_oversized_message(ses_smtp, ses_account):
         "552",
         "Message is too long.",
     )
-    assert [r.status for r in ses_account.requests] == [552, 250]
-    assert ses_account.requests[0].outcomes == (rejected,)
+    assert [r.status for r in ses_account.requests] == [250, 552, 250]
+    assert ses_account.requests[1].outcomes == (rejected,)
+    assert len(ses_account.sent[0].raw) > 10_485_760
 
 
 def test_a_line_over_1000_octets_refuses_the_message(ses_smtp, ses_account):
@@ -420,6 +423,42 @@ def test_connection_limit(ses_smtp, ses_account):
             wire.close()
     with Wire(ses_smtp).ready() as wire:  # room again once they closed
         assert wire.transaction("app@example.com", ["a@example.com"], message()).startswith("250")
+
+
+@pytest.mark.ses_quota(profile="production", smtp_max_messages_per_connection=2)
+def test_max_messages_per_connection(ses_smtp, ses_account):
+    with Wire(ses_smtp).ready() as wire:
+        for _ in range(2):
+            reply = wire.transaction("app@example.com", ["a@example.com"], message())
+            assert reply.startswith("250 Ok ")
+        assert wire.last("MAIL FROM:<app@example.com>") == (
+            "421 Maximum message count per session reached"
+        )
+        assert wire.closed_by_server()
+    # smtplib sees the 421 on MAIL and closes; a new connection starts counting again.
+    with starttls_client(ses_smtp) as client:
+        client.sendmail("app@example.com", ["b@example.com"], email().as_bytes())
+        client.sendmail("app@example.com", ["b@example.com"], email().as_bytes())
+        with pytest.raises(smtplib.SMTPSenderRefused) as err:
+            client.sendmail("app@example.com", ["b@example.com"], email().as_bytes())
+        assert (err.value.smtp_code, err.value.smtp_error) == (
+            421,
+            b"Maximum message count per session reached",
+        )
+    with starttls_client(ses_smtp) as client:
+        client.sendmail("app@example.com", ["c@example.com"], email().as_bytes())
+    assert len(ses_account.sent) == 5
+    # Refused before any message: no DATA transaction, nothing in the ledger.
+    assert [r.status for r in ses_account.requests] == [250] * 5
+
+
+def test_no_message_limit_per_connection_by_default(ses_smtp, ses_account):
+    ses_account.set_quota(max_send_rate=-1)
+    with Wire(ses_smtp).ready() as wire:
+        for _ in range(60):
+            reply = wire.transaction("app@example.com", ["a@example.com"], message())
+            assert reply.startswith("250 Ok ")
+    assert ses_smtp.max_messages_per_connection is None
 
 
 # -- the clock ----------------------------------------------------------------

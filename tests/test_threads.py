@@ -37,8 +37,7 @@ DAILY = 3000
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 THROTTLES = {
     "Throttling",  # v1, both quotas
-    "TooManyRequestsException",  # v2, rate
-    "LimitExceededException",  # v2, daily
+    "TooManyRequestsException",  # v2, both quotas
 }
 DAILY_MESSAGE = "Daily message quota exceeded."
 

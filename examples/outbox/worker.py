@@ -5,10 +5,11 @@ deployed worker does: boto3 reads the endpoint, region and credentials from the
 environment (``AWS_ENDPOINT_URL_SESV2``, ``AWS_REGION``, ...). For each queued message:
 
 * sent: its message id is recorded;
-* ``TooManyRequestsException`` (the send rate): wait, doubling the wait each time,
-  and try again: a throttled message is retried, never dropped;
-* ``LimitExceededException`` (the daily quota): stop; this message and the rest stay
-  queued for tomorrow;
+* ``TooManyRequestsException`` with ``Daily message quota exceeded.`` (the daily quota):
+  stop; this message and the rest stay queued for tomorrow. SES v2 answers both quotas
+  with the same code and HTTP 429: only the message tells them apart;
+* ``TooManyRequestsException`` otherwise (the send rate): wait, doubling the wait each
+  time, and try again: a throttled message is retried, never dropped;
 * anything else SES refuses: recorded as failed, with SES's code.
 
 It prints a JSON report on stdout: ``{"sent": {...}, "deferred": [...], "failed": {...},
@@ -29,6 +30,7 @@ from botocore.config import Config
 ses = boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
 
 FIRST_WAIT = 0.02  # seconds, real time, in this process
+DAILY_EXCEEDED = "Daily message quota exceeded."
 MAX_WAIT = 0.5
 
 
@@ -56,18 +58,18 @@ def drain(queue: list[dict[str, str]]) -> dict[str, object]:
             try:
                 sent[message["to"]] = send(message)
                 break
-            except ses.exceptions.TooManyRequestsException:
+            except ses.exceptions.TooManyRequestsException as error:
+                if error.response["Error"]["Message"] == DAILY_EXCEEDED:
+                    deferred = [m["to"] for m in queue[position:]]
+                    return {
+                        "sent": sent,
+                        "deferred": deferred,
+                        "failed": failed,
+                        "throttled": throttled,
+                    }
                 throttled += 1
                 time.sleep(wait)
                 wait = min(wait * 2, MAX_WAIT)
-            except ses.exceptions.LimitExceededException:
-                deferred = [m["to"] for m in queue[position:]]
-                return {
-                    "sent": sent,
-                    "deferred": deferred,
-                    "failed": failed,
-                    "throttled": throttled,
-                }
             except ses.exceptions.ClientError as error:
                 failed[message["to"]] = error.response["Error"]["Code"]
                 break

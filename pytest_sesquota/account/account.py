@@ -11,9 +11,10 @@ from __future__ import annotations
 from .messages import Refusals
 from .quotas import Quotas
 from .sending import Sending
+from .suppression import Suppression
 
 
-class Account(Sending, Quotas, Refusals):
+class Account(Sending, Suppression, Quotas, Refusals):
     """A fake SES account: the quotas, identities and templates of every region,
     the ledger of everything sent, and the virtual clock.
 

@@ -86,6 +86,19 @@ class SentMessage:
     rendering_failure: str | None = None
     configuration_set: str | None = None
     transport: Transport = "api"
+    #: Recipients on the account's suppression list: accepted and counted, not delivered.
+    suppressed: tuple[str, ...] = ()
+    #: Recipients whose mail bounced (the mailbox simulator's ``bounce@`` and
+    #: ``suppressionlist@``): GetSendStatistics counts them as ``Bounces``.
+    bounced: tuple[str, ...] = ()
+    #: Recipients who complained (the simulator's ``complaint@``): ``Complaints``.
+    complained: tuple[str, ...] = ()
+
+    @property
+    def delivered(self) -> tuple[str, ...]:
+        """The recipients the message reached: neither suppressed nor bounced."""
+        missed = {*self.suppressed, *self.bounced}
+        return tuple(r for r in self.recipients if r not in missed)
 
     @property
     def message(self) -> EmailMessage:

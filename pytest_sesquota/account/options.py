@@ -77,10 +77,13 @@ class SesQuotaOptions:
     sending_enabled: bool = True
     bulk_throttling: BulkThrottling = "per_destination"
     time_backend: TimeBackendName = "freezegun"
+    #: Requests per second for the API's actions other than sends (SES: 1); None: no limit.
+    api_rate_limit: float | None = None
     # SMTP interface only (the ses_smtp fixture).
     smtp_require_starttls: bool = True
     smtp_idle_timeout: float = 10.0
     smtp_max_connections: int | None = None
+    smtp_max_messages_per_connection: int | None = None
     # CI regression checks (checked at teardown).
     fail_on_dropped: bool = False
     budget: Mapping[str, float] = field(default_factory=dict)
@@ -313,6 +316,22 @@ class Checker:
             raise self.fail(key, value, "expected a whole number of connections >= 1, or None")
         return value
 
+    def _smtp_max_messages_per_connection(self, key: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(key, value, "expected a whole number of messages >= 1, or None")
+        return value
+
+    def _api_rate_limit(self, key: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        if not _is_number(value) or not 0 < value < float("inf"):
+            raise self.fail(
+                key, value, "expected requests per second > 0 (SES allows 1), or None for no limit"
+            )
+        return float(value)
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -351,6 +370,10 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     "ses_quota_max_24_hour_send": ("max_24_hour_send", "default Max24HourSend (-1: unlimited)"),
     "ses_quota_max_send_rate": ("max_send_rate", "default MaxSendRate (-1: unlimited)"),
     "ses_quota_burst": ("burst", "default token bucket capacity, in recipients"),
+    "ses_quota_api_rate_limit": (
+        "api_rate_limit",
+        "requests per second for API actions other than sends (SES: 1); default: no limit",
+    ),
     "ses_quota_start": ("start", "default virtual start time (ISO 8601)"),
     "ses_quota_verified": (
         "verified",
@@ -394,7 +417,13 @@ def from_ini(get: Any) -> dict[str, Any]:
                 raise OptionsError(
                     f"ini option {name}={text!r} is not valid; expected a whole number"
                 ) from None
-        elif key in ("max_24_hour_send", "max_send_rate", "burst", "transient_failures"):
+        elif key in (
+            "max_24_hour_send",
+            "max_send_rate",
+            "burst",
+            "api_rate_limit",
+            "transient_failures",
+        ):
             try:
                 number: Any = float(text)
             except ValueError:

@@ -54,6 +54,13 @@ class Quotas(AccountState):
         with self._lock:
             self._log_quota(name, usage)
 
+    def allow_api_call(self, region: str | None = None) -> bool:
+        """Whether a request for a non-send action may go through now, under the
+        ``api_rate_limit`` option (always, when it is off); it takes a token if so."""
+        if self._api_rate is None:
+            return True
+        return self._api_rate.allow(self._region_name(region))
+
     def in_sandbox(self, region: str | None = None) -> bool:
         return not self._state(region).production
 

@@ -29,6 +29,7 @@ from .ledger import (
     Transport,
     address_of,
 )
+from .recipients import is_simulator, simulator_scenario
 from .review import ProductionAccess
 from .state import RegionState
 from .statistics import Statistics
@@ -103,7 +104,12 @@ class _Call:
             if refusal is not None:
                 return [refusal]
         account = self.account
-        decision = account._engine.try_send(self.region, sum(len(r) for r, _c in messages))
+        # The mailbox simulator's recipients take send rate but no daily quota.
+        decision = account._engine.try_send(
+            self.region,
+            sum(len(r) for r, _c in messages),
+            daily=sum(not is_simulator(a) for r, _c in messages for a in r),
+        )
         if not decision.accepted:
             reason = decision.reason
             assert reason is not None
@@ -139,12 +145,33 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
+                **self.fates(recipients),
                 **content,
             )
             account._enter(account.sent, message)
-            account._count_stat(self.state, 0, len(recipients))
+            # Suppressed recipients are never attempted; the simulator's events are counted.
+            counts = (
+                len(recipients) - len(message.suppressed),
+                len(message.bounced),
+                len(message.complained),
+            )
+            for column, amount in enumerate(counts):
+                if amount:
+                    account._count_stat(self.state, column, amount)
             sent.append(message)
         return sent
+
+    def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
+        """What became of an accepted message's recipients: suppressed by the account's
+        list (not delivered, no event), or bounced or complained at the simulator."""
+        suppression = self.state.suppression
+        suppressed = tuple(r for r in recipients if r in suppression)
+        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        return {
+            "suppressed": suppressed,
+            "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
+            "complained": tuple(r for r, s in scenarios if s == "complaint"),
+        }
 
 
 class Sending(Statistics, Identities, ProductionAccess):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..quota.api_rate import ApiRateLimit
 from ..quota.clock import ScheduledAction, SesClock
 from ..quota.engine import QuotaEngine, RegionQuota
 from .faults import TransientFaults
@@ -31,6 +32,7 @@ from .ledger import (
     ThrottledSend,
 )
 from .options import SesQuotaOptions, merge
+from .recipients import SuppressionList
 
 
 @dataclass
@@ -46,6 +48,7 @@ class RegionState:
     enforcement_status: EnforcementStatus = "HEALTHY"
     # 15-minute period start (epoch) -> [attempts, bounces, complaints, rejects]
     stats: dict[float, list[int]] = field(default_factory=dict)
+    suppression: SuppressionList = field(default_factory=SuppressionList)
 
 
 class AccountState:
@@ -99,6 +102,8 @@ class AccountState:
         self.internal_errors: list[str] = []
         # Each region's quotas when set up and after each change, in order (reports).
         self._quota_log: list[QuotaChange] = []
+        rate = self.options.api_rate_limit
+        self._api_rate = None if rate is None else ApiRateLimit(self.clock.time, rate)
         # Usage already on the account at start, in the main region and any region set up.
         for region in {self.options.region, *self.options.regions}:
             self._state(region)

@@ -42,7 +42,7 @@ from ..account.account import Account
 from ..account.ledger import SendRefused, SesRequest, address_of
 from ..account.options import Checker
 from ..ses.mail import (
-    MAX_MESSAGE_BYTES,
+    MAX_MESSAGE_BYTES_SMTP,
     ApiError,
     check_address,
     check_recipients,
@@ -64,6 +64,7 @@ AUTH_REQUIRED = "530 Authentication required"
 BAD_MAIL_FROM = "501 Invalid MAIL FROM address provided"
 TOO_LONG = "552 Message is too long."
 TOO_MANY_CONNECTIONS = "421 Too many concurrent SMTP connections"
+TOO_MANY_MESSAGES = "421 Maximum message count per session reached"
 IDLE_TIMEOUT = "451 4.4.2 Timeout waiting for data from client."
 TEMPORARY_FAILURE = "451 Temporary service failure"
 THROTTLED = "454 Throttling failure: "
@@ -123,7 +124,8 @@ class SesSmtpHandler:
         self, smtp: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
     ) -> list[str]:
         session.host_name = hostname
-        lines = [f"250-{HOSTNAME}", "250-8BITMIME", f"250-SIZE {MAX_MESSAGE_BYTES}"]
+        # No SIZE line: SES's EHLO has had none since 2023 (captures); it takes 40 MB.
+        lines = [f"250-{HOSTNAME}", "250-8BITMIME"]
         if smtp.tls_context is not None and session.ssl is None:  # not yet upgraded
             lines.append("250-STARTTLS")
         return [*lines, "250-AUTH PLAIN LOGIN", "250 Ok"]
@@ -308,6 +310,8 @@ class _SesSMTP(SMTP):
         self._counted = False
         self._refused = False
         self._in_data = False
+        # DATA transactions this connection has completed (smtp_max_messages_per_connection).
+        self._messages = 0
 
     def _create_session(self) -> Session:
         return _Session(self.loop)
@@ -364,6 +368,7 @@ class _SesSMTP(SMTP):
             self._in_data = True
         elif self._in_data:
             self._in_data = False
+            self._messages += 1
             if text in _DATA_ABORTS:
                 text = _DATA_ABORTS[text]
                 assert self.envelope is not None
@@ -392,6 +397,14 @@ class _SesSMTP(SMTP):
 
     @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_MAIL(self, arg: str | None) -> None:
+        limit = self._ses_server.max_messages_per_connection
+        if limit is not None and self._messages >= limit:
+            # As SES's users report it; then the connection closes, as after QUIT.
+            await self.push(TOO_MANY_MESSAGES)
+            assert self._handler_coroutine is not None and self.transport is not None
+            self._handler_coroutine.cancel()
+            self.transport.close()
+            return
         ok, _shown = self._address_argument("FROM:", arg)
         if not ok:
             # Captured from SES for "MAIL FROM:<>" and for addresses without a domain.
@@ -434,6 +447,7 @@ class SesSmtpServer:
         require_starttls: bool | None = None,
         idle_timeout: float | None = None,
         max_connections: int | None = None,
+        max_messages_per_connection: int | None = None,
     ) -> None:
         options = account.options
         self.account = account
@@ -459,6 +473,13 @@ class SesSmtpServer:
         self.max_connections: int | None = check.value(
             "smtp_max_connections",
             options.smtp_max_connections if max_connections is None else max_connections,
+        )
+        #: Messages (DATA transactions) one connection may send; the next MAIL gets ``421``.
+        self.max_messages_per_connection: int | None = check.value(
+            "smtp_max_messages_per_connection",
+            options.smtp_max_messages_per_connection
+            if max_messages_per_connection is None
+            else max_messages_per_connection,
         )
         #: Connections open now (refused ones excluded).
         self.active_connections = 0
@@ -555,7 +576,7 @@ class SesSmtpServer:
             loop=self._loop,
             hostname=HOSTNAME,
             ident=_ident(),
-            data_size_limit=MAX_MESSAGE_BYTES,
+            data_size_limit=MAX_MESSAGE_BYTES_SMTP,
             tls_context=self._server_tls if plain else None,
             require_starttls=plain and self.require_starttls,
             # AUTH is refused before STARTTLS by require_starttls ("530 Must issue a

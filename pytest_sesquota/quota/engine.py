@@ -145,10 +145,17 @@ class QuotaEngine:
         with self._lock:
             return sorted(self._regions)
 
-    def try_send(self, region: str, recipients: int) -> Decision:
-        """Decide one send of ``recipients`` recipients; charge it if accepted."""
+    def try_send(self, region: str, recipients: int, *, daily: int | None = None) -> Decision:
+        """Decide one send of ``recipients`` recipients; charge it if accepted.
+
+        ``daily`` is how many of them count toward the daily quota (all unless given):
+        SES's mailbox simulator takes send rate but no daily quota.
+        """
         if recipients < 1:
             raise ValueError(f"a send has at least one recipient, got {recipients}")
+        counted = recipients if daily is None else daily
+        if not 0 <= counted <= recipients:
+            raise ValueError(f"daily={daily} is not between 0 and recipients={recipients}")
         now = self._clock()
         with self._lock:
             quota = self._region(region)
@@ -158,9 +165,9 @@ class QuotaEngine:
             # The daily quota is checked first: when both are exhausted, the
             # daily one is the answer that tells the caller how long to wait.
             limit = quota.max_24_hour_send
-            if limit != UNLIMITED:
+            if limit != UNLIMITED and counted:
                 if quota.daily == "would_exceed":
-                    if used + recipients > limit:
+                    if used + counted > limit:
                         reason = "daily"
                 elif used >= limit:
                     reason = "daily"
@@ -173,7 +180,8 @@ class QuotaEngine:
             if reason is None:
                 if quota.max_send_rate != UNLIMITED:
                     quota._tokens = tokens - recipients
-                quota._record(now, recipients)
+                if counted:
+                    quota._record(now, counted)
             return Decision(
                 accepted=reason is None,
                 reason=reason,

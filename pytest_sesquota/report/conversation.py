@@ -46,6 +46,13 @@ def short_address(text: str) -> str:
     return bare
 
 
+def _few(addresses: Sequence[str]) -> str:
+    """``a@x, b@x +8 more``."""
+    more = len(addresses) - SHOWN_RECIPIENTS
+    shown = ", ".join(short_address(a) for a in addresses[:SHOWN_RECIPIENTS])
+    return shown + (f" +{more} more" if more > 0 else "")
+
+
 def short_recipients(recipients: Sequence[str]) -> str:
     """``a@x, b@x +8 more (10 rcpt)``: the first two recipients and the count."""
     shown = ", ".join(short_address(r) for r in recipients[:SHOWN_RECIPIENTS])
@@ -109,6 +116,18 @@ def describe_outcome(outcome: LedgerEntry, retry: int = 0) -> str:
     text = f"{short_address(outcome.source)} → {short_recipients(outcome.recipients)} "
     if isinstance(outcome, SentMessage):
         text += f"accepted {outcome.message_id}"
+        # Accepted but not (all) delivered: the suppression list, the mailbox simulator.
+        fates = [
+            f"{name} {_few(who)}"
+            for name, who in (
+                ("suppressed", outcome.suppressed),
+                ("bounced", outcome.bounced),
+                ("complained", outcome.complained),
+            )
+            if who
+        ]
+        if fates:
+            text += f" ({'; '.join(fates)})"
     elif isinstance(outcome, ThrottledSend):
         if outcome.reason == "rate":
             # Rounded down: an allowance of 0.998 is not "1.00 of 1".

@@ -514,6 +514,9 @@ OPENAPI: dict[str, Any] = {
                     "template_data": {"type": ["object", "null"]},
                     "rendering_failure": _STRING_OR_NULL,
                     "configuration_set": _STRING_OR_NULL,
+                    "suppressed": _ADDRESSES,
+                    "bounced": _ADDRESSES,
+                    "complained": _ADDRESSES,
                 },
             },
             "ThrottledSend": {

@@ -52,7 +52,7 @@ _KINDS: dict[str, type[Any]] = {
     "rejected": RejectedSend,
     "faults": FaultedSend,
 }
-_TUPLES = {"recipients", "to", "cc", "bcc"}
+_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
 
 
 # -- plain data ----------------------------------------------------------------
@@ -97,6 +97,7 @@ def _region_state(state: RegionState) -> dict[str, Any]:
         "review": None if state.review is None else _plain(dataclasses.asdict(state.review)),
         "enforcement_status": state.enforcement_status,
         "stats": [[period, *row] for period, row in state.stats.items()],
+        "suppressed": [_plain(dataclasses.asdict(e)) for e in state.suppression.entries()],
     }
 
 
@@ -116,6 +117,9 @@ def _restore_region(data: dict[str, Any]) -> RegionState:
     if data["review"] is not None:
         state.review = ProductionAccessReview(**_typed(data["review"]))
     state.stats = {float(row[0]): [int(n) for n in row[1:]] for row in data["stats"]}
+    for item in data.get("suppressed", []):  # absent from older state files
+        entry = _typed(item)
+        state.suppression.put(entry["email_address"], entry["reason"], entry["last_update_time"])
     return state
 
 

@@ -50,6 +50,10 @@ class SesApi:
     refusal_codes: ClassVar[dict[str, tuple[str, int]]]
     #: Bulk entry outcome (see BULK_KINDS) -> the API's status name.
     bulk_status: ClassVar[dict[str, str]]
+    #: The operations that send: governed by the sending quotas, never by ``api_rate_limit``.
+    sends: ClassVar[frozenset[str]]
+    #: (code, HTTP status) of a request over ``api_rate_limit``; the message is "Rate exceeded".
+    api_throttle: ClassVar[tuple[str, int]]
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -66,6 +70,9 @@ class SesApi:
             )
 
     def call(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation not in self.sends and not self.account.allow_api_call(region):
+            code, status = self.api_throttle
+            raise ApiError(code, "Rate exceeded", status)
         try:
             return self.operations[operation](region, params)
         except ApiError as error:
@@ -74,6 +81,10 @@ class SesApi:
     def translate(self, error: ApiError) -> ApiError:
         """The error in this API's vocabulary (the shared rules speak SES v1's)."""
         return error
+
+    def check_recipients(self, recipients: list[str]) -> None:
+        """Refuse recipients as this API does (v2 has its own word for a blank one)."""
+        check_recipients(recipients)
 
     # -- sending ----------------------------------------------------------------
     def refusal_error(self, refused: SendRefused) -> ApiError:
@@ -185,7 +196,7 @@ class SesApi:
         positions: list[int] = []
         for index, (recipients, addressing, replacement) in enumerate(entries):
             try:
-                check_recipients(recipients)
+                self.check_recipients(recipients)
                 data = {**defaults, **template_data(replacement)}
             except ApiError as error:
                 self._refuse_invalid(region, operation, source, recipients, error)
@@ -233,7 +244,7 @@ def paginate(
     size_name: str,
 ) -> dict[str, Any]:
     """Slice ``items`` with a page size and NextToken (an opaque offset)."""
-    size = size or default
+    size = default if size is None else size
     if size < 1:
         raise invalid(f"{size_name} must be greater than 0.")
     start = 0

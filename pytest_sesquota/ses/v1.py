@@ -49,6 +49,9 @@ class SesV1(SesApi):
         "DeleteTemplate",
         "ListTemplates",
     )
+    sends = frozenset(("SendEmail", "SendRawEmail", "SendTemplatedEmail", "SendBulkTemplatedEmail"))
+    #: Captured: ``Throttling``, ``Rate exceeded``, HTTP 400 (REFERENCE.md §1).
+    api_throttle = ("Throttling", 400)
     refusal_codes: ClassVar[dict[str, tuple[str, int]]] = {
         "rate": ("Throttling", 400),
         "daily": ("Throttling", 400),

@@ -25,8 +25,11 @@ from .mail import (
     raw_addressing,
     template_data,
 )
+from .suppression import SuppressionOperations
 
 MAX_BULK_ENTRIES = 50
+#: SES v2's answer for an empty address (captured: a Go SDK's SendEmail with ToAddresses [""]).
+BLANK_ADDRESS = "Invalid email address ."
 
 #: v1 codes of the shared rules -> v2's code and HTTP status (texts stay the same).
 V2_CODES: dict[str, tuple[str, int]] = {
@@ -49,7 +52,7 @@ def _not_found_identity(name: str) -> ApiError:
     return ApiError("NotFoundException", f"Email identity <{name}> does not exist.", 404)
 
 
-class SesV2(SesApi):
+class SesV2(SuppressionOperations, SesApi):
     """The faked SES v2 operations of one account."""
 
     api = "sesv2"
@@ -69,10 +72,16 @@ class SesV2(SesApi):
         "UpdateEmailTemplate",
         "DeleteEmailTemplate",
         "ListEmailTemplates",
+        *SuppressionOperations.names,
     )
+    sends = frozenset(("SendEmail", "SendBulkEmail"))
+    #: The code and status of v2's throttles; "Rate exceeded" is seen in production
+    #: (GetMessageInsights), as v1's ``Throttling`` is.
+    api_throttle = ("TooManyRequestsException", 429)
     refusal_codes: ClassVar[dict[str, tuple[str, int]]] = {
         "rate": ("TooManyRequestsException", 429),
-        "daily": ("LimitExceededException", 400),
+        # A production capture: the same code and status as the rate (REFERENCE.md §3).
+        "daily": ("TooManyRequestsException", 429),
         "unverified": ("MessageRejected", 400),
         "paused": ("SendingPausedException", 400),
         "suspended": ("MessageRejected", 400),
@@ -90,6 +99,15 @@ class SesV2(SesApi):
         "invalid": "INVALID_PARAMETER",
         "transient": "TRANSIENT_FAILURE",
     }
+
+    @staticmethod
+    def _check_blank(recipients: list[str]) -> None:
+        if any(not r.strip() for r in recipients):
+            raise bad_request(BLANK_ADDRESS)
+
+    def check_recipients(self, recipients: list[str]) -> None:
+        self._check_blank(recipients)
+        check_recipients(recipients)
 
     def translate(self, error: ApiError) -> ApiError:
         if error.code not in V2_CODES:
@@ -136,6 +154,7 @@ class SesV2(SesApi):
         kind = kinds[0]
         operation = "SendEmail"
         try:
+            self._check_blank(recipients)
             if kind == "Raw":
                 source, recipients, fields = raw_addressing(
                     content["Raw"]["Data"],
@@ -145,7 +164,7 @@ class SesV2(SesApi):
                 )
             else:
                 source = self._source(p)
-                check_recipients(recipients)
+                self.check_recipients(recipients)
                 if kind == "Simple":
                     fields = self._simple(content["Simple"])
                 else:

@@ -97,7 +97,8 @@ def parse_input(
     else:
         document = {}
     params: dict[str, Any] = {}
-    arguments = dict(parse_qsl(query, keep_blank_values=True))
+    pairs = parse_qsl(query, keep_blank_values=True)
+    arguments = dict(pairs)
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         key = member.serialization.get("name", name)
@@ -107,7 +108,12 @@ def parse_input(
         elif location == "querystring" or (location is None and name in arguments):
             # An older route may carry in the query what the model now puts in the body.
             value = arguments.get(key if location else name)
-            if value is not None:
+            if member.type_name == "list" and location:
+                # A list in the query repeats its key: ?Reason=BOUNCE&Reason=COMPLAINT.
+                items = [v for k, v in pairs if k == key]
+                if items:
+                    params[name] = [_from_text(member.member, v, name) for v in items]
+            elif value is not None:
                 params[name] = _from_text(member, value, name)
         elif location is None and name in document:
             value = _read(member, document[name], name)
@@ -125,6 +131,8 @@ def _from_text(shape: Shape, text: str, path: str) -> Any:
             raise bad_request(f"Invalid value {text!r} for parameter {path}.") from None
     if shape.type_name == "boolean":
         return text.lower() == "true"
+    if shape.type_name == "timestamp" or (shape.type_name == "string" and shape.enum):
+        return _read(shape, text, path)
     return text
 
 
