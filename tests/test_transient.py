@@ -249,3 +249,28 @@ def test_raw_messages_compare_by_headers_and_body_not_message_id_or_date(ses, se
     send_raw(raw("<4@app>", "x").replace(b"Numbers.", b"Other numbers."))  # another body
     [dropped] = ses_account.dropped
     assert dropped.refusal is ses_account.throttled[-1]
+
+
+def test_a_saved_account_keeps_its_faults(tmp_path):
+    from pytest_sesquota.account.account import Account
+    from pytest_sesquota.account.ledger import SendRefused, SesRequest
+    from pytest_sesquota.serve.store import Store
+
+    account = Account(profile="production", transient_failures=1)
+    with account.recording() as decided:
+        with pytest.raises(SendRefused):
+            account.send(
+                region=None, operation="SendEmail", source="a@x.org", recipients=["b@x.org"]
+            )
+    account.log_request(
+        SesRequest(account.clock.now(), "us-east-1", "ses", "SendEmail", 503, outcomes=(*decided,))
+    )
+    saving = Store(tmp_path / "state.db")
+    saving.save(account)
+    saving.close()
+    again = Account(profile="production")
+    loading = Store(tmp_path / "state.db")
+    loading.load(again)
+    loading.close()
+    assert again.faults == account.faults
+    assert again.requests[0].outcomes == (account.faults[0],)
