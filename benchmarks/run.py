@@ -584,6 +584,78 @@ def virtual_time(quick: bool) -> list[Row]:
     return rows
 
 
+# -- child processes: what the process hooks cost a test that starts none -----------------
+def children(quick: bool) -> list[Row]:
+    """A fake account turned on and off, with the process hooks installed (as the plugin
+    does) and without, interleaved; then what the first child process of a test adds
+    (the account's loopback server starting) over a plain ``subprocess.run``."""
+    from pytest_sesquota import SesAccount
+    from pytest_sesquota.serve import children as hooks
+
+    rounds, turns = (5, 100) if quick else (11, 300)
+    group = "child processes: a faked test"
+
+    def accounts(installed: bool) -> Callable[[], float]:
+        def once() -> float:
+            undo = hooks.install() if installed else (lambda: None)
+            try:
+                start = _clock()
+                for _ in range(turns):
+                    with SesAccount(time_backend="time-machine"):
+                        pass
+                return (_clock() - start) / turns
+            finally:
+                undo()
+
+        return once
+
+    samples = interleaved({"without": accounts(False), "with": accounts(True)}, rounds)
+    base = statistics.median(samples["without"])
+    hooked = statistics.median(samples["with"])
+    rows = [
+        Row(group, "turning an account on and off, no process hooks", base * 1e3, "ms"),
+        Row(
+            group,
+            "the same, hooks installed, no process started",
+            hooked * 1e3,
+            "ms",
+            hooked / base,
+            note="target: nothing added",
+        ),
+    ]
+    command = [sys.executable, "-c", "pass"]
+
+    def plain() -> float:
+        start = _clock()
+        subprocess.run(command, check=True)
+        return _clock() - start
+
+    def first_child() -> float:
+        undo = hooks.install()
+        try:
+            with SesAccount(time_backend="time-machine"):
+                start = _clock()
+                subprocess.run(command, check=True)  # starts the account's server first
+                return _clock() - start
+        finally:
+            undo()
+
+    samples = interleaved({"plain": plain, "first": first_child}, rounds)
+    floor = statistics.median(samples["plain"])
+    first = statistics.median(samples["first"])
+    rows.append(Row(group, "subprocess.run(python -c pass), no account", floor * 1e3, "ms"))
+    rows.append(
+        Row(
+            group,
+            "the same as a faked test's first child (server start)",
+            first * 1e3,
+            "ms",
+            first / floor,
+        )
+    )
+    return rows
+
+
 GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "ses": per_send_v1,
     "sesv2": per_send_v2,
@@ -592,6 +664,7 @@ GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "fixture": fixture_overhead,
     "unused": unused_plugin,
     "virtual-time": virtual_time,
+    "children": children,
 }
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .account.messages import DroppedMessage
     from .account.options import OptionsError, SesQuotaOptions
     from .account.recipients import SuppressedDestination
-    from .doors.activation import SesAccount
+    from .doors.activation import SesAccount, current_account
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
     from .quota.clock import ScheduledAction, SesClock, Sleep
@@ -52,6 +52,7 @@ _WHERE = {
     "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
+    "current_account": ".doors.activation",
 }
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "SuppressedDestination",
     "ThrottledSend",
     "UnfakedSesCall",
+    "current_account",
 ]
 
 

@@ -10,18 +10,19 @@ so clients made at import time by application modules are answered too.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
-from .doors import on_import
+from .doors import guard, on_import
+from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
+from .doors.guard import REAL_MARKER
 
 if TYPE_CHECKING:  # the front doors and reports load on first use, not with pytest
     from .doors.activation import SesAccount
-    from .doors.guard import Guard
     from .doors.smtp import SesSmtpServer
     from .quota.clock import SesClock
     from .report.baseline import BaselineRun
@@ -37,10 +38,12 @@ _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 #: The account of the test, readable by the report hooks after its teardown.
 _ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 _BOTOCORE: pytest.StashKey[_BotocoreDoor] = pytest.StashKey()
-_GUARD: pytest.StashKey[Guard] = pytest.StashKey()
+_GUARD: pytest.StashKey[guard.Guard] = pytest.StashKey()
+_BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
+_CHILDREN: pytest.StashKey[_ChildProcesses] = pytest.StashKey()
+_ACTIVATION = "pytest_sesquota.doors.activation"
 #: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
 _CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
-BLOCK_UNFAKED = "ses_quota_block_unfaked"
 #: How much worse a baseline figure may get (``report.baseline.DEFAULT_TOLERANCE``).
 DEFAULT_TOLERANCE = 0.1
 
@@ -83,9 +86,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         BLOCK_UNFAKED,
         help="pytest-sesquota: refuse SES calls made by tests without the fake SES account "
-        "(default: false, they pass through to the real SES untouched)",
+        f"(default: true; false lets them through to real SES; one test can say "
+        f"@pytest.mark.{REAL_MARKER})",
         type="bool",
-        default=False,
+        default=True,
     )
     group = parser.getgroup("sesquota", "pytest-sesquota (fake Amazon SES account)")
     group.addoption(
@@ -167,15 +171,41 @@ def pytest_configure(config: pytest.Config) -> None:
         "cache_dir": (lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     }
     config.pluginmanager.register(_ReportHooks(settings, _baseline(config)), "sesquota-reports")
-    blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
-    config.stash[_BOTOCORE] = _BotocoreDoor(blocking)
+    config.stash[_BOTOCORE] = _BotocoreDoor()
     on_import.when_imported("botocore.session", config.stash[_BOTOCORE].install)
-    if blocking:
-        from .doors.guard import Guard
+    config.addinivalue_line(
+        "markers",
+        f"{REAL_MARKER}: this test means to reach real Amazon SES; its SES calls are not "
+        f"refused (pytest-sesquota refuses them by default, see {BLOCK_UNFAKED})",
+    )
+    config.pluginmanager.register(_RealSes(), "sesquota-real")
+    # Every SES call of a test without the fake is refused: botocore's (its door asks the
+    # guard) and every connection to an SES host (the guard's checks). Set either way: an
+    # in-process run inside another has its own setting, restored after it.
+    config.stash[_BLOCKING] = guard.state.blocking
+    guard.state.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
+    if guard.state.blocking is not None:
+        config.stash[_GUARD] = guard.Guard()
+    config.stash[_CHILDREN] = _ChildProcesses()
+    on_import.when_imported(_ACTIVATION, config.stash[_CHILDREN].install)
 
-        # Beyond botocore (requests, smtplib, http.client): no connection to an SES host
-        # from a test without the fake (the fake's own guard refuses them within it).
-        config.stash[_GUARD] = Guard(refuse=_unfaked_connection)
+
+class _ChildProcesses:
+    """Child processes of a faked test reach its account. Hooked when the front doors
+    load (no account can be active before): an unused plugin loads none of it."""
+
+    def __init__(self) -> None:
+        self._uninstall: Callable[[], None] | None = None
+
+    def install(self, _module: object) -> None:
+        from .serve import children
+
+        self._uninstall = children.install()
+
+    def uninstall(self) -> None:
+        on_import.forget(_ACTIVATION, self.install)
+        if self._uninstall is not None:
+            self._uninstall()
 
 
 def _baseline(config: pytest.Config) -> BaselineRun | None:
@@ -209,43 +239,34 @@ def _baseline(config: pytest.Config) -> BaselineRun | None:
 class _BotocoreDoor:
     """Installs the botocore door once botocore is imported; undone at unconfigure."""
 
-    def __init__(self, blocking: str | None) -> None:
-        self.blocking = blocking
-        self.installed = False
-        self.previous: str | None = None
-
     def install(self, _module: object) -> None:
         from .doors import botocore
 
         botocore.install()
-        if self.blocking:
-            self.previous = botocore.block_unfaked(self.blocking)
-        self.installed = True
 
     def uninstall(self) -> None:
         on_import.forget("botocore.session", self.install)
-        if self.installed and self.blocking:
-            from .doors import botocore
-
-            botocore.block_unfaked(self.previous)
-
-
-def _unfaked_connection(host: str, port: Any) -> Exception:
-    from .doors.guard import UnfakedSesCall
-
-    return UnfakedSesCall(
-        f"pytest-sesquota refused a connection to real Amazon SES ({host}:{port}) from a test "
-        f"without the fake SES account: the ini option {BLOCK_UNFAKED} = true refuses SES calls "
-        "from tests that do not use it. Use the ses_account fixture (or the ses_quota marker) in "
-        f"this test, or set {BLOCK_UNFAKED} = false to let real SES calls through."
-    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CHILDREN in config.stash:
+        config.stash[_CHILDREN].uninstall()
     if _GUARD in config.stash:
         config.stash[_GUARD].close()
+    if _BLOCKING in config.stash:
+        guard.state.blocking = config.stash[_BLOCKING]
     if _BOTOCORE in config.stash:
         config.stash[_BOTOCORE].uninstall()
+
+
+class _RealSes:
+    """A test marked ``ses_quota_real`` may reach real SES, from setup to teardown."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        marked = item.get_closest_marker(REAL_MARKER) is not None
+        with guard.allowing(f"@pytest.mark.{REAL_MARKER}" if marked else None):
+            yield
 
 
 class _ReportHooks:

@@ -14,8 +14,10 @@ from botocore.endpoint import Endpoint
 from botocore.signers import RequestSigner
 
 from pytest_sesquota.doors import botocore as _botocore
+from pytest_sesquota.doors import guard
 
 REAL_CREATE_CONNECTION = socket.create_connection
+OUTER_GETADDRINFO = socket.getaddrinfo  # this session's guard's
 
 # Each inner test's state before and after it runs, compared by identity and by
 # behaviour (time-machine patches C functions in place: `time.time is time.time`
@@ -282,8 +284,10 @@ def test_everything_is_as_before_after_any_outcome(pytester: pytest.Pytester, mo
     assert all(line.endswith(": []") for line in leaks), leaks
 
 
+@pytest.mark.ses_quota_real
 def test_without_the_fake_ses_calls_pass_through_untouched():
-    """No fixture: the plugin's handlers stand aside and botocore signs and sends as usual."""
+    """No fixture, real SES asked for: the plugin's handlers stand aside and botocore
+    signs and sends as usual."""
     assert _botocore.current() is None
     assert Endpoint._send is _botocore._original_send
     assert RequestSigner.sign is _botocore._original_sign
@@ -321,12 +325,9 @@ class _Raw:
         yield self.body
 
 
-def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
-    pytester: pytest.Pytester, monkeypatch
-):
+def test_ses_calls_outside_the_fake_are_refused_by_default(pytester: pytest.Pytester, monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
-    pytester.makeini("[pytest]\nses_quota_block_unfaked = true\n")
     pytester.makepyfile(
         """
         import boto3
@@ -346,11 +347,12 @@ def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
                     Message=MESSAGE,
                 )
             assert str(err.value) == (
-                "pytest-sesquota blocked an SES call made outside the fake SES account: ses "
-                "SendEmail to https://email.us-east-1.amazonaws.com/. The ini option "
-                "ses_quota_block_unfaked = true refuses SES calls from tests without the fake; "
-                "use the ses_account fixture or the ses_quota marker in this test, or set "
-                "ses_quota_block_unfaked = false to let real SES calls through."
+                "pytest-sesquota refused an SES call (ses SendEmail to "
+                "https://email.us-east-1.amazonaws.com/): a call to real Amazon SES from a test "
+                "without the fake SES account. Use the ses_account fixture or "
+                "@pytest.mark.ses_quota in this test; a test that really means to reach AWS can "
+                "say so with @pytest.mark.ses_quota_real, and ses_quota_block_unfaked = false "
+                "lets every test's SES calls through."
             )
 
 
@@ -376,8 +378,25 @@ def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
 
             with pytest.raises(UnfakedSesCall, match="email.us-east-1.amazonaws.com:443"):
                 requests.get("https://email.us-east-1.amazonaws.com/v2/email/account", timeout=5)
-            with pytest.raises(UnfakedSesCall, match="ses_quota_block_unfaked = true refuses"):
+            with pytest.raises(UnfakedSesCall, match="ses_quota_block_unfaked = false lets"):
                 smtplib.SMTP("email-smtp.us-east-1.amazonaws.com", 587, timeout=5)
+
+
+        @pytest.mark.ses_quota_real
+        def test_a_test_that_means_to_reach_aws_says_so():
+            client = boto3.client(
+                "ses", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+            )
+            seen = []
+
+            def network(request, **kwargs):  # stands in for the network
+                seen.append(request.url)
+                return AWSResponse(request.url, 500, {}, None)
+
+            client.meta.events.register_last("before-send.ses", network)
+            with pytest.raises(Exception):
+                client.get_send_quota()
+            assert seen[0] == "https://email.us-east-1.amazonaws.com/"
 
 
         def test_other_services_are_never_touched():
@@ -402,9 +421,10 @@ def test_blocking_ses_calls_outside_the_fake_is_an_ini_option(
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     # The in-process run's setting did not outlive it.
     assert socket.create_connection is REAL_CREATE_CONNECTION
-    assert _botocore._blocking is None
+    assert socket.getaddrinfo is OUTER_GETADDRINFO
+    assert guard.state.blocking == "ses_quota_block_unfaked"  # this session's own setting
     assert Endpoint._send is _botocore._original_send
     assert RequestSigner.sign is _botocore._original_sign

@@ -47,6 +47,7 @@ def test_an_unused_plugin_loads_no_front_door(pytester: pytest.Pytester):
         "pytest_sesquota.account",
         "pytest_sesquota.account.options",
         "pytest_sesquota.doors",
+        "pytest_sesquota.doors.guard",  # the default: unfaked SES calls are refused
         "pytest_sesquota.doors.on_import",
         "pytest_sesquota.plugin",
         "pytest_sesquota.quota",

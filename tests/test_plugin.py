@@ -209,7 +209,7 @@ def test_everything_is_restored_after_failing_and_erroring_tests(run):
     result.assert_outcomes(passed=2, failed=1, errors=1)
 
 
-def test_without_the_fixture_ses_requests_pass_through(run):
+def test_with_the_block_off_ses_requests_without_the_fixture_pass_through(run):
     result = run(
         """
         import boto3
@@ -229,7 +229,8 @@ def test_without_the_fixture_ses_requests_pass_through(run):
             except RuntimeError:
                 pass
             assert seen == ["https://email.us-east-1.amazonaws.com/"]
-        """
+        """,
+        ini="[pytest]\nses_quota_block_unfaked = false\n",
     )
     result.assert_outcomes(passed=1)
 
@@ -287,3 +288,40 @@ def test_time_machine_backend_without_the_package_says_what_to_install(run, monk
             'package: pip install "pytest-sesquota?time-machine?"'  # ? for fnmatch's brackets
         ]
     )
+
+
+def test_a_unittest_testcase_with_the_marker(run):
+    result = run(
+        """
+        import unittest
+
+        import boto3
+        import pytest
+
+        from pytest_sesquota import UnfakedSesCall, current_account
+
+
+        @pytest.mark.ses_quota(profile="production")
+        class TestMail(unittest.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                # Before any test's account: refused (the default), never real SES.
+                try:
+                    boto3.client("ses", region_name="us-east-1").get_send_quota()
+                    cls.outcome = "sent"
+                except UnfakedSesCall:
+                    cls.outcome = "refused"
+
+            def test_each_test_has_its_own_account(self):
+                self.assertEqual(self.outcome, "refused")
+                account = current_account()
+                self.assertIsNotNone(account)
+                quota = boto3.client("ses", region_name="us-east-1").get_send_quota()
+                self.assertEqual(quota["Max24HourSend"], 50000.0)
+                self.assertEqual(len(account.requests), 1)
+
+            def test_and_a_fresh_one(self):
+                self.assertEqual(current_account().requests, [])
+        """
+    )
+    result.assert_outcomes(passed=2)

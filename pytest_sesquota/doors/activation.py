@@ -1,4 +1,4 @@
-"""Turning a fake account on and off: the clock, the front doors, the guard, the environment.
+"""Turning a fake account on and off: the clock, the front doors, the guard, fake credentials.
 
 Everything done here is undone by :meth:`Activation.close`, in reverse order,
 whatever fails on the way.
@@ -6,18 +6,23 @@ whatever fails on the way.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, cast
 
 from ..account.account import Account
 from . import botocore as _botocore
-from .guard import Guard
+from . import credentials, guard
 from .requests_door import RequestsDoor, add_ses_callbacks
 
-#: Set while active unless the user set them: no credential lookup may reach the
-#: EC2 instance metadata service (a network call) when a client is created.
-_ENV = {"AWS_EC2_METADATA_DISABLED": "true"}
+#: The activation of the account active in this process (one at a time).
+_active: list[Activation] = []
+
+
+def current_account() -> SesAccount | None:
+    """The fake SES account active in this process, or None (for code outside fixtures:
+    a ``unittest.TestCase``, a helper deep in the application)."""
+    return cast("SesAccount", _active[-1].account) if _active else None
 
 
 class Activation:
@@ -28,18 +33,32 @@ class Activation:
             stack.callback(account.clock.stop)
             _botocore.activate(account)
             stack.callback(_botocore.deactivate, account)
-            stack.callback(Guard().close)
+            if not guard.installed():
+                stack.callback(guard.Guard().close)
+            guard.state.faked += 1
+            stack.callback(_unfake)
             door = RequestsDoor(account)
             door.start()
             stack.callback(door.stop)
-            for key, value in _ENV.items():
-                if key not in os.environ:
-                    os.environ[key] = value
-                    stack.callback(os.environ.pop, key, None)
+            stack.callback(credentials.fake())
+            _active.append(self)
+            stack.callback(_active.remove, self)
             self._undo = stack.pop_all()
+
+    def defer(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` when the account is turned off (first of all: last in)."""
+        self._undo.callback(callback)
 
     def close(self) -> None:
         self._undo.close()
+
+
+def _unfake() -> None:
+    guard.state.faked -= 1
+
+
+def current_activation() -> Activation | None:
+    return _active[-1] if _active else None
 
 
 def activate(account: Account) -> Activation:

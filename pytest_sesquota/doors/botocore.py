@@ -10,9 +10,11 @@ account is active they return ``None`` and botocore proceeds as if they were not
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -23,13 +25,10 @@ from botocore.signers import RequestSigner
 
 from ..account.account import Account
 from ..quota.timebackend import real_time
-from ..wire.http import answer
-from .guard import UnfakedSesCall
+from .guard import is_ses_host, refusal
+from .respond import respond
 
 _current: Account | None = None
-#: The ini option's name when SES calls made while no fake account is active are
-#: refused (``ses_quota_block_unfaked = true``), else None: they pass through.
-_blocking: str | None = None
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
 _original_current_time = Clock.current_time
@@ -52,56 +51,40 @@ def current() -> Account | None:
     return _current
 
 
-def _refuse_unfaked(service: str, operation: str, url: str) -> UnfakedSesCall:
-    return UnfakedSesCall(
-        f"pytest-sesquota blocked an SES call made outside the fake SES account: {service} "
-        f"{operation} to {url}. The ini option {_blocking} = true refuses SES calls from "
-        "tests without the fake; use the ses_account fixture or the ses_quota marker in "
-        f"this test, or set {_blocking} = false to let real SES calls through."
-    )
-
-
-def block_unfaked(option: str | None) -> str | None:
-    """Refuse SES calls made while no fake account is active (``option`` names the
-    setting in the error), or let them pass through again (``None``); returns the
-    previous setting (an in-process pytest run inside another restores it)."""
-    global _blocking
-    previous, _blocking = _blocking, option
-    if option is not None:
-        install()
-        # Clients lacking the handlers (sessions made before the plugin loaded)
-        # still sign and send through these.
-        Endpoint._send = _guarded_send
-        RequestSigner.sign = _guarded_sign
-    elif _current is None:
-        Endpoint._send = _original_send
-        RequestSigner.sign = _original_sign
-    return previous
+def _moto_answers() -> bool:
+    """Whether moto's ``mock_aws`` is on: it answers at ``before-send`` (looked up, never
+    imported: a suite without moto pays nothing)."""
+    models = sys.modules.get("moto.core.models")
+    return bool(getattr(getattr(models, "botocore_stubber", None), "enabled", False))
 
 
 def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
     region = context.get("signing", {}).get("region") or context.get("client_region")
-    reply = answer(
+    reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
     return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
 
 
 def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
-    # Refused before signing, so a test without credentials gets this error
-    # rather than botocore's NoCredentialsError.
-    if _blocking is not None and _current is None:
-        url = params.get("url", "") if isinstance(params, dict) else ""
-        raise _refuse_unfaked(model.service_model.service_name, model.name, url)
+    # Refused before signing, so no credential is read or refreshed (a refresh can run
+    # a credential_process or call AWS) and a test without credentials gets this error
+    # rather than NoCredentialsError. A Stubber answers before this (it registers
+    # first); moto answers later, at before-send; a loopback endpoint is not AWS.
+    if _current is not None or _moto_answers():
+        return
+    url = params.get("url", "") if isinstance(params, dict) else ""
+    if is_ses_host(urlsplit(url).hostname):
+        error = refusal(f"an SES call ({model.service_model.service_name} {model.name} to {url})")
+        if error is not None:
+            raise error
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
     account = _current
     if account is None:
-        if _blocking is not None:
-            raise _refuse_unfaked("ses", "request", request.url)
-        return None
+        return None  # whatever leaves now meets the connection guard
     return _respond(account, request)
 
 
@@ -113,8 +96,6 @@ def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: An
     if self._service_id.hyphenize() in _SES_SERVICES:
         if _current is not None:
             return None
-        if _blocking is not None:
-            raise _refuse_unfaked(self._service_id.hyphenize(), operation_name, request.url)
     return _original_sign(self, operation_name, request, *a, **k)
 
 
@@ -122,11 +103,8 @@ def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
     # Safety net for clients of sessions created before the handlers were
     # installed (they lack before-send): an SES request never leaves the process.
     account = _current
-    if getattr(self, "_endpoint_prefix", None) == "email":
-        if account is not None:
-            return _respond(account, request)
-        if _blocking is not None:
-            raise _refuse_unfaked("ses", "request", request.url)
+    if account is not None and getattr(self, "_endpoint_prefix", None) == "email":
+        return _respond(account, request)
     return _original_send(self, request)
 
 
@@ -201,6 +179,5 @@ def deactivate(account: Account) -> None:
         _current = None
         TokenBucket._acquire = _original_acquire
         Clock.current_time = _original_current_time
-        if _blocking is None:
-            Endpoint._send = _original_send
-            RequestSigner.sign = _original_sign
+        Endpoint._send = _original_send
+        RequestSigner.sign = _original_sign

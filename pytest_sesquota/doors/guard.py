@@ -1,80 +1,250 @@
-"""The last line: while a fake account is active, no connection to real SES is opened.
+"""The last line: no connection to real Amazon SES leaves the process unless a test asks.
 
 The front doors answer SES requests before any network code runs. This guard sits
-where connections are made — ``socket.create_connection`` (http.client, smtplib and
-most clients) and urllib3's own ``create_connection`` (requests, botocore) — and
-refuses any connection to an SES API or SMTP host, whatever path the request took.
+where connections are made, and checks the host name *before* it is looked up:
+``socket.getaddrinfo`` and ``gethostbyname`` (http.client, smtplib, urllib3, asyncio's
+resolver), ``socket.socket.connect``/``connect_ex`` (a raw socket resolves in C),
+asyncio's ``create_connection`` (a host resolved elsewhere still names its TLS
+``server_hostname``) and http.client's ``set_tunnel`` (a proxy asked to ``CONNECT``).
+Only SES's API and SMTP host names are refused; every other host passes untouched.
+
+Whether a call is refused is one decision, :func:`refusal`, which every door (the
+botocore and aiobotocore doors too) asks: while a fake account is active, anything
+reaching SES bypassed the fake; without one, the suite refuses unfaked SES calls unless
+it opted out (``ses_quota_block_unfaked = false``) or the test did (``ses_quota_real``).
 """
 
 from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
+from . import on_import
+
+#: SES's API and SMTP hosts in every form AWS names them: regional, FIPS, dual-stack
+#: (``api.aws``), China, and VPC endpoints (``vpce-….email.<region>.vpce.amazonaws.com``).
 _SES_HOSTS = re.compile(
-    r"^(?:email|email-fips|email-smtp|email-smtp-fips)\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\.?$",
+    r"^(?:vpce-[a-z0-9-]+\.)?(?:email|email-fips|email-smtp|email-smtp-fips)\.[a-z0-9-]+\."
+    r"(?:vpce\.)?(?:amazonaws\.com(?:\.cn)?|api\.aws|api\.amazonwebservices\.com\.cn)\.?$",
     re.IGNORECASE,
 )
-
-
-class RealSesRefused(RuntimeError):
-    """A connection to real Amazon SES was attempted while the fake was active."""
+BLOCK_OPTION = "ses_quota_block_unfaked"
+REAL_MARKER = "ses_quota_real"
 
 
 class UnfakedSesCall(RuntimeError):
-    """An SES call made while no fake account was active, refused because the suite
-    opted into blocking them (``ses_quota_block_unfaked = true``)."""
+    """A call to real Amazon SES was refused: made by a test without the fake (the
+    default refuses them), or one that bypassed the fake while it was active."""
+
+
+class RealSesRefused(UnfakedSesCall):
+    """A connection to real Amazon SES was attempted while the fake was active."""
+
+
+class _State:
+    #: Accounts active in this process (the doors answer; the guard refuses bypasses).
+    faked = 0
+    #: The setting that refuses unfaked calls (named in the error), or None: they pass.
+    blocking: str | None = None
+    #: Why the running test may reach real SES (``ses_quota_real``), or None.
+    allowed: str | None = None
+
+
+state = _State()
 
 
 def is_ses_host(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
     return isinstance(host, str) and bool(_SES_HOSTS.match(host))
 
 
-def _refuse(host: str, port: object) -> RealSesRefused:
-    return RealSesRefused(
-        f"pytest-sesquota refused a connection to real Amazon SES ({host}:{port}) while the "
-        "fake SES account is active: nothing may reach AWS. The request bypassed the fake's "
-        "front doors (botocore, requests, the SMTP server); point the client at the fake "
-        "(ses_smtp's host and port, ses_server's endpoint_url) instead."
+def refusal(what: str) -> UnfakedSesCall | None:
+    """The error for a call to real SES described by ``what`` ("a connection to
+    email.us-east-1.amazonaws.com:443", "ses SendEmail to https://…"), or None if it
+    may go."""
+    if state.faked:
+        return RealSesRefused(
+            f"pytest-sesquota refused {what}: the fake SES account is active and nothing may "
+            "reach AWS. The call bypassed the fake's front doors (boto3, aiobotocore, "
+            "requests); point the client at the fake instead (ses_smtp's host and port, "
+            "ses_server's endpoint_url)."
+        )
+    if state.blocking is None or state.allowed is not None:
+        return None
+    return UnfakedSesCall(
+        f"pytest-sesquota refused {what}: a call to real Amazon SES from a test without the "
+        f"fake SES account. Use the ses_account fixture or @pytest.mark.ses_quota in this "
+        f"test; a test that really means to reach AWS can say so with "
+        f"@pytest.mark.{REAL_MARKER}, and {state.blocking} = false lets every test's SES "
+        "calls through."
     )
 
 
-Refusal = Callable[[str, Any], Exception]
+def check(host: object, port: object, what: str = "a connection to") -> None:
+    """Raise the refusal for a connection to ``host`` if it is SES's and must not go."""
+    if is_ses_host(host):
+        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        error = refusal(f"{what} real Amazon SES ({name}:{port})")
+        if error is not None:
+            raise error
 
 
-def _guarded(original: Callable[..., Any], refuse: Refusal) -> Callable[..., Any]:
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        host, port = address[0], address[1]
-        if is_ses_host(host):
-            raise refuse(host, port)
-        return original(address, *args, **kwargs)
+@contextmanager
+def allowing(reason: str | None) -> Iterator[None]:
+    """Within the block, unfaked SES calls go through (``reason`` is not None)."""
+    previous, state.allowed = state.allowed, reason
+    try:
+        yield
+    finally:
+        state.allowed = previous
 
-    create_connection.__wrapped__ = original  # type: ignore[attr-defined]
+
+def _address(address: Any) -> tuple[Any, Any]:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return address[0], address[1]
+    return None, None
+
+
+def _getaddrinfo(original: Callable[..., Any]) -> Callable[..., Any]:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        check(host, port)
+        return original(host, port, *args, **kwargs)
+
+    return getaddrinfo
+
+
+def _gethostbyname(original: Callable[..., Any]) -> Callable[..., Any]:
+    def gethostbyname(host: Any) -> Any:
+        check(host, "-")
+        return original(host)
+
+    return gethostbyname
+
+
+def _connect(original: Callable[..., Any]) -> Callable[..., Any]:
+    def connect(self: socket.socket, address: Any) -> Any:
+        check(*_address(address))
+        return original(self, address)
+
+    return connect
+
+
+def _create_connection(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def create_connection(
+        self: Any, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
+    ) -> Any:
+        check(host, port)
+        check(kwargs.get("server_hostname"), port)
+        return await original(self, protocol_factory, host, port, **kwargs)
+
     return create_connection
 
 
+def _set_tunnel(original: Callable[..., Any]) -> Callable[..., Any]:
+    def set_tunnel(self: Any, host: str, port: Any = None, *args: Any, **kwargs: Any) -> Any:
+        name, _sep, inline_port = host.rpartition(":") if "]" not in host else (host, "", "")
+        if not name or not inline_port.isdigit():
+            name, inline_port = host, ""
+        check(name, port or inline_port or 443, "a proxy tunnel (CONNECT) to")
+        return original(self, host, port, *args, **kwargs)
+
+    return set_tunnel
+
+
+#: (module, class or None, function, wrapper): asyncio and http.client are patched
+#: when first imported (a session without them pays nothing for them).
+_PATCHES: list[tuple[str, str | None, str, Callable[[Any], Callable[..., Any]]]] = [
+    ("socket", None, "getaddrinfo", _getaddrinfo),
+    ("socket", None, "gethostbyname", _gethostbyname),
+    ("socket", None, "gethostbyname_ex", _gethostbyname),
+    ("socket", "socket", "connect", _connect),
+    ("socket", "socket", "connect_ex", _connect),
+    ("asyncio.base_events", "BaseEventLoop", "create_connection", _create_connection),
+    ("http.client", "HTTPConnection", "set_tunnel", _set_tunnel),
+]
+_INHERITED = object()
+_guards: list[Guard] = []
+
+
+def installed() -> bool:
+    """Whether the checks are in place (the session's guard, or an account's)."""
+    return bool(_guards)
+
+
 class Guard:
-    """Installs the checks; :meth:`close` puts back exactly what was there.
+    """Installs the checks; :meth:`close` puts back exactly what was there."""
 
-    ``refuse(host, port)`` makes the exception raised (by default :class:`RealSesRefused`)."""
-
-    def __init__(self, refuse: Refusal = _refuse) -> None:
+    def __init__(self) -> None:
         self._patched: list[tuple[Any, str, Any]] = []
-        targets: list[Any] = [socket]
-        try:
-            import urllib3.util.connection
+        self._watched = list(dict.fromkeys(module for module, *_rest in _PATCHES))
+        _guards.append(self)
+        for name in self._watched:
+            on_import.when_imported(name, self._patch)
 
-            targets.append(urllib3.util.connection)
-        except ImportError:  # no urllib3, nothing of it to guard
-            pass
-        for module in targets:
-            original = module.create_connection
-            module.create_connection = _guarded(original, refuse)
-            self._patched.append((module, "create_connection", original))
+    def _patch(self, module: ModuleType) -> None:
+        for module_name, owner, name, wrap in _PATCHES:
+            if module_name != module.__name__:
+                continue
+            target = getattr(module, owner) if owner else module
+            # A method a class inherits (socket.socket's connect) is deleted again at
+            # close rather than copied onto the class.
+            own = vars(target).get(name, _INHERITED)
+            original = getattr(target, name)
+            patched = wrap(original)
+            patched.__wrapped__ = original  # type: ignore[attr-defined]
+            setattr(target, name, patched)
+            self._patched.append((target, name, own))
 
     def close(self) -> None:
+        if self in _guards:
+            _guards.remove(self)
+        for name in self._watched:
+            on_import.forget(name, self._patch)
         while self._patched:
-            module, name, original = self._patched.pop()
-            setattr(module, name, original)
+            target, name, own = self._patched.pop()
+            if own is _INHERITED:
+                delattr(target, name)
+            else:
+                setattr(target, name, own)
+
+
+def is_loopback(host: object) -> bool:
+    """Whether ``host`` names this machine, decided without a name lookup."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str) or not host:
+        return False
+    import ipaddress  # (only servers and loopback checks need it)
+
+    text = host.strip("[]").split("%")[0]
+    if text.lower() == "localhost" or text.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def check_loopback(host: str) -> str:
+    """Refuse to listen anywhere but on this machine (every server of the fake)."""
+    import ipaddress
+
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(
+            f"cannot resolve the host {host!r} to listen on; pytest-sesquota serves on "
+            "loopback addresses only (127.0.0.1, ::1, localhost)"
+        ) from None
+    for info in infos:
+        if not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback:
+            raise ValueError(
+                f"pytest-sesquota serves on loopback addresses only (127.0.0.1, ::1, "
+                f"localhost), not {host!r}: a fake SES must not be reachable from the network"
+            )
+    return host

@@ -1,7 +1,8 @@
 """The ``requests`` front door: calls to SES's HTTPS endpoints are answered by the fake.
 
 A private :class:`responses.RequestsMock` answers ``https://email.<region>.amazonaws.com/``
-(v1 and v2 paths) with the same implementation as the botocore door (``_http.answer``)
+(v1 and v2 paths; FIPS, dual-stack ``api.aws`` and VPC endpoint names too) with the
+same implementation as the botocore door (``_http.answer``)
 and lets every other URL through to whatever ``HTTPAdapter.send`` was in place when it
 started, so a test's own ``responses`` mock keeps working alongside.
 """
@@ -12,7 +13,8 @@ import re
 from typing import Any, cast
 
 from ..account.account import Account
-from ..wire.http import SES_URL, SES_URL_START, answer
+from ..wire.http import SES_URL, SES_URL_START
+from .respond import respond
 
 # Imported with the plugin, not when the first test starts: modules first imported
 # inside a test are dropped again by pytester's in-process runs, leaving requests'
@@ -33,7 +35,7 @@ def add_ses_callbacks(mock: Any, account: Account) -> None:
     (for a test that starts a mock of its own on top of the fake's)."""
 
     def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
-        reply = answer(account, request.method, request.url, request.headers, request.body)
+        reply = respond(account, request.method, request.url, request.headers, request.body)
         headers = {k: v for k, v in reply.headers.items() if k.lower() != "content-length"}
         return reply.status, headers, reply.body
 

@@ -51,6 +51,7 @@ from ..ses.mail import (
     parse_raw,
 )
 from . import certs as _certs
+from .guard import check_loopback
 
 #: What SES's SMTP endpoints call themselves, in every region (captured greetings).
 HOSTNAME = "email-smtp.amazonaws.com"
@@ -453,7 +454,7 @@ class SesSmtpServer:
         self.account = account
         #: The region whose quotas and ledger the messages go to.
         self.region: str = region or account.region
-        self.host = host
+        self.host = check_loopback(host)
         self._ports = (port, tls_port)
         #: The STARTTLS port (SES: 25, 587, 2587) and the implicit-TLS one (465, 2465).
         self.port = 0

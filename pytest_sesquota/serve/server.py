@@ -9,7 +9,6 @@ manager, usable without pytest; ``sesquota serve`` and the ``ses_server`` fixtur
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..account.account import Account
+from ..doors.guard import check_loopback
 from ..wire.http import answer, refuse
 from ..wire.sigv4 import AuthError, signed_region
 from .control import PREFIX, Control
@@ -25,21 +25,6 @@ from .store import Store
 
 #: Larger bodies are refused unread (SES v2 takes 40 MB messages, base64-encoded).
 MAX_BODY = 64 * 1024 * 1024
-
-
-def check_loopback(host: str) -> str:
-    """Refuse to listen anywhere but on this machine."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
-        raise ValueError(f"cannot resolve the host {host!r} to listen on") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_loopback:
-            raise ValueError(
-                f"pytest-sesquota serves on loopback addresses only (127.0.0.1, ::1, "
-                f"localhost), not {host!r}: a fake SES must not be reachable from the network"
-            )
-    return host
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -36,8 +36,13 @@ from .query import (
 from .rest import error_json, result_json, route
 from .rest import parse_input as parse_rest_input
 
-#: SES's API hosts, with the region as the group: ``email.us-east-1.amazonaws.com``.
-SES_HOST = r"email(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
+#: SES's API hosts, with the region as the group: ``email.us-east-1.amazonaws.com``,
+#: FIPS (``email-fips.``), dual-stack (``email.us-east-1.api.aws``), China, and VPC
+#: endpoints (``vpce-0a1b-c2d3.email.us-east-1.vpce.amazonaws.com``).
+SES_HOST = (
+    r"(?:vpce-[a-z0-9-]+\.)?email(?:-fips)?\.([a-z0-9-]+)\."
+    r"(?:vpce\.)?(?:amazonaws\.com(?:\.cn)?|api\.aws|api\.amazonwebservices\.com\.cn)"
+)
 _HOST = re.compile(rf"^{SES_HOST}$")
 #: The start of a URL of SES's HTTPS endpoint (both APIs), as a pattern.
 SES_URL_START = rf"https?://{SES_HOST}(?::\d+)?(?:[/?]|$)"
