@@ -551,6 +551,319 @@ def smtp(quick: bool) -> list[Row]:
     ]
 
 
+# -- 5: sesquota serve, against moto's server --------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _process(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A server in a subprocess, once its port answers."""
+    import socket
+
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[:4]} did not start") from None
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _signed_send(port: int) -> tuple[str, bytes, dict[str, str]]:
+    """One SES v2 SendEmail, signed as boto3 signs it (both servers accept any key)."""
+    import json
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = json.dumps(
+        {
+            "FromEmailAddress": "app@example.com",
+            "Destination": {"ToAddresses": ["a@example.com"]},
+            "Content": {"Simple": {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}},
+        }
+    ).encode()
+    request = AWSRequest(
+        "POST",
+        f"http://127.0.0.1:{port}/v2/email/outbound-emails",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    SigV4Auth(Credentials("AKIAFAKE", "fake"), "ses", "us-east-1").add_auth(request)
+    return "/v2/email/outbound-emails", body, dict(request.headers.items())
+
+
+class _KeepAlive:
+    """Signed SendEmail requests on one keep-alive connection, timed one by one."""
+
+    def __init__(self, port: int) -> None:
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path, self.body, self.headers = _signed_send(port)
+
+    def send(self) -> float:
+        start = _clock()
+        self.connection.request("POST", self.path, self.body, self.headers)
+        reply = self.connection.getresponse()
+        reply.read()
+        if reply.status != 200:
+            raise RuntimeError(f"the server answered {reply.status}")
+        return _clock() - start
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _rss(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+#: The floor: a bare keep-alive http.server answering a canned SendEmail reply, with
+#: TCP_NODELAY: what Python's HTTP server costs alone on this machine.
+_FLOOR_SERVER = """
+import socket, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+BODY = b'{"MessageId": "0100-x-000000"}'
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+    def log_message(self, *args):
+        pass
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    def get_request(self):
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def serve(quick: bool) -> list[Row]:
+    """Keep-alive SES v2 SendEmail requests over loopback: ``sesquota serve`` (in memory,
+    and with a state file) against moto's server, each in a process of its own."""
+    import threading
+
+    import boto3
+
+    servers: dict[str, list[str] | None] = {
+        "floor: bare http.server, canned reply": ["floor"],
+        "sesquota serve (in memory)": [],
+        "sesquota serve --state": ["--state"],
+        "moto server": None,
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="sesquota-bench-serve-"))
+    latency: dict[str, list[float]] = {name: [] for name in servers}
+    throughput: dict[str, float] = {}
+    paced: dict[str, list[float]] = {name: [] for name in servers}
+    requests = 2_000 if quick else 10_000
+    with contextlib.ExitStack() as stack:
+        ports: dict[str, int] = {}
+        for name, extra in servers.items():
+            port = ports[name] = _free_port()
+            if extra is None:
+                command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+            elif extra == ["floor"]:
+                command = [sys.executable, "-c", _FLOOR_SERVER, str(port)]
+            else:
+                command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet"]
+                command += ["--port", str(port), "--smtp-port", "0", "--smtp-tls-port", "0"]
+                command += ["--profile", "production", "--max-24-hour-send", "-1"]
+                command += ["--max-send-rate", "-1", "--ledger-retention", "1000"]
+                if extra == ["--state"]:
+                    command += ["--state", str(workdir / f"{port}.sqlite")]
+            stack.enter_context(_process(command, port))
+        # moto's SES refuses an unverified sender: verify it, as a real account would.
+        boto3.client(
+            "ses",
+            endpoint_url=f"http://127.0.0.1:{ports['moto server']}",
+            region_name="us-east-1",
+            aws_access_key_id="fake",
+            aws_secret_access_key="fake",
+        ).verify_email_identity(EmailAddress="app@example.com")
+        clients = {name: _KeepAlive(port) for name, port in ports.items()}
+        for c in clients.values():  # warm up: imports, caches, the first connection
+            for _ in range(200):
+                c.send()
+        # 1. One request at a time, the contenders interleaved in rounds.
+        rounds = 10
+        for _ in range(rounds):
+            names = list(clients)
+            random.shuffle(names)
+            for name in names:
+                latency[name] += [clients[name].send() for _ in range(requests // rounds)]
+        # 2. Throughput: 4 client threads, each on its own connection.
+        for name, port in ports.items():
+            per_thread = requests // 8
+            workers = [_KeepAlive(port) for _ in range(4)]
+            threads = [
+                threading.Thread(target=lambda w=w, n=per_thread: [w.send() for _ in range(n)])
+                for w in workers
+            ]
+            start = _clock()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            throughput[name] = 4 * per_thread / (_clock() - start)
+            for w in workers:
+                w.close()
+        # 3. 1,000 requests per second, paced on the wall clock.
+        for name, c in clients.items():
+            start = _clock()
+            for n in range(requests // 2):
+                wait = start + n / 1000 - _clock()
+                if wait > 0:
+                    time.sleep(wait)
+                paced[name].append(c.send())
+        for c in clients.values():
+            c.close()
+    # 4. Memory over 100,000 requests (10,000 --quick), retention 1,000: RSS at 10% and 100%.
+    total = 10_000 if quick else 100_000
+    port = _free_port()
+    command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet", "--port", str(port)]
+    command += ["--smtp-port", "0", "--smtp-tls-port", "0", "--profile", "production"]
+    command += ["--max-24-hour-send", "-1", "--max-send-rate", "-1", "--ledger-retention", "1000"]
+    command += ["--state", str(workdir / "rss.sqlite")]
+    with _process(command, port) as process:
+        c = _KeepAlive(port)
+        for _ in range(total // 10):
+            c.send()
+        early = _rss(process.pid)
+        for _ in range(total - total // 10):
+            c.send()
+        late = _rss(process.pid)
+        c.close()
+
+    # 5. Restart on a state file of 200,000 sends (20,000 --quick), default retention,
+    # against a start on an empty file: the time until the port answers.
+    from pytest_sesquota import SesAccount
+    from pytest_sesquota.quota.clock import DetachedClock
+    from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
+    from pytest_sesquota.serve.store import Store
+
+    sends = 20_000 if quick else 200_000
+    account = SesAccount(
+        profile="production", max_24_hour_send=-1, max_send_rate=-1, clock=DetachedClock()
+    )
+    retention = Retention(DEFAULT_RETENTION)
+    store = Store(workdir / "restart.sqlite")
+    store.load(account, retention)
+    for n in range(sends):
+        account.send(
+            region="us-east-1",
+            operation="SendEmail",
+            source="app@example.com",
+            recipients=[f"user{n}@example.com"],
+            subject="Hi",
+            text="Hello",
+        )
+        if n % 1000 == 999:
+            retention.trim(account)
+            store.save(account, retention, ["us-east-1"])
+    store.save(account, retention)
+    store.close()
+    starts: dict[str, list[float]] = {"empty": [], "full": []}
+    for _ in range(3):
+        for name, state in (("empty", f"empty-{len(starts['empty'])}"), ("full", "restart")):
+            port = _free_port()
+            command = [sys.executable, "-m", "pytest_sesquota", "serve", "--quiet"]
+            command += ["--port", str(port), "--smtp-port", "0", "--smtp-tls-port", "0"]
+            command += ["--state", str(workdir / f"{state}.sqlite")]
+            begun = _clock()
+            with _process(command, port):
+                starts[name].append(_clock() - begun)
+
+    def p99(samples: list[float]) -> float:
+        return sorted(samples)[int(len(samples) * 0.99)]
+
+    moto = "moto server"
+    ours = {name for name in servers if name.startswith("sesquota")}
+    group = f"serve: keep-alive SES v2 SendEmail over loopback ({requests:,} requests)"
+    rows = []
+    for name in servers:
+        median = statistics.median(latency[name]) * 1e6
+        rows.append(
+            Row(
+                group,
+                f"{name}: median latency",
+                median,
+                "µs",
+                median / (statistics.median(latency[moto]) * 1e6),
+                note="target < 1 ms" if name in ours else "",
+            )
+        )
+    for name in servers:
+        rows.append(
+            Row(
+                group,
+                f"{name}: throughput, 4 connections",
+                throughput[name],
+                "req/s",
+                throughput[name] / throughput[moto],
+                note="target >= 2x moto" if name in ours else "",
+            )
+        )
+    for name in servers:
+        rows.append(
+            Row(
+                group,
+                f"{name}: p99 latency at 1,000 req/s",
+                p99(paced[name]) * 1e6,
+                "µs",
+                None,
+                note="target < 5 ms" if name in ours else "",
+            )
+        )
+    rows.append(
+        Row(
+            group,
+            f"sesquota serve --state, retention 1,000: RSS after {total:,} requests",
+            late,
+            "MiB",
+            late / early,
+            note=f"{early:.1f} MiB after {total // 10:,}; target: flat",
+        )
+    )
+    empty, full = statistics.median(starts["empty"]), statistics.median(starts["full"])
+    rows.append(Row(group, "start on an empty state file", empty, "s", 1.0))
+    rows.append(
+        Row(
+            group,
+            f"restart on a state file of {sends:,} sends (retention {DEFAULT_RETENTION:,})",
+            full,
+            "s",
+            full / empty,
+        )
+    )
+    return rows
+
+
 # -- 5: virtual time ------------------------------------------------------------------
 def virtual_time(quick: bool) -> list[Row]:
     sys.path.insert(0, str(ROOT / "examples"))
@@ -660,6 +973,7 @@ GROUPS: dict[str, Callable[[bool], list[Row]]] = {
     "ses": per_send_v1,
     "sesv2": per_send_v2,
     "smtp": smtp,
+    "serve": serve,
     "engine": engine,
     "fixture": fixture_overhead,
     "unused": unused_plugin,

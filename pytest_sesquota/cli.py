@@ -8,8 +8,10 @@ which win. Starts with a useful default: the sandbox profile on real time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
+import math
 import signal
 import sqlite3
 import sys
@@ -21,7 +23,10 @@ from typing import Any
 from .account.options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
 from .doors.activation import SesAccount
 from .quota.clock import DetachedClock
+from .serve.gate import Gate, SaveFailed
+from .serve.retention import DEFAULT_RETENTION, Retention
 from .serve.server import SesServer
+from .serve.statefile import StateFileError, write_private
 from .serve.store import Store
 
 if sys.version_info >= (3, 11):
@@ -43,10 +48,10 @@ SERVER_KEYS = (
     "smtp_password",
     "clock",
     "state",
+    "ledger_retention",
 )
-_NUMBERS = ("max_24_hour_send", "max_send_rate", "burst", "transient_failures")
-#: Marker keys that are no flag: nested (from the file only), or checks of a pytest test.
-_NOT_FLAGS = ("regions", "budget", "fail_on_dropped")
+#: Each marker key's type, as its flag's text is converted: the options then check it.
+_TYPES = {f.name: str(f.type) for f in dataclasses.fields(SesQuotaOptions)}
 
 
 class ConfigError(Exception):
@@ -54,17 +59,24 @@ class ConfigError(Exception):
 
 
 def _marker_flag(value: str, key: str) -> Any:
-    if key in _NUMBERS:
+    """A flag's text as the type the marker's key takes (the options then check it)."""
+    kind = _TYPES[key]
+    if kind.startswith("float"):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if key in ("sent_last_24_hours", "seed"):
+        if not math.isfinite(number):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {value!r}")
+        return number
+    if kind.startswith("int"):
+        if "None" in kind and value.lower() == "none":
+            return None
         try:
             return int(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if key == "sending_enabled":
+    if kind == "bool":
         if value.lower() not in ("true", "false"):
             raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
         return value.lower() == "true"
@@ -113,6 +125,13 @@ def parser() -> argparse.ArgumentParser:
         "--state", type=Path, help="keep the account in this SQLite file across restarts"
     )
     server.add_argument(
+        "--ledger-retention",
+        type=int,
+        metavar="N",
+        help=f"keep the newest N items of each ledger list (default {DEFAULT_RETENTION}; -1: all)."
+        " Quota usage is kept exactly regardless",
+    )
+    server.add_argument(
         "--ready-file",
         type=Path,
         help="write where the server listens, as JSON, to this file once it is ready",
@@ -120,8 +139,8 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument("--quiet", action="store_true", help="print nothing but errors")
     account = serve.add_argument_group("the account (the ses_quota marker's keys)")
     for key in VALID_KEYS:
-        if key in _NOT_FLAGS:
-            continue
+        if key in ("regions", "budget", "fail_on_dropped"):
+            continue  # nested (from the file only), or checks of a pytest test
         account.add_argument(
             "--" + key.replace("_", "-"),
             dest=key,
@@ -172,8 +191,20 @@ def resolve(args: argparse.Namespace) -> tuple[SesQuotaOptions, dict[str, Any]]:
         "smtp_password": None,
         "clock": "real",
         "state": None,
+        "ledger_retention": DEFAULT_RETENTION,
     }
     settings.update(server)
+    retention = settings["ledger_retention"]
+    if (
+        isinstance(retention, bool)
+        or not isinstance(retention, int)
+        or retention < -1
+        or retention == 0
+    ):
+        raise ConfigError(
+            f"ledger_retention={retention!r} is not valid; expected a whole number >= 1, or -1 "
+            "to keep the whole ledger"
+        )
     if settings["clock"] not in ("real", "virtual"):
         raise ConfigError(f"clock={settings['clock']!r} is not valid; valid: 'real', 'virtual'")
     for key in ("port", "smtp_port", "smtp_tls_port"):
@@ -225,6 +256,25 @@ def describe(account: SesAccount, server: SesServer, settings: dict[str, Any]) -
     )
 
 
+def open_state(path: Path, account: SesAccount, retention: Retention, log: Any) -> Store:
+    """The state file, locked for this process, loaded into ``account`` and written once:
+    a file that cannot be written is refused now, not at the first send."""
+    store = Store(path)
+    try:
+        restored = store.load(account, retention)
+        store.save(account, retention)
+    except BaseException:
+        store.close()
+        raise
+    if log is not None and restored:
+        log(
+            f"sesquota: restored the account from {path} "
+            f"({retention.dropped['sent'] + len(account.sent)} sent, "
+            f"{retention.dropped['requests'] + len(account.requests)} requests so far)"
+        )
+    return store
+
+
 def serve(args: argparse.Namespace) -> int:
     try:
         options, settings = resolve(args)
@@ -233,24 +283,27 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     account = build_account(options, settings)
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    keep = settings["ledger_retention"]
+    retention = Retention(None if keep == -1 else keep)
     store = None
     if settings["state"]:
         try:
-            store = Store(settings["state"])
-            restored = not store.empty
-            store.load(account)
-        except (sqlite3.Error, OSError, ValueError, KeyError) as error:
+            store = open_state(Path(settings["state"]), account, retention, log)
+        except StateFileError as error:
+            print(f"sesquota: {error}", file=sys.stderr)
+            return 1
+        except SaveFailed as error:
+            print(
+                f"sesquota: cannot write the state file {settings['state']}: {error.__cause__}",
+                file=sys.stderr,
+            )
+            return 1
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as error:
             print(
                 f"sesquota: cannot use the state file {settings['state']}: {error}", file=sys.stderr
             )
             return 1
-        if log is not None and restored:
-            log(
-                f"sesquota: restored the account from {settings['state']} "
-                f"({len(account.sent)} sent, {len(account.requests)} requests so far)"
-            )
-        saving = store
-        account.on_request(lambda _request: saving.save(account))
+    gate = Gate(account, store=store, retention=retention)
     try:
         server = SesServer(
             account,
@@ -260,11 +313,13 @@ def serve(args: argparse.Namespace) -> int:
             smtp_tls_port=settings["smtp_tls_port"],
             smtp_username=settings["smtp_username"],
             smtp_password=settings["smtp_password"],
-            store=store,
+            gate=gate,
         )
         server.start()
     except (OSError, ValueError, RuntimeError) as error:
         print(f"sesquota: cannot listen: {error}", file=sys.stderr)
+        if store is not None:
+            store.close()
         return 1
     stop = threading.Event()
 
@@ -276,13 +331,18 @@ def serve(args: argparse.Namespace) -> int:
         if log is not None:
             log(describe(account, server, settings))
         if args.ready_file is not None:
-            args.ready_file.write_text(json.dumps(server.info()), encoding="utf-8")
+            # It holds the SMTP password: owner-only, and never seen half-written.
+            write_private(args.ready_file, json.dumps(server.info()))
         while not stop.wait(0.5):
             pass
     finally:
-        server.stop()
+        server.stop()  # the requests in flight finish (and are saved) first
         if store is not None:
-            store.save(account)
+            try:
+                with gate.request():
+                    pass  # everything, once more
+            except SaveFailed as error:
+                print(f"sesquota: {error}", file=sys.stderr)
             store.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)

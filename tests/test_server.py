@@ -294,7 +294,7 @@ def test_chunked_bodies_are_read(detached):
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     reply = raw(
         endpoint,
-        b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
         b"Authorization: AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/ses/aws4_request, "
         b"SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\n\r\n" + chunked,
     )
@@ -340,6 +340,13 @@ def test_control_api_responses_match_the_openapi_document(detached):
     ledger = check(get(endpoint, "/_sesquota/ledger"), "Ledger")
     assert [e["kind"] for r in ledger["requests"] for e in r["outcomes"]] == ["sent", "throttled"]
     assert ledger["throttled"][0]["message"] == "Maximum sending rate exceeded."
+    page = check(get(endpoint, "/_sesquota/ledger/requests?limit=1"), "LedgerPage")
+    assert [(r["number"], r["operation"]) for r in page["items"]] == [(1, "SendEmail")]
+    assert (page["next"], page["first"], page["total"]) == (1, 1, 2)
+    page = check(get(endpoint, "/_sesquota/ledger/requests?after=1"), "LedgerPage")
+    assert [r["number"] for r in page["items"]] == [2] and page["next"] is None
+    page = check(get(endpoint, "/_sesquota/ledger/sent?region=eu-west-1"), "LedgerPage")
+    assert page["items"] == [] and page["total"] == 1
     clock = check(get(endpoint, "/_sesquota/clock"), "Clock")
     assert (clock["mode"], clock["elapsed"]) == ("virtual", 0.0)
     status, _h, body = call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 86400})
@@ -367,7 +374,85 @@ def test_control_api_responses_match_the_openapi_document(detached):
             "/_sesquota/clock/advance",
             {"seconds": -1},
             400,
-            "seconds must be a number >= 0.",
+            "seconds must be a number from 0 to 3162240000 (a century).",
+        ),
+        # Bad numbers and bad JSON get an answer, not a dropped connection.
+        (
+            "POST",
+            "/_sesquota/clock/advance",
+            b'{"seconds": 1e400}',
+            400,
+            "The request body is not valid JSON: 1e400 is out of range for a number.",
+        ),
+        (
+            "POST",
+            "/_sesquota/clock/advance",
+            b'{"seconds": Infinity}',
+            400,
+            "The request body is not valid JSON: Infinity is not a number in JSON.",
+        ),
+        (
+            "POST",
+            "/_sesquota/clock/advance",
+            b'{"seconds": NaN}',
+            400,
+            "The request body is not valid JSON: NaN is not a number in JSON.",
+        ),
+        (
+            "POST",
+            "/_sesquota/clock/advance",
+            {"seconds": 1e300},
+            400,
+            "seconds must be a number from 0 to 3162240000 (a century).",
+        ),
+        (
+            "POST",
+            "/_sesquota/clock/advance",
+            b'{"seconds": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            400,
+            "The request body is nested too deeply.",
+        ),
+        (
+            "PUT",
+            "/_sesquota/quotas/us-east-1",
+            b'{"max_24_hour_send": Infinity}',
+            400,
+            "The request body is not valid JSON: Infinity is not a number in JSON.",
+        ),
+        (
+            "PUT",
+            "/_sesquota/quotas/us-east-1",
+            b'{"max_send_rate": -1e999}',
+            400,
+            "The request body is not valid JSON: -1e999 is out of range for a number.",
+        ),
+        (
+            "PUT",
+            "/_sesquota/quotas/xx-made-up-1",
+            {"max_send_rate": 1},
+            400,
+            "'xx-made-up-1' is not an AWS region name (such as 'us-east-1').",
+        ),
+        (
+            "POST",
+            "/_sesquota/identities",
+            {"identities": ["a@example.com"], "region": "zz-top-9"},
+            400,
+            "region must be an AWS region name.",
+        ),
+        (
+            "GET",
+            "/_sesquota/ledger/sent?limit=0",
+            None,
+            400,
+            "limit must be a whole number from 1 to 10000, not '0'.",
+        ),
+        (
+            "GET",
+            "/_sesquota/ledger/messages",
+            None,
+            404,
+            "No ledger list 'messages'; the lists: sent, throttled, rejected, requests.",
         ),
         (
             "PUT",

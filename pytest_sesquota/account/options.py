@@ -7,6 +7,7 @@ Every bad value raises :class:`OptionsError` naming the valid choices.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -180,6 +181,8 @@ class Checker:
             return None
         if not _is_number(value) or not (value > 0 or value == -1):
             raise self.fail(key, value, "expected a positive number, or -1 for unlimited")
+        if not math.isfinite(value):  # SES says "unlimited" with -1, and JSON has no inf
+            raise self.fail(key, value, "expected a finite number; -1 means unlimited")
         return float(value)
 
     _max_24_hour_send = _max_send_rate = _quota
@@ -187,7 +190,7 @@ class Checker:
     def _burst(self, key: str, value: Any) -> float | None:
         if value is None:
             return None
-        if not _is_number(value) or value < 1:
+        if not _is_number(value) or not 1 <= value < math.inf:
             raise self.fail(
                 key, value, "expected a number of recipients >= 1 (the token bucket's capacity)"
             )

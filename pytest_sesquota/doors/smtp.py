@@ -16,6 +16,7 @@ import asyncio
 import base64
 import functools
 import hmac
+import os
 import secrets
 import shutil
 import ssl
@@ -23,6 +24,8 @@ import string
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,22 +186,36 @@ class SesSmtpHandler:
         Runs without an ``await``: the ledger entries collected by ``recording``
         (per thread) are this transaction's alone.
         """
-        at = self.account.clock.now()
-        with self.account.recording() as outcomes:
-            try:
-                reply = self._deliver(envelope)
-            except Exception:  # a bug of ours: answer as SES does a local failure, loudly
-                self.account.internal_errors.append(traceback.format_exc())
-                reply = TEMPORARY_FAILURE
-        self._log(at, reply, outcomes)
+        try:
+            with self._turn():
+                at = self.account.clock.now()
+                with self.account.recording() as outcomes:
+                    try:
+                        reply = self._deliver(envelope)
+                    except Exception:  # a bug of ours: answer as SES does a local failure, loudly
+                        self.account.internal_errors.append(traceback.format_exc())
+                        reply = TEMPORARY_FAILURE
+                self._log(at, reply, outcomes)
+        except Exception:
+            # The server's gate could not keep the message (a state file that cannot be
+            # written): nothing of it counted, and SES's transient failure says so.
+            return TEMPORARY_FAILURE
         return reply
 
     def refuse(self, envelope: Envelope, reply: str) -> None:
         """Record a DATA transaction that aiosmtpd ended before the handler (too large)."""
-        at = self.account.clock.now()
-        with self.account.recording() as outcomes:
-            self._reject(envelope, reply)
-        self._log(at, reply, outcomes)
+        try:
+            with self._turn():
+                at = self.account.clock.now()
+                with self.account.recording() as outcomes:
+                    self._reject(envelope, reply)
+                self._log(at, reply, outcomes)
+        except Exception:  # not kept: the reply stands, nothing counted
+            pass
+
+    def _turn(self) -> AbstractContextManager[object]:
+        gate = self.server.gate
+        return nullcontext() if gate is None else gate([self.server.region])
 
     def _log(self, at: datetime, reply: str, outcomes: list[Any]) -> None:
         code = int(reply[:3])
@@ -426,6 +443,23 @@ class _SesSMTP(SMTP):
 
 
 # -- the server ---------------------------------------------------------------
+_TMP_PREFIX = "sesquota-smtp-"
+
+
+def _remove_stale_directories() -> None:
+    """Remove the temporary directories of servers whose process is gone (killed)."""
+    for directory in Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*-*"):
+        pid = directory.name[len(_TMP_PREFIX) :].partition("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(directory, ignore_errors=True)
+        except OSError:  # alive, another user's: not ours to touch
+            pass
+
+
 class SesSmtpServer:
     """A real SMTP server on 127.0.0.1 answering like SES's SMTP interface.
 
@@ -449,8 +483,12 @@ class SesSmtpServer:
         idle_timeout: float | None = None,
         max_connections: int | None = None,
         max_messages_per_connection: int | None = None,
+        gate: Callable[[Sequence[str]], AbstractContextManager[object]] | None = None,
     ) -> None:
         options = account.options
+        #: Each message is decided inside ``gate([region])`` (``sesquota serve``: one
+        #: request at a time, saved before the reply).
+        self.gate = gate
         self.account = account
         #: The region whose quotas and ledger the messages go to.
         self.region: str = region or account.region
@@ -514,13 +552,20 @@ class SesSmtpServer:
         if self._thread is not None:
             raise RuntimeError("this SMTP server is already running")
         ca_pem, chain_pem = _certs.pems()
-        self._tmp = Path(tempfile.mkdtemp(prefix="sesquota-smtp-"))
+        _remove_stale_directories()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
         try:
             (self._tmp / "ca.pem").write_bytes(ca_pem)
-            (self._tmp / "server.pem").write_bytes(chain_pem)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.minimum_version = ssl.TLSVersion.TLSv1_2
-            context.load_cert_chain(self._tmp / "server.pem")
+            # The private key is on disk only while it is read (ssl reads files only):
+            # a process killed later (kill -9) leaves just the CA certificate behind.
+            key = self._tmp / "server.pem"
+            key.write_bytes(chain_pem)  # in a 0700 directory of our own
+            try:
+                context.load_cert_chain(key)
+            finally:
+                key.unlink()
             self._server_tls = context
             ready = threading.Event()
             self._thread = threading.Thread(

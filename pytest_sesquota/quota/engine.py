@@ -253,17 +253,33 @@ class QuotaEngine:
             return quota
 
 
-def export_region(quota: RegionQuota) -> dict[str, Any]:
-    """A region's quotas and usage as plain data (for ``sesquota serve --state``)."""
-    return {
+def export_region(quota: RegionQuota, *, window: bool = True) -> dict[str, Any]:
+    """A region's quotas and usage as plain data (for ``sesquota serve --state``);
+    without the usage window with ``window=False`` (see :func:`usage_since`)."""
+    data: dict[str, Any] = {
         "max_24_hour_send": quota.max_24_hour_send,
         "max_send_rate": quota.max_send_rate,
         "burst": quota.burst,
         "daily": quota.daily,
         "tokens": quota._tokens,
         "refilled_at": quota._refilled_at,
-        "window": [list(slot) for slot in quota._window],
     }
+    if window:
+        data["window"] = [list(slot) for slot in quota._window]
+    return data
+
+
+def usage_since(quota: RegionQuota, slot: float) -> tuple[float | None, list[list[float]]]:
+    """``(oldest slot, [slots from `slot` on])`` of a region's usage window: what an
+    incremental save writes, at a cost that does not grow with the window."""
+    window = quota._window
+    newer: list[list[float]] = []
+    for item in reversed(window):
+        if item[0] < slot:
+            break
+        newer.append(list(item))
+    newer.reverse()
+    return (window[0][0] if window else None), newer
 
 
 def import_region(data: dict[str, Any]) -> RegionQuota:

@@ -1,16 +1,17 @@
 """The server's control API under ``/_sesquota/``: read and steer the fake account.
 
 JSON in and out, described by the OpenAPI document the server serves at
-``/_sesquota/openapi.json`` (``OPENAPI`` below). Routes: quotas (read, set), the ledger,
-the clock (read; advance when virtual), identities (verify), reset, and the quota
-timeline picture.
+``/_sesquota/openapi.json`` (``serve.openapi``). Routes: quotas (read, set), the ledger
+(whole, or a page at a time), the clock (read; advance when virtual), identities
+(verify), reset, and the quota timeline picture. Each request takes its turn at the
+server's gate, so a reset never lands in the middle of a send; what changes is saved.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -20,9 +21,18 @@ from urllib.parse import parse_qsl
 from ..account.account import Account
 from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
-from .store import Store
+from ..wire.sigv4 import REGION_NAME
+from .codec import fields_of
+from .gate import Gate, SaveFailed
+from .openapi import OPENAPI, PREFIX
+from .retention import LISTS, ledger_lists
 
-PREFIX = "/_sesquota"
+__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError"]
+#: A page of the ledger: this many items unless ``limit`` says otherwise, at most MAX_PAGE.
+PAGE = 1_000
+MAX_PAGE = 10_000
+#: The longest clock move the API takes (a century), so that time stays a datetime.
+MAX_ADVANCE = 100 * 366 * 86_400.0
 Reply = tuple[int, dict[str, str], bytes]
 
 
@@ -35,7 +45,8 @@ class ControlError(Exception):
 
 
 def _json(status: int, document: Any) -> Reply:
-    body = json.dumps(document, default=_encode, sort_keys=False).encode()
+    # allow_nan=False: Infinity and NaN are not JSON; nothing of ours should hold them.
+    body = json.dumps(document, default=_encode, allow_nan=False).encode()
     return status, {"Content-Type": "application/json"}, body
 
 
@@ -81,7 +92,7 @@ _KINDS: dict[type, str] = {
 
 
 def entry(item: SentMessage | ThrottledSend | RejectedSend | FaultedSend) -> dict[str, Any]:
-    document = {"kind": _KINDS[type(item)], **dataclasses.asdict(item)}
+    document = {"kind": _KINDS[type(item)], **fields_of(item)}
     document.pop("content", None)  # what a refused message said: for dropped, not for here
     if isinstance(item, ThrottledSend):
         document["message"] = item.message
@@ -119,13 +130,50 @@ _QUOTA_KEYS = ("max_24_hour_send", "max_send_rate", "burst", "daily", "sent_last
 _REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
 
 
+def _region(region: str) -> str:
+    if not REGION_NAME.fullmatch(region):
+        raise ControlError(
+            400, "BadRequest", f"{region!r} is not an AWS region name (such as 'us-east-1')."
+        )
+    return region
+
+
+def _whole(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = params.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ControlError(
+            400, "BadRequest", f"{name} must be a whole number from {low} to {high}, not {text!r}."
+        )
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range for a number")
+    return number
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number in JSON")
+
+
 def _body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        document = json.loads(raw)
-    except ValueError:
+        # Strict JSON: no Infinity, NaN, or numbers too large for a float (1e400).
+        document = json.loads(raw, parse_float=_finite, parse_constant=_constant)
+    except json.JSONDecodeError:
         raise ControlError(400, "BadRequest", "The request body is not valid JSON.") from None
+    except ValueError as error:  # Infinity, NaN, 1e400
+        raise ControlError(
+            400, "BadRequest", f"The request body is not valid JSON: {error}."
+        ) from None
+    except RecursionError:
+        raise ControlError(400, "BadRequest", "The request body is nested too deeply.") from None
     if not isinstance(document, dict):
         raise ControlError(400, "BadRequest", "The request body must be a JSON object.")
     return document
@@ -149,11 +197,11 @@ class Control:
         account: Account,
         *,
         info: Callable[[], dict[str, Any]],
-        store: Store | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.account = account
         self.info = info
-        self.store = store
+        self.gate = gate or Gate(account)
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(rf"^{PREFIX}/?$"), self.index),
             ("GET", re.compile(rf"^{PREFIX}/openapi\.json$"), self.openapi),
@@ -161,6 +209,7 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/quotas/{_REGION}$"), self.quota),
             ("PUT", re.compile(rf"^{PREFIX}/quotas/{_REGION}$"), self.set_quota),
             ("GET", re.compile(rf"^{PREFIX}/ledger$"), self.ledger),
+            ("GET", re.compile(rf"^{PREFIX}/ledger/(?P<name>[a-z]+)$"), self.ledger_page),
             ("GET", re.compile(rf"^{PREFIX}/clock$"), self.clock),
             ("POST", re.compile(rf"^{PREFIX}/clock/advance$"), self.advance),
             ("POST", re.compile(rf"^{PREFIX}/identities$"), self.verify),
@@ -178,15 +227,18 @@ class Control:
             if verb != method:
                 allowed.append(verb)
                 continue
+            # A read holds the account still; a change is also saved (every region).
+            turn = self.gate.hold() if method == "GET" else self.gate.request()
             try:
-                reply: Reply = handler(params=params, body=body, **match.groupdict())
-                if self.store is not None and method != "GET":
-                    self.store.save(self.account)  # SES requests are saved as they are logged
+                with turn:
+                    reply: Reply = handler(params=params, body=body, **match.groupdict())
                 return reply
             except ControlError as error:
                 return _json(error.status, {"error": error.error, "message": error.message})
             except OptionsError as error:
                 return _json(400, {"error": "BadRequest", "message": str(error)})
+            except SaveFailed as failure:
+                return _json(500, {"error": "InternalFailure", "message": failure.message})
         if allowed:
             return _json(
                 405,
@@ -215,9 +267,10 @@ class Control:
         return _json(200, {"regions": {r: quota_of(self.account, r) for r in regions}})
 
     def quota(self, region: str, **_: Any) -> Reply:
-        return _json(200, quota_of(self.account, region))
+        return _json(200, quota_of(self.account, _region(region)))
 
     def set_quota(self, region: str, body: bytes, **_: Any) -> Reply:
+        _region(region)
         document = _body(body)
         _unknown(document, (*_QUOTA_KEYS, "production", "sending_enabled"))
         if "production" in document:
@@ -238,6 +291,37 @@ class Control:
     def ledger(self, params: dict[str, str], **_: Any) -> Reply:
         return _json(200, ledger_of(self.account, params.get("region")))
 
+    def ledger_page(self, name: str, params: dict[str, str], **_: Any) -> Reply:
+        """Items of one list numbered after ``after``, ``limit`` at most, oldest first."""
+        if name not in LISTS:
+            raise ControlError(
+                404, "NotFound", f"No ledger list {name!r}; the lists: {', '.join(LISTS)}."
+            )
+        after = _whole(params, "after", 0, 0, 2**63 - 1)
+        limit = _whole(params, "limit", PAGE, 1, MAX_PAGE)
+        region = params.get("region")
+        items = ledger_lists(self.account)[name]
+        dropped = self.gate.retention.dropped[name]
+        render = request_of if name == "requests" else entry
+        page: list[dict[str, Any]] = []
+        index = max(after - dropped, 0)
+        while index < len(items) and len(page) < limit:
+            item = items[index]
+            index += 1
+            if region is None or item.region == region:
+                page.append({"number": dropped + index, **render(item)})
+        more = index < len(items)
+        return _json(
+            200,
+            {
+                "items": page,
+                # Pass as `after` for the next page; null when this page ends the list.
+                "next": dropped + index if more else None,
+                "first": dropped + 1,
+                "total": dropped + len(items),
+            },
+        )
+
     def clock(self, **_: Any) -> Reply:
         return _json(200, clock_of(self.account))
 
@@ -245,8 +329,16 @@ class Control:
         document = _body(body)
         _unknown(document, ("seconds",))
         seconds = document.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-            raise ControlError(400, "BadRequest", "seconds must be a number >= 0.")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not 0 <= seconds <= MAX_ADVANCE
+        ):
+            raise ControlError(
+                400,
+                "BadRequest",
+                f"seconds must be a number from 0 to {MAX_ADVANCE:.0f} (a century).",
+            )
         clock = self.account.clock
         if clock.real:
             raise ControlError(
@@ -270,15 +362,13 @@ class Control:
             raise ControlError(
                 400, "BadRequest", "identities must be a non-empty list of addresses and domains."
             )
-        if region is not None and not isinstance(region, str):
-            raise ControlError(400, "BadRequest", "region must be a region name.")
+        if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
+            raise ControlError(400, "BadRequest", "region must be an AWS region name.")
         self.account.verify(*identities, region=region)
         return _json(200, {"verified": identities, "region": region or self.account.region})
 
     def reset(self, **_: Any) -> Reply:
-        if self.store is not None:
-            self.store.clear()
-        self.account.reset()
+        self.gate.reset()
         return _json(200, {"reset": True, "clock": clock_of(self.account)})
 
     def plot(self, **_: Any) -> Reply:
@@ -291,287 +381,3 @@ class Control:
                 'The picture needs matplotlib: pip install "pytest-sesquota[plot]"',
             ) from None
         return 200, {"Content-Type": "image/png"}, render_png(self.account, "sesquota serve")
-
-
-# -- the OpenAPI document -----------------------------------------------------------
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _ok(schema: str, description: str) -> dict[str, Any]:
-    return {
-        "200": {
-            "description": description,
-            "content": {"application/json": {"schema": _ref(schema)}},
-        },
-        "default": {
-            "description": "An error",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        },
-    }
-
-
-def _body_of(schema: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
-_REGION_PARAM = {
-    "name": "region",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},
-}
-_STRING_OR_NULL = {"type": ["string", "null"]}
-_ADDRESSES = {"type": "array", "items": {"type": "string"}}
-_COMMON_ENTRY = {
-    "kind": {"type": "string"},
-    "time": {"type": "string", "format": "date-time"},
-    "region": {"type": "string"},
-    "operation": {"type": "string"},
-    "source": {"type": "string"},
-    "recipients": _ADDRESSES,
-    "transport": {"enum": ["api", "smtp"]},
-}
-
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "pytest-sesquota control API",
-        "version": "1",
-        "description": "Read and steer the fake SES account of a `sesquota serve` server. "
-        "SES's own APIs are served beside it: v1 at POST /, v2 under /v2/email/.",
-    },
-    "paths": {
-        f"{PREFIX}/quotas": {
-            "get": {
-                "summary": "Every region's quotas and usage (GetSendQuota's numbers and more)",
-                "responses": _ok("Quotas", "The quotas of every region the account has seen"),
-            }
-        },
-        f"{PREFIX}/quotas/{{region}}": {
-            "parameters": [_REGION_PARAM],
-            "get": {"summary": "One region's quotas", "responses": _ok("Quota", "The quotas")},
-            "put": {
-                "summary": "Change a region's quotas; takes effect on the next send",
-                "requestBody": _body_of("QuotaUpdate"),
-                "responses": _ok("Quota", "The quotas after the change"),
-            },
-        },
-        f"{PREFIX}/ledger": {
-            "get": {
-                "summary": "Everything sent, throttled and rejected, and every request",
-                "parameters": [
-                    {
-                        "name": "region",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string"},
-                    }
-                ],
-                "responses": _ok("Ledger", "The ledger, in order"),
-            }
-        },
-        f"{PREFIX}/clock": {
-            "get": {"summary": "The account's clock", "responses": _ok("Clock", "The clock")}
-        },
-        f"{PREFIX}/clock/advance": {
-            "post": {
-                "summary": "Move a virtual clock forward (409 on real time)",
-                "requestBody": _body_of("Advance"),
-                "responses": _ok("Clock", "The clock after the move"),
-            }
-        },
-        f"{PREFIX}/identities": {
-            "post": {
-                "summary": "Mark addresses and domains verified (as if the link was clicked)",
-                "requestBody": _body_of("Identities"),
-                "responses": _ok("Verified", "What was verified"),
-            }
-        },
-        f"{PREFIX}/reset": {
-            "post": {
-                "summary": "Back to the account the configuration describes",
-                "responses": _ok("Reset", "Done"),
-            }
-        },
-        f"{PREFIX}/plot.png": {
-            "get": {
-                "summary": "The quota timeline picture (needs pytest-sesquota[plot])",
-                "responses": {
-                    "200": {
-                        "description": "A PNG image",
-                        "content": {"image/png": {"schema": {"type": "string"}}},
-                    },
-                    "default": {
-                        "description": "An error",
-                        "content": {"application/json": {"schema": _ref("Error")}},
-                    },
-                },
-            }
-        },
-    },
-    "components": {
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error", "message"],
-                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-            },
-            "Quota": {
-                "type": "object",
-                "required": [
-                    "region",
-                    "max_24_hour_send",
-                    "max_send_rate",
-                    "sent_last_24_hours",
-                    "available_rate",
-                    "production",
-                    "sending_enabled",
-                ],
-                "additionalProperties": False,
-                "properties": {
-                    "region": {"type": "string"},
-                    "max_24_hour_send": {"type": "number", "description": "-1: unlimited"},
-                    "max_send_rate": {"type": "number", "description": "-1: unlimited"},
-                    "sent_last_24_hours": {"type": "number"},
-                    "available_rate": {"type": "number"},
-                    "production": {"type": "boolean"},
-                    "sending_enabled": {"type": "boolean"},
-                },
-            },
-            "Quotas": {
-                "type": "object",
-                "required": ["regions"],
-                "properties": {
-                    "regions": {"type": "object", "additionalProperties": _ref("Quota")}
-                },
-            },
-            "QuotaUpdate": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "max_24_hour_send": {"type": "number"},
-                    "max_send_rate": {"type": "number"},
-                    "burst": {"type": "number"},
-                    "daily": {"enum": ["would_exceed", "below_max"]},
-                    "sent_last_24_hours": {"type": "integer", "minimum": 0},
-                    "production": {"type": "boolean"},
-                    "sending_enabled": {"type": "boolean"},
-                },
-            },
-            "Clock": {
-                "type": "object",
-                "required": ["now", "time", "start", "elapsed", "mode"],
-                "additionalProperties": False,
-                "properties": {
-                    "now": {"type": "string", "format": "date-time"},
-                    "time": {"type": "number"},
-                    "start": {"type": "string", "format": "date-time"},
-                    "elapsed": {"type": "number"},
-                    "mode": {"enum": ["real", "virtual"]},
-                },
-            },
-            "Advance": {
-                "type": "object",
-                "required": ["seconds"],
-                "additionalProperties": False,
-                "properties": {"seconds": {"type": "number", "minimum": 0}},
-            },
-            "Identities": {
-                "type": "object",
-                "required": ["identities"],
-                "additionalProperties": False,
-                "properties": {
-                    "identities": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-                    "region": {"type": "string"},
-                },
-            },
-            "Verified": {
-                "type": "object",
-                "required": ["verified", "region"],
-                "properties": {"verified": _ADDRESSES, "region": {"type": "string"}},
-            },
-            "Reset": {
-                "type": "object",
-                "required": ["reset", "clock"],
-                "properties": {"reset": {"const": True}, "clock": _ref("Clock")},
-            },
-            "SentMessage": {
-                "type": "object",
-                "required": ["kind", "message_id", "time", "region", "operation", "recipients"],
-                "properties": {
-                    **_COMMON_ENTRY,
-                    "kind": {"const": "sent"},
-                    "message_id": {"type": "string"},
-                    "to": _ADDRESSES,
-                    "cc": _ADDRESSES,
-                    "bcc": _ADDRESSES,
-                    "subject": _STRING_OR_NULL,
-                    "text": _STRING_OR_NULL,
-                    "html": _STRING_OR_NULL,
-                    "raw": {"type": ["string", "null"], "description": "base64"},
-                    "template": _STRING_OR_NULL,
-                    "template_data": {"type": ["object", "null"]},
-                    "rendering_failure": _STRING_OR_NULL,
-                    "configuration_set": _STRING_OR_NULL,
-                    "suppressed": _ADDRESSES,
-                    "bounced": _ADDRESSES,
-                    "complained": _ADDRESSES,
-                },
-            },
-            "ThrottledSend": {
-                "type": "object",
-                "required": ["kind", "time", "region", "reason", "recipients", "message"],
-                "properties": {
-                    **_COMMON_ENTRY,
-                    "kind": {"const": "throttled"},
-                    "reason": {"enum": ["rate", "daily"]},
-                    "message": {"type": "string"},
-                    "available": {"type": "number"},
-                    "sent_last_24_hours": {"type": "integer"},
-                    "max_24_hour_send": {"type": "number"},
-                    "max_send_rate": {"type": "number"},
-                },
-            },
-            "RejectedSend": {
-                "type": "object",
-                "required": ["kind", "time", "region", "reason", "code", "message"],
-                "properties": {
-                    **_COMMON_ENTRY,
-                    "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                },
-            },
-            "LedgerEntry": {
-                "oneOf": [_ref("SentMessage"), _ref("ThrottledSend"), _ref("RejectedSend")]
-            },
-            "SesRequest": {
-                "type": "object",
-                "required": ["time", "region", "api", "operation", "status", "outcomes"],
-                "properties": {
-                    "time": {"type": "string", "format": "date-time"},
-                    "region": {"type": "string"},
-                    "api": {"enum": ["ses", "sesv2", "smtp"]},
-                    "operation": {"type": "string"},
-                    "status": {"type": "integer"},
-                    "error_code": _STRING_OR_NULL,
-                    "error_message": _STRING_OR_NULL,
-                    "message_ids": _ADDRESSES,
-                    "outcomes": {"type": "array", "items": _ref("LedgerEntry")},
-                },
-            },
-            "Ledger": {
-                "type": "object",
-                "required": ["sent", "throttled", "rejected", "requests"],
-                "properties": {
-                    "sent": {"type": "array", "items": _ref("SentMessage")},
-                    "throttled": {"type": "array", "items": _ref("ThrottledSend")},
-                    "rejected": {"type": "array", "items": _ref("RejectedSend")},
-                    "requests": {"type": "array", "items": _ref("SesRequest")},
-                },
-            },
-        }
-    },
-}

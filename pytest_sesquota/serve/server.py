@@ -12,156 +12,18 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..account.account import Account
 from ..doors.guard import check_loopback
-from ..wire.http import answer, refuse
+from ..wire.http import answer, error_answer, refuse
 from ..wire.sigv4 import AuthError, signed_region
 from .control import PREFIX, Control
-from .store import Store
+from .gate import Gate, SaveFailed
+from .handler import MAX_BODY, Handler, Server
 
-#: Larger bodies are refused unread (SES v2 takes 40 MB messages, base64-encoded).
-MAX_BODY = 64 * 1024 * 1024
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as SDKs expect
-    # A garbled request line still gets a status line back (not an HTTP/0.9 bare body).
-    default_request_version = "HTTP/1.1"
-    error_content_type = "text/plain"
-    error_message_format = "%(code)d %(message)s: %(explain)s\n"
-    server_version = "pytest-sesquota"
-    sys_version = ""
-    timeout = 60  # an idle connection is dropped after a minute
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
-
-    def _serve(self) -> None:
-        body = self._read_body()
-        if body is None:
-            return
-        parts = urlsplit(self.path)
-        if parts.path == PREFIX or parts.path.startswith(PREFIX + "/"):
-            status, headers, payload = self.server.control.handle(
-                self.command, parts.path, parts.query, body
-            )
-        else:
-            status, headers, payload = self.server.ses(
-                self.command, self.path, dict(self.headers.items()), body
-            )
-        self._reply(status, headers, payload)
-
-    def _read_body(self) -> bytes | None:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                line = self.rfile.readline(65537)
-                try:
-                    size = int(line.split(b";")[0].strip() or b"x", 16)
-                except ValueError:
-                    self._reply_error(400, "Bad chunked encoding")
-                    return None
-                total += size
-                if total > MAX_BODY:
-                    self._reply_error(413, "Request body too large")
-                    return None
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunk = self.rfile.read(size)
-                if len(chunk) < size:  # the client went away mid-body
-                    self.close_connection = True
-                    return None
-                chunks.append(chunk)
-                self.rfile.readline(3)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            size = int(length)
-        except ValueError:
-            self._reply_error(400, "Bad Content-Length")
-            return None
-        if size < 0 or size > MAX_BODY:
-            self._reply_error(413 if size > 0 else 400, "Bad Content-Length")
-            return None
-        body = self.rfile.read(size)
-        if len(body) < size:  # the client went away mid-body: nothing was asked
-            self.close_connection = True
-            return None
-        return body
-
-    def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    def _reply_error(self, status: int, message: str) -> None:
-        self.close_connection = True
-        self._reply(status, {"Content-Type": "text/plain", "Connection": "close"}, message.encode())
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (ConnectionError, TimeoutError, OSError):
-            # A client that went away mid-request: nothing to answer, nothing to keep.
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.log is not None:
-            self.server.log(f"{self.address_string()} {format % args}")
-
-
-class _Server(ThreadingHTTPServer):
-    # Handler threads are joined at close, after their connections are shut (see close).
-    daemon_threads = False
-    block_on_close = True
-    allow_reuse_address = True
-    control: Control
-    ses: Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
-    log: Callable[[str], None] | None
-
-    def server_activate(self) -> None:
-        super().server_activate()
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def close(self) -> None:
-        """Stop accepting, end every open connection (idle keep-alives included), and
-        wait for the handler threads: a graceful stop that leaves nothing behind."""
-        self.shutdown()
-        with self.connections_lock:
-            open_connections = list(self.connections)
-        for connection in open_connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.server_close()
+__all__ = ["MAX_BODY", "SesHttpServer", "SesServer", "check_loopback"]
 
 
 class SesHttpServer:
@@ -175,15 +37,17 @@ class SesHttpServer:
         port: int = 0,
         log: Callable[[str], None] | None = None,
         info: Callable[[], dict[str, Any]] | None = None,
-        store: Store | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.account = account
-        self.store = store
+        #: Every request passes it, one at a time (and is saved there, with a state file).
+        self.gate = gate or Gate(account)
         self.host = check_loopback(host)
         self._port = port
         self._log = log
         self._info = info or (lambda: {"endpoint_url": self.endpoint_url})
-        self._server: _Server | None = None
+        self._control = Control(account, info=self._info, gate=self.gate)
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -197,35 +61,53 @@ class SesHttpServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def _route(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(target)
+        if parts.path == PREFIX or parts.path.startswith(PREFIX + "/"):
+            return self._control.handle(method, parts.path, parts.query, body)
+        return self._ses(method, target, headers, body)
+
     def _ses(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         url = f"{self.endpoint_url}{target}"
+        v2 = parts.path.startswith("/v2/")
+        region: str | None = None
+        refused: AuthError | None = None
         try:
-            region = signed_region(headers, parts.query, v2=parts.path.startswith("/v2/"))
+            region = signed_region(headers, parts.query, v2=v2)
         except AuthError as error:
-            reply = refuse(
-                self.account,
-                method,
-                url,
-                error.code(parts.path.startswith("/v2/")),
-                error.message,
-                error.status,
-                body=body,
-            )
-        else:
-            reply = answer(self.account, method, url, headers, body, region=region)
+            refused = error
+        try:
+            with self.gate.request(None if region is None else [region]):
+                if refused is not None:
+                    reply = refuse(
+                        self.account,
+                        method,
+                        url,
+                        refused.code(v2),
+                        refused.message,
+                        refused.status,
+                        body=body,
+                    )
+                else:
+                    reply = answer(self.account, method, url, headers, body, region=region)
+        except SaveFailed as failure:
+            # SES's own answer to a failure on its side, logged nowhere: the account is as
+            # it was before this attempt, and a retry (botocore retries a 500) finds it so.
+            reply = error_answer(url, "InternalFailure", failure.message, 500)
         return reply.status, reply.headers, reply.body
 
     def start(self) -> SesHttpServer:
         if self._server is not None:
             raise RuntimeError("this server is already running")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        server_class = type("_Bound", (_Server,), {"address_family": family})
-        server = server_class((self.host, self._port), _Handler)
-        server.control = Control(self.account, info=self._info, store=self.store)
-        server.ses = self._ses
+        server_class = type("_Bound", (Server,), {"address_family": family})
+        server = server_class((self.host, self._port), Handler)
+        server.route = self._route
         server.log = self._log
         thread = threading.Thread(
             target=server.serve_forever,
@@ -238,7 +120,8 @@ class SesHttpServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the listening socket. Safe to call twice."""
+        """Stop serving: no new connections, requests in flight finish their replies,
+        idle connections are closed. Safe to call twice."""
         server, self._server = self._server, None
         thread, self._thread = self._thread, None
         if server is not None:
@@ -278,12 +161,13 @@ class SesServer:
         smtp_tls_port: int = 0,
         smtp_username: str | None = None,
         smtp_password: str | None = None,
-        store: Store | None = None,
+        gate: Gate | None = None,
     ) -> None:
         from ..doors.smtp import SesSmtpServer
 
         self.account = account
-        self.http = SesHttpServer(account, host=host, port=port, info=self.info, store=store)
+        self.gate = gate or Gate(account)
+        self.http = SesHttpServer(account, host=host, port=port, info=self.info, gate=self.gate)
         self.smtp = (
             SesSmtpServer(
                 account,
@@ -292,6 +176,7 @@ class SesServer:
                 tls_port=smtp_tls_port,
                 username=smtp_username,
                 password=smtp_password,
+                gate=self.gate.request,
             )
             if smtp
             else None

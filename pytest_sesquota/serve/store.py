@@ -1,265 +1,371 @@
 """``sesquota serve --state FILE``: the account kept in SQLite across restarts.
 
 What survives a restart: every region's quotas, usage in the rolling 24 hours and
-send-rate bucket, identities, templates, account details and statistics; the whole
-ledger; and a virtual clock's time. Saved after every request the server answers
-(usage slots and the ledger incrementally), in one transaction each.
+send-rate bucket, identities, templates, account details and statistics; the ledger
+(as much as the retention keeps); and a virtual clock's time.
+
+Each request is saved before it is answered, in one transaction that writes only what
+changed: the regions the request touched, the usage slots and statistics row that moved,
+the new ledger entries. Its cost does not grow with the usage, the regions or the ledger.
+What the store counts as written moves only after a COMMIT succeeds; a failed save
+raises :class:`SaveFailed`, and the caller puts the account back as the file has it.
+WAL with ``synchronous=NORMAL``: a crash of the process (``kill -9``) loses nothing
+committed; a power cut may lose the last moments.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
+import contextlib
 import itertools
 import json
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..account.account import Account
-from ..account.ledger import (
-    FaultedSend,
-    Identity,
-    LedgerEntry,
-    ProductionAccessReview,
-    RejectedSend,
-    SentMessage,
-    SesRequest,
-    Template,
-    ThrottledSend,
-)
-from ..account.state import RegionState
+from ..account.ledger import LedgerEntry, SesRequest
 from ..quota.clock import DetachedClock
-from ..quota.engine import export_region, import_region
+from ..quota.engine import export_region, import_region, usage_since
+from .codec import ENTRY_KINDS, dump_entry, dump_region, dumps, load_entry, load_region, loads
+from .retention import LISTS, Retention, ledger_lists
+from .statefile import StateFileError, StateLock, private_file
 
+#: The layout of the file; another one is refused, naming both.
+FORMAT = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS regions (region TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS usage (
     region TEXT NOT NULL, slot REAL NOT NULL, latest REAL NOT NULL, recipients REAL NOT NULL,
     PRIMARY KEY (region, slot)
-);
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats (
+    region TEXT NOT NULL, period REAL NOT NULL, attempts INTEGER NOT NULL,
+    bounces INTEGER NOT NULL, complaints INTEGER NOT NULL, rejects INTEGER NOT NULL,
+    PRIMARY KEY (region, period)
+) WITHOUT ROWID;
+-- Every list of the ledger in one table, in the order written: each save appends to one
+-- page. `number` is the item's number in its list (1 for the first ever).
 CREATE TABLE IF NOT EXISTS ledger (
-    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, entry TEXT NOT NULL
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, number INTEGER NOT NULL, entry TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS requests (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 """
-_KINDS: dict[str, type[Any]] = {
-    "sent": SentMessage,
-    "throttled": ThrottledSend,
-    "rejected": RejectedSend,
-    "faults": FaultedSend,
-}
-_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
+_TABLES = ("meta", "regions", "usage", "stats", "ledger")
 
 
-# -- plain data ----------------------------------------------------------------
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$time": value.isoformat()}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+class SaveFailed(Exception):
+    """A save did not reach the file; nothing of it was written."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        self.message = (
+            f"pytest-sesquota could not save the account to its state file {path} ({error}); "
+            "nothing of this request was counted"
+        )
+        super().__init__(self.message)
 
 
-def _typed(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$time"}:
-            return datetime.fromisoformat(value["$time"])
-        if set(value) == {"$bytes"}:
-            return base64.b64decode(value["$bytes"])
-        return {k: _typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
-    return value
-
-
-def _entry(kind: str, data: dict[str, Any]) -> LedgerEntry:
-    fields = {k: tuple(v) if k in _TUPLES else v for k, v in _typed(data).items()}
-    entry: LedgerEntry = _KINDS[kind](**fields)
-    return entry
-
-
-def _region_state(state: RegionState) -> dict[str, Any]:
-    return {
-        "production": state.production,
-        "sending_enabled": state.sending_enabled,
-        "check_identities": state.check_identities,
-        "identities": [dataclasses.asdict(i) for i in state.identities.values()],
-        "templates": [_plain(dataclasses.asdict(t)) for t in state.templates.values()],
-        "details": state.details,
-        "review": None if state.review is None else _plain(dataclasses.asdict(state.review)),
-        "enforcement_status": state.enforcement_status,
-        "stats": [[period, *row] for period, row in state.stats.items()],
-        "suppressed": [_plain(dataclasses.asdict(e)) for e in state.suppression.entries()],
-    }
-
-
-def _restore_region(data: dict[str, Any]) -> RegionState:
-    state = RegionState(
-        production=data["production"],
-        sending_enabled=data["sending_enabled"],
-        check_identities=data["check_identities"],
-        details=data["details"],
-        enforcement_status=data["enforcement_status"],
-    )
-    for item in data["identities"]:
-        state.identities[item["name"].lower()] = Identity(**item)
-    for item in data["templates"]:
-        template = Template(**_typed(item))
-        state.templates[template.name] = template
-    if data["review"] is not None:
-        state.review = ProductionAccessReview(**_typed(data["review"]))
-    state.stats = {float(row[0]): [int(n) for n in row[1:]] for row in data["stats"]}
-    for item in data.get("suppressed", []):  # absent from older state files
-        entry = _typed(item)
-        state.suppression.put(entry["email_address"], entry["reason"], entry["last_update_time"])
-    return state
+def connect(path: str) -> sqlite3.Connection:
+    # Transactions are begun and committed explicitly (isolation_level=None).
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)
 
 
 class Store:
-    """One account's state in one SQLite file."""
+    """One account's state in one SQLite file, held by this process alone."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self, path: Path | str, *, connect: Callable[[str], sqlite3.Connection] = connect
+    ) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-        self._saved: dict[str, int] = {}  # ledger list -> entries already saved
-        self._slots: dict[str, float] = {}  # region -> last usage slot saved
-        # id() of each saved ledger entry -> (its list, its index): requests point at them.
-        # The entries stay alive in the account's ledger, so the ids stay theirs.
-        self._positions: dict[int, tuple[str, int]] = {}
+        self._lock = StateLock(self.path).acquire()
+        try:
+            private_file(self.path)
+            self._db = connect(str(self.path))
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+            except sqlite3.OperationalError as error:  # read-only, full, I/O error
+                self._db.close()
+                raise StateFileError(f"cannot write the state file {self.path}: {error}") from None
+            except BaseException:
+                self._db.close()
+                raise
+        except BaseException:
+            self._lock.release()
+            raise
+        self._mutex = threading.Lock()
+        #: The retention last given (a caller that gives none gets the whole ledger).
+        self.retention = Retention()
+        self._forget()
+
+    def _forget(self) -> None:
+        """What the file holds, as far as saving goes: moved only after a commit."""
+        # Items of each ledger list written so far, counted from the first ever.
+        self._saved: dict[str, int] = dict.fromkeys(LISTS, 0)
+        self._dropped: dict[str, int] = dict.fromkeys(LISTS, 0)
+        self._slots: dict[str, float] = {}  # region -> newest usage slot written
+        self._first: dict[str, float | None] = {}  # region -> oldest usage slot kept
+        # id() of each written ledger entry -> (kind, number): requests point at them. The
+        # entries stay alive in the account's ledger (or in a request), so the ids stay theirs.
+        self._numbers: dict[int, tuple[str, int]] = {}
+        self._written_meta: dict[str, str] = {}  # key -> JSON text in the file
+        self._written_regions: dict[str, str] = {}  # region -> its row's text in the file
 
     def close(self) -> None:
-        with self._lock:
+        with self._mutex:
             self._db.close()
+            self._lock.release()
 
-    def _meta(self, key: str) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+    def _meta(self) -> dict[str, Any]:
+        return {k: loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
 
     @property
     def empty(self) -> bool:
-        return self._meta("saved") is None
+        return "saved" not in self._meta()
 
     # -- loading --------------------------------------------------------------------
-    def load(self, account: Account) -> None:
-        """Put the saved state into a fresh ``account`` (a no-op for an empty file)."""
-        with self._lock, account._lock:
-            if self.empty:
-                return
-            clock = account.clock
-            saved_now = self._meta("clock")
-            if isinstance(clock, DetachedClock) and not clock.real and saved_now is not None:
-                gap = datetime.fromisoformat(saved_now) - clock.now()
-                if gap > timedelta():
-                    clock.advance(gap)
-            usage: dict[str, list[list[float]]] = {}
-            for region, slot, latest, recipients in self._db.execute(
-                "SELECT region, slot, latest, recipients FROM usage ORDER BY region, slot"
+    def load(self, account: Account, retention: Retention | None = None) -> bool:
+        """Put the saved state into ``account``, just made or reset; False for an empty file."""
+        retention = self.retention = retention or self.retention
+        with self._mutex, account._lock:
+            self._forget()
+            meta = self._meta()
+            if "saved" not in meta:
+                return False
+            if meta.get("format") != FORMAT:
+                raise StateFileError(
+                    f"the state file {self.path} was written by another version of "
+                    f"pytest-sesquota (format {meta.get('format', 1)}, this one reads "
+                    f"{FORMAT}): move it away to start afresh"
+                )
+            self._written_meta = {k: json.dumps(v) for k, v in meta.items()}
+            self._load_clock(account, meta.get("clock"))
+            self._load_regions(account)
+            by_number: dict[tuple[str, int], LedgerEntry] = {}
+            entries: dict[str, list[Any]] = {kind: [] for kind in LISTS}
+            counts = dict.fromkeys(LISTS, 0)
+            for kind, number, text in self._db.execute(
+                "SELECT kind, number, entry FROM ledger ORDER BY seq"
             ):
-                usage.setdefault(region, []).append([slot, latest, recipients])
-            for region, text in self._db.execute("SELECT region, state FROM regions"):
-                data = json.loads(text)
-                quota = import_region({**data["quota"], "window": usage.get(region, [])})
-                account._engine.restore(region, quota)
-                account._regions[region] = _restore_region(data["account"])
-                self._slots[region] = max((s[0] for s in usage.get(region, [])), default=-1.0)
-            entries: dict[str, list[LedgerEntry]] = {kind: [] for kind in _KINDS}
-            for kind, text in self._db.execute("SELECT kind, entry FROM ledger ORDER BY seq"):
-                item = _entry(kind, json.loads(text))
-                self._positions[id(item)] = (kind, len(entries[kind]))
+                counts[kind] = number
+                if kind == "requests":
+                    entries[kind].append(self._request(loads(text), by_number))
+                    continue
+                item = load_entry(kind, text)
                 entries[kind].append(item)
-            account.sent[:] = [e for e in entries["sent"] if isinstance(e, SentMessage)]
-            account.throttled[:] = [e for e in entries["throttled"] if isinstance(e, ThrottledSend)]
-            account.rejected[:] = [e for e in entries["rejected"] if isinstance(e, RejectedSend)]
-            account.faults[:] = [e for e in entries["faults"] if isinstance(e, FaultedSend)]
-            account.requests[:] = [
-                self._request(json.loads(text), entries)
-                for (text,) in self._db.execute("SELECT entry FROM requests ORDER BY seq")
-            ]
+                by_number[kind, number] = item
+                self._numbers[id(item)] = (kind, number)
+            for name, items in ledger_lists(account).items():
+                items[:] = entries[name]
+                self._saved[name] = counts[name]
+                self._dropped[name] = counts[name] - len(items)
+            retention.dropped = dict(self._dropped)
             # Message ids number the accepted messages: go on from the last one.
-            account._ids = itertools.count(len(account.sent) + 1)
-            for kind in _KINDS:
-                self._saved[kind] = len(entries[kind])
-            self._saved["requests"] = len(account.requests)
+            account._ids = itertools.count(counts["sent"] + 1)
+            return True
 
     @staticmethod
-    def _request(data: dict[str, Any], entries: dict[str, list[LedgerEntry]]) -> SesRequest:
-        outcomes = tuple(entries[kind][index] for kind, index in data.pop("outcomes"))
-        return SesRequest(**_typed(data), outcomes=outcomes)
+    def _load_clock(account: Account, saved: str | None) -> None:
+        clock = account.clock
+        if isinstance(clock, DetachedClock) and not clock.real and saved is not None:
+            gap = datetime.fromisoformat(saved) - clock.now()
+            if gap > timedelta():
+                clock.advance(gap)
+
+    def _load_regions(self, account: Account) -> None:
+        usage: dict[str, list[list[float]]] = {}
+        for region, slot, latest, recipients in self._db.execute(
+            "SELECT region, slot, latest, recipients FROM usage ORDER BY region, slot"
+        ):
+            usage.setdefault(region, []).append([slot, latest, recipients])
+        stats: dict[str, dict[float, list[int]]] = {}
+        for region, period, *row in self._db.execute(
+            "SELECT region, period, attempts, bounces, complaints, rejects FROM stats "
+            "ORDER BY region, period"
+        ):
+            stats.setdefault(region, {})[period] = list(row)
+        for region, text in self._db.execute("SELECT region, state FROM regions"):
+            self._written_regions[region] = text
+            data = loads(text)
+            window = usage.get(region, [])
+            account._engine.restore(region, import_region({**data["quota"], "window": window}))
+            state = account._regions[region] = load_region(data)
+            state.stats = stats.get(region, {})
+            self._slots[region] = window[-1][0] if window else -1.0
+            self._first[region] = window[0][0] if window else None
+
+    @staticmethod
+    def _request(data: dict[str, Any], by_number: dict[tuple[str, int], LedgerEntry]) -> SesRequest:
+        # Outcomes that have left the ledger (its retention) are left out.
+        outcomes = tuple(
+            by_number[kind, number]
+            for kind, number in data.pop("outcomes")
+            if (kind, number) in by_number
+        )
+        return SesRequest(**data, outcomes=outcomes)
 
     # -- saving ---------------------------------------------------------------------
-    def save(self, account: Account) -> None:
-        """Write what changed since the last save, in one transaction."""
-        with self._lock, account._lock, self._db:
+    def save(
+        self,
+        account: Account,
+        retention: Retention | None = None,
+        regions: Iterable[str] | None = None,
+    ) -> None:
+        """Write what changed since the last save, in one transaction: the ``regions``
+        named (every region when None), the new ledger items, the clock."""
+        retention = self.retention = retention or self.retention
+        with self._mutex, account._lock:
             db = self._db
-            for region in account._engine.regions:
-                quota = export_region(account._engine.region(region))
-                window = quota.pop("window")
-                db.execute(
-                    "INSERT OR REPLACE INTO regions (region, state) VALUES (?, ?)",
-                    (
+            saved = dict(self._saved)
+            slots = dict(self._slots)
+            first = dict(self._first)
+            numbers: dict[int, tuple[str, int]] = {}
+            written = {"regions": dict(self._written_regions), "meta": dict(self._written_meta)}
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                names = account.regions() if regions is None else regions
+                for region in names:
+                    self._save_region(
+                        account,
                         region,
-                        json.dumps(
-                            {"quota": quota, "account": _region_state(account._state(region))}
-                        ),
-                    ),
-                )
-                first = window[0][0] if window else float("inf")
-                db.execute("DELETE FROM usage WHERE region = ? AND slot < ?", (region, first))
-                since = self._slots.get(region, -1.0)
-                db.executemany(
-                    "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(region, *slot) for slot in window if slot[0] >= since],
-                )
-                if window:
-                    self._slots[region] = window[-1][0]
-            ledgers: list[tuple[str, list[Any]]] = [
-                ("sent", account.sent),
-                ("throttled", account.throttled),
-                ("rejected", account.rejected),
-                ("faults", account.faults),
-            ]
-            for kind, ledger in ledgers:
-                done = self._saved.get(kind, 0)
-                for index in range(done, len(ledger)):
-                    self._positions[id(ledger[index])] = (kind, index)
-                db.executemany(
-                    "INSERT INTO ledger (kind, entry) VALUES (?, ?)",
-                    [(kind, json.dumps(_plain(dataclasses.asdict(e)))) for e in ledger[done:]],
-                )
-                self._saved[kind] = len(ledger)
-            done = self._saved.get("requests", 0)
-            db.executemany(
-                "INSERT INTO requests (entry) VALUES (?)",
-                [(json.dumps(self._plain_request(r)),) for r in account.requests[done:]],
-            )
-            self._saved["requests"] = len(account.requests)
-            meta = {"saved": True, "clock": account.clock.now().isoformat()}
-            db.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [(k, json.dumps(v)) for k, v in meta.items()],
-            )
+                        full=regions is None,
+                        slots=slots,
+                        first=first,
+                        written=written["regions"],
+                    )
+                self._save_ledger(account, retention, saved, numbers)
+                meta: dict[str, Any] = {"saved": True, "format": FORMAT}
+                if not account.clock.real:  # a real clock's time needs no keeping
+                    meta["clock"] = account.clock.now().isoformat()
+                changed = [
+                    (key, text)
+                    for key, value in meta.items()
+                    if written["meta"].get(key) != (text := json.dumps(value))
+                ]
+                db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", changed)
+                written["meta"].update(changed)
+                db.execute("COMMIT")
+            except (sqlite3.Error, OSError) as error:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise SaveFailed(self.path, error) from error
+            # Only now is it in the file.
+            self._saved, self._slots, self._first = saved, slots, first
+            self._written_regions, self._written_meta = written["regions"], written["meta"]
+            self._numbers.update(numbers)
+            if retention.dropped != self._dropped:
+                # Forget what left the ledger (memory stays flat): only what is kept can
+                # still be an outcome of a request not yet written.
+                self._numbers = {
+                    id(item): (kind, retention.number(kind, index))
+                    for kind in ENTRY_KINDS
+                    for index, item in enumerate(ledger_lists(account)[kind])
+                }
+            self._dropped = dict(retention.dropped)
 
-    def _plain_request(self, request: SesRequest) -> Any:
-        data = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)}
-        data["outcomes"] = [self._positions[id(o)] for o in request.outcomes]
-        return _plain(data)
+    def _save_region(
+        self,
+        account: Account,
+        region: str,
+        *,
+        full: bool,
+        slots: dict[str, float],
+        first: dict[str, float | None],
+        written: dict[str, str],
+    ) -> None:
+        db = self._db
+        quota = account._engine.region(region)
+        state = account._state(region)
+        text = dump_region(state, export_region(quota, window=False))
+        if written.get(region) != text:  # unchanged rows are not written again
+            db.execute(
+                "INSERT OR REPLACE INTO regions (region, state) VALUES (?, ?)", (region, text)
+            )
+            written[region] = text
+        oldest, new = usage_since(quota, slots.get(region, -1.0))
+        if full or oldest != first.get(region, -1.0):
+            # Slots that left the rolling 24 hours (all of them when the usage was reset).
+            db.execute(
+                "DELETE FROM usage WHERE region = ? AND slot < ?",
+                (region, float("inf") if oldest is None else oldest),
+            )
+            first[region] = oldest
+        db.executemany(
+            "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) VALUES (?, ?, ?, ?)",
+            [(region, *slot) for slot in new],
+        )
+        if new:
+            slots[region] = new[-1][0]
+        elif oldest is None:
+            slots[region] = -1.0
+        # Statistics: only the newest 15-minute period moves; older ones only expire.
+        periods = state.stats
+        if full:
+            db.execute("DELETE FROM stats WHERE region = ?", (region,))
+            rows = list(periods.items())
+        else:
+            rows = [] if not periods else [(p := next(reversed(periods)), periods[p])]
+            if periods:
+                db.execute(
+                    "DELETE FROM stats WHERE region = ? AND period < ?",
+                    (region, next(iter(periods))),
+                )
+        db.executemany(
+            "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
+            [(region, period, *row) for period, row in rows],
+        )
+
+    def _save_ledger(
+        self,
+        account: Account,
+        retention: Retention,
+        saved: dict[str, int],
+        numbers: dict[int, tuple[str, int]],
+    ) -> None:
+        db = self._db
+        dropped = retention.dropped
+        rows: list[tuple[str, int, str]] = []
+        for kind, items in ledger_lists(account).items():
+            for index in range(max(saved[kind] - dropped[kind], 0), len(items)):
+                number = dropped[kind] + index + 1
+                if kind == "requests":
+                    rows.append((kind, number, self._dump_request(items[index], numbers)))
+                else:
+                    numbers[id(items[index])] = (kind, number)
+                    rows.append((kind, number, dump_entry(items[index])))
+            saved[kind] = dropped[kind] + len(items)
+            if dropped[kind] != self._dropped[kind]:  # the retention cut the list
+                db.execute(
+                    "DELETE FROM ledger WHERE kind = ? AND number <= ?", (kind, dropped[kind])
+                )
+        db.executemany("INSERT INTO ledger (kind, number, entry) VALUES (?, ?, ?)", rows)
+
+    def _dump_request(self, request: SesRequest, numbers: dict[int, tuple[str, int]]) -> str:
+        data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
+        refs = []
+        for outcome in request.outcomes:
+            ref = numbers.get(id(outcome)) or self._numbers.get(id(outcome))
+            if ref is not None:  # None: it left the ledger already (a tiny retention)
+                refs.append(ref)
+        data["outcomes"] = refs
+        return dumps(data)
 
     def clear(self) -> None:
         """Forget everything (the control API's reset)."""
-        with self._lock, self._db:
-            for table in ("meta", "regions", "usage", "ledger", "requests"):
-                self._db.execute(f"DELETE FROM {table}")
-            self._saved.clear()
-            self._slots.clear()
-            self._positions.clear()
+        with self._mutex:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for table in _TABLES:
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("COMMIT")
+            except (sqlite3.Error, OSError) as error:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise SaveFailed(self.path, error) from error
+            self._forget()
+
+
+_REQUEST_FIELDS = ("time", "region", "api", "operation", "status", "error_code", "error_message")

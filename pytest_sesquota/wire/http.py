@@ -126,6 +126,13 @@ def refuse(
     )
 
 
+def error_answer(url: str, code: str, message: str, status: int) -> HttpAnswer:
+    """SES's error shape for the API ``url`` is for, logged nowhere: for a failure of the
+    server itself (a state file that cannot be written), which leaves the account as it was."""
+    v2 = urlsplit(url).path.startswith(("/v2/", "/v1/email/"))
+    return (_json_error if v2 else _xml_error)(code, message, status, str(uuid.uuid4()))
+
+
 def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
     return HttpAnswer(
         status,

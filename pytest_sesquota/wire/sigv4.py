@@ -8,10 +8,19 @@ AWS's wording. The credential scope names the region the client signed for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
+#: What a region of AWS's partitions is named like (botocore's ``endpoints.json`` region
+#: patterns: ``us-east-1``, ``us-gov-west-1``, ``cn-north-1``, ``eusc-de-east-1``, ...).
+#: A credential scope names the region a request is for; a made-up one is refused, as
+#: SES refuses it, so that no client can make the account grow a region per request.
+REGION_NAME = re.compile(
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)"
+    r"-[a-z]+-\d{1,2}"
+)
 
 
 class AuthError(Exception):
@@ -19,17 +28,20 @@ class AuthError(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # "missing" or "incomplete"
+        self.kind = kind  # "missing", "incomplete" or "region"
         self.message = message
 
     def code(self, v2: bool) -> str:
         if self.kind == "missing":
             return "MissingAuthenticationTokenException" if v2 else "MissingAuthenticationToken"
+        if self.kind == "region":
+            # Captured from Query APIs (STS, IAM, SES) and REST-JSON ones alike.
+            return "InvalidSignatureException" if v2 else "SignatureDoesNotMatch"
         return "IncompleteSignatureException" if v2 else "IncompleteSignature"
 
     @property
     def status(self) -> int:
-        return 403 if self.kind == "missing" else 400
+        return 400 if self.kind == "incomplete" else 403
 
 
 def _missing(v2: bool) -> str:
@@ -96,4 +108,10 @@ def _region_of(credential: str, *, authorization: str) -> str:
             else "Credential should be scoped with a valid terminator: 'aws4_request', "
             f"not '{parts[-1]}'. {authorization}",
         )
-    return parts[2]
+    region = parts[2]
+    if not REGION_NAME.fullmatch(region):
+        # AWS's words, trailing space included.
+        raise AuthError(
+            "region", f"Credential should be scoped to a valid region, not '{region}'. "
+        )
+    return region

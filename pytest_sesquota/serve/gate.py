@@ -1,0 +1,82 @@
+"""One request at a time through a served account, each saved before it is answered.
+
+Every request that reaches the account through the server (SES's HTTP APIs, SMTP, the
+control API) runs inside :meth:`Gate.request`: requests and a reset never interleave,
+the ledger is cut to its retention, and with a state file the request's changes are
+committed before the reply leaves. A save that fails puts the account back as the file
+has it (nothing of the request counted) and raises :class:`SaveFailed`; the front door
+answers with SES's server error, and the client's retry finds the account as it was.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from ..account.account import Account
+from .retention import Retention
+from .store import SaveFailed, Store
+
+__all__ = ["Gate", "SaveFailed"]
+
+
+class Gate:
+    def __init__(
+        self, account: Account, *, store: Store | None = None, retention: Retention | None = None
+    ) -> None:
+        self.account = account
+        self.store = store
+        self.retention = retention or Retention()
+        # Re-entrant: a control request may save inside its own turn (reset).
+        self._lock = threading.RLock()
+        # The account in memory may be ahead of the file (a save and the put-back failed).
+        self._behind = False
+
+    @contextmanager
+    def request(self, regions: Iterable[str] | None = None) -> Iterator[None]:
+        """Hold the account for one request touching ``regions`` (None: any)."""
+        with self._lock:
+            if self._behind:
+                self._put_back()
+            try:
+                yield
+            finally:
+                self._settle(regions)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold the account still for a read: nothing is trimmed or saved."""
+        with self._lock:
+            yield
+
+    def _settle(self, regions: Iterable[str] | None) -> None:
+        self.retention.trim(self.account)
+        if self.store is None:
+            return
+        try:
+            self.store.save(self.account, self.retention, regions)
+        except SaveFailed:
+            self._behind = True
+            self._put_back()
+            raise
+
+    def _put_back(self) -> None:
+        """The account as the file has it: what the failed save held never happened."""
+        assert self.store is not None
+        try:
+            self.account.reset()
+            self.store.load(self.account, self.retention)
+        except Exception as error:
+            raise SaveFailed(self.store.path, error) from error
+        self._behind = False
+
+    def reset(self) -> None:
+        """Back to the configured account, the file emptied: in one turn."""
+        with self._lock:
+            if self.store is not None:
+                self.store.clear()
+            self.account.reset()
+            self.retention.reset()
+            if self.store is not None:
+                self.store.save(self.account, self.retention)
