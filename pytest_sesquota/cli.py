@@ -139,8 +139,8 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument("--quiet", action="store_true", help="print nothing but errors")
     account = serve.add_argument_group("the account (the ses_quota marker's keys)")
     for key in VALID_KEYS:
-        if key in ("regions", "budget", "fail_on_dropped"):
-            continue  # nested (from the file only), or checks of a pytest test
+        if key in ("regions", "budget"):
+            continue  # nested: from the file only
         account.add_argument(
             "--" + key.replace("_", "-"),
             dest=key,
