@@ -121,6 +121,7 @@ def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
         "sent": [entry(m) for m in account.sent if keep(m)],
         "throttled": [entry(t) for t in account.throttled if keep(t)],
         "rejected": [entry(r) for r in account.rejected if keep(r)],
+        "faults": [entry(f) for f in account.faults if keep(f)],
         "requests": [request_of(r) for r in account.requests if keep(r)],
     }
 
