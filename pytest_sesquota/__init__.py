@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from . import real_time
     from .account.ledger import (
         FaultedSend,
         ProductionAccessReview,
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from .doors.activation import SesAccount, current_account
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
-    from .quota.clock import ScheduledAction, SesClock, Sleep
+    from .quota.clock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
     from .quota.engine import Decision, QuotaEngine, RegionQuota
     from .serve.server import SesServer
 
@@ -52,8 +53,11 @@ _WHERE = {
     "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
+    "VirtualClockStalled": ".quota.clock",
     "current_account": ".doors.activation",
 }
+#: Public modules: ``pytest_sesquota.real_time``.
+_MODULES = {"real_time"}
 
 __all__ = [
     "Decision",
@@ -76,17 +80,22 @@ __all__ = [
     "SuppressedDestination",
     "ThrottledSend",
     "UnfakedSesCall",
+    "VirtualClockStalled",
     "current_account",
+    "real_time",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
+    if name in _MODULES:
+        value: Any = importlib.import_module(f".{name}", __name__)
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     globals()[name] = value  # once loaded, a plain attribute
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+    return sorted([*globals(), *_WHERE, *_MODULES])

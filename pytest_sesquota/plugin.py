@@ -61,7 +61,8 @@ MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
     "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
     "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call', time_backend='freezegun'|'time-machine', "
+    "bulk_throttling='per_destination'|'whole_call', "
+    "time_backend='auto'|'time-machine'|'freezegun', auto_tick=None, "
     "api_rate_limit=None, smtp_require_starttls=True, smtp_idle_timeout=10, "
     "smtp_max_connections=None, smtp_max_messages_per_connection=None, "
     "fail_on_dropped=False, budget={'throttled'|'requests'|'virtual_seconds'|'dropped': N}, "
@@ -382,6 +383,11 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             "pytest-sesquota hit an internal error while answering a request (answered "
             "as InternalFailure); this is a bug in the plugin, please report it:\n"
             + "\n".join(account.internal_errors),
+            pytrace=False,
+        )
+    if account.clock.problems:
+        pytest.fail(
+            "pytest-sesquota's virtual clock: " + "\n".join(account.clock.problems),
             pytrace=False,
         )
     failed = [s for s in account.clock.scheduled if s.error is not None]

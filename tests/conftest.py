@@ -64,7 +64,7 @@ def send_v2(client, *to, source="app@example.com", cc=(), bcc=(), content=SIMPLE
 @pytest.fixture(autouse=True)
 def _inner_runs_use_this_time_backend(request):
     """pytester's inner pytest runs use the time backend this run was given
-    (``-o ses_quota_time_backend=time-machine``): CI runs the suite with each."""
+    (``-o ses_quota_time_backend=freezegun``): CI runs the suite with each."""
     backend = request.config.getini("ses_quota_time_backend")
     if backend and "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS: set it after

@@ -17,6 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_sesquota"
 #: Each subpackage's floor. Equal floors may not import each other.
 LAYERS = {
     "quota": 1,
+    # pytest_sesquota.real_time, the public way to the real clocks: only quota below it
+    "real_time": 2,
     "account": 2,
     "ses": 3,
     "wire": 4,

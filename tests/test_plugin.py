@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 VALID = (
-    "api_rate_limit, budget, bulk_throttling, burst, daily, fail_on_dropped, max_24_hour_send, "
-    "max_send_rate, profile, region, regions, seed, sending_enabled, sent_last_24_hours, "
-    "smtp_idle_timeout, smtp_max_connections, smtp_max_messages_per_connection, "
-    "smtp_require_starttls, start, time_backend, transient_failures, verified"
+    "api_rate_limit, auto_tick, budget, bulk_throttling, burst, daily, fail_on_dropped, "
+    "max_24_hour_send, max_send_rate, profile, region, regions, seed, sending_enabled, "
+    "sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
+    "smtp_max_messages_per_connection, smtp_require_starttls, start, time_backend, "
+    "transient_failures, verified"
 )
 
 
@@ -80,7 +81,13 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
         ),
         (
             "time_backend='sundial'",
-            "*time_backend='sundial' is not valid; valid backends: 'freezegun', 'time-machine'",
+            "*time_backend='sundial' is not valid; valid backends: 'auto', 'freezegun', "
+            "'time-machine'",
+        ),
+        (
+            "auto_tick=0",
+            "*ses_quota: auto_tick=0 is not valid; expected a number of seconds > 0 each read "
+            "moves the clock, or None",
         ),
         ("'sandbox'", "*ses_quota takes keyword arguments only, got ('sandbox',).*"),
     ],

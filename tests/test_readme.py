@@ -18,17 +18,25 @@ def test_readme_has_examples():
     assert len(BLOCKS) >= 4 and len(INI) == 1
 
 
-@pytest.mark.parametrize("number", range(len(BLOCKS)))
+#: Examples with aiobotocore need the aio extra (its own venv in CI: ``-k aio``).
+IDS = [f"{n}-aio" if "aiobotocore" in block else str(n) for n, block in enumerate(BLOCKS)]
+
+
+@pytest.mark.parametrize("number", range(len(BLOCKS)), ids=IDS)
 def test_readme_example_runs(pytester: pytest.Pytester, monkeypatch, number: int):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
     source = BLOCKS[number]
+    args = ["-p", "no:hypothesispytest"]
+    if "aiobotocore" in source:
+        pytest.importorskip("aiobotocore", reason='the aio extra: pip install -e ".[aio]"')
+        args += ["-o", "asyncio_default_fixture_loop_scope=function"]
     tests = len(re.findall(r"^def test_", source, re.M))
     if not tests:  # a script: run it as the body of a test
         source = "def test_script():\n" + "".join(f"    {line}\n" for line in source.splitlines())
         tests = 1
     pytester.makepyfile(source)
-    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result = pytester.runpytest_inprocess(*args)
     if source.startswith(FAILS_ON_PURPOSE):  # shows a failure report
         result.assert_outcomes(failed=tests)
     else:

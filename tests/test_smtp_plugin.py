@@ -127,7 +127,8 @@ from pytest_sesquota import SesAccount
 from pytest_sesquota import SesSmtpServer
 from pytest_sesquota.doors import certs as _certs
 
-with SesAccount() as account, SesSmtpServer(account) as server:
+# freezegun: the backend that replaces the datetime class (time-machine leaves it be).
+with SesAccount(time_backend="freezegun") as account, SesSmtpServer(account) as server:
     assert server.ssl_context() is not None
 assert _certs.made_in == "a child process"
 sign_with_a_real_datetime()

@@ -15,7 +15,12 @@ from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 from ..quota.engine import DAILY_MODES, DailyMode
-from ..quota.timebackend import TIME_BACKENDS, TimeBackendName, available
+from ..quota.timebackend import (
+    DEFAULT_TIME_BACKEND,
+    TIME_BACKENDS,
+    TimeBackendName,
+    available,
+)
 
 Profile = Literal["sandbox", "production"]
 BulkThrottling = Literal["per_destination", "whole_call"]
@@ -77,7 +82,9 @@ class SesQuotaOptions:
     start: datetime = DEFAULT_START
     sending_enabled: bool = True
     bulk_throttling: BulkThrottling = "per_destination"
-    time_backend: TimeBackendName = "freezegun"
+    time_backend: TimeBackendName = DEFAULT_TIME_BACKEND
+    #: Seconds every read of the clock moves it (for loops that poll it without sleeping).
+    auto_tick: float | None = None
     #: Requests per second for the API's actions other than sends (SES: 1); None: no limit.
     api_rate_limit: float | None = None
     # SMTP interface only (the ses_smtp fixture).
@@ -170,6 +177,15 @@ class Checker:
                 'it needs the time-machine package: pip install "pytest-sesquota[time-machine]"',
             )
         return value
+
+    def _auto_tick(self, key: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        if not _is_number(value) or not 0 < value < float("inf"):
+            raise self.fail(
+                key, value, "expected a number of seconds > 0 each read moves the clock, or None"
+            )
+        return float(value)
 
     def _daily(self, key: str, value: Any) -> Any:
         if value not in DAILY_MODES:
@@ -368,7 +384,12 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     ),
     "ses_quota_time_backend": (
         "time_backend",
-        "how time is faked: freezegun (default) or time-machine (faster start, C level)",
+        "how time is faked: auto (default: time-machine where installed, else freezegun), "
+        "time-machine or freezegun",
+    ),
+    "ses_quota_auto_tick": (
+        "auto_tick",
+        "seconds each read of the virtual clock moves it (default: none; for busy loops)",
     ),
     "ses_quota_max_24_hour_send": ("max_24_hour_send", "default Max24HourSend (-1: unlimited)"),
     "ses_quota_max_send_rate": ("max_send_rate", "default MaxSendRate (-1: unlimited)"),
@@ -424,6 +445,7 @@ def from_ini(get: Any) -> dict[str, Any]:
             "max_24_hour_send",
             "max_send_rate",
             "burst",
+            "auto_tick",
             "api_rate_limit",
             "transient_failures",
         ):

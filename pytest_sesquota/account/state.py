@@ -71,7 +71,9 @@ class AccountState:
         self.clock = (
             clock
             if clock is not None
-            else SesClock(options.start, time_backend=options.time_backend)
+            else SesClock(
+                options.start, time_backend=options.time_backend, auto_tick=options.auto_tick
+            )
         )
         self._lock = threading.RLock()
         # Per thread: the outcomes of the request being answered (see `recording`).

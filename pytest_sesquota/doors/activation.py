@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from typing import Any, cast
 
 from ..account.account import Account
+from ..quota import loopclock
 from . import botocore as _botocore
 from . import credentials, guard
 from .requests_door import RequestsDoor, add_ses_callbacks
@@ -31,6 +32,8 @@ class Activation:
         with ExitStack() as stack:
             account.clock.start()
             stack.callback(account.clock.stop)
+            # The test thread's asyncio loops wait on the virtual clock too.
+            stack.enter_context(loopclock.running(account.clock))
             _botocore.activate(account)
             stack.callback(_botocore.deactivate, account)
             if not guard.installed():

@@ -6,13 +6,17 @@ only the network call is replaced. The handlers are registered once, on
 watches for it, ``doors.on_import``), so they reach every session and client created
 afterwards (application clients made at import time included). While no fake
 account is active they return ``None`` and botocore proceeds as if they were not there.
+
+aiobotocore's clients reach the same handlers (its sessions register botocore's
+built-in handlers): the answer is one that both read, and its own async signer is
+skipped like botocore's (``doors.aiobotocore``, loaded once aiobotocore is).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,13 +41,35 @@ _SES_SERVICES = ("ses", "sesv2")
 
 
 class _Body:
-    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``."""
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``,
+    aiobotocore with ``await read()``."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, headers: Mapping[str, str]) -> None:
         self._data = data
+        self._headers = headers
 
     def stream(self, **_kwargs: Any) -> Iterator[bytes]:
         yield self._data
+
+    async def read(self, _amount: int | None = None) -> bytes:
+        return self._data
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """aiohttp's raw headers, which aiobotocore before 2.13 reads the headers from."""
+        return tuple((k.encode(), v.encode()) for k, v in self._headers.items())
+
+
+class _Content(bytes):
+    """A response's body that botocore reads as bytes and aiobotocore awaits
+    (``await http_response.content``): one answer for both, whichever client asked."""
+
+    def __await__(self) -> Generator[Any, None, bytes]:
+        return _ready(bytes(self)).__await__()
+
+
+async def _ready(value: bytes) -> bytes:
+    return value
 
 
 def current() -> Account | None:
@@ -64,7 +90,11 @@ def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
-    return AWSResponse(request.url, reply.status, reply.headers, _Body(reply.body))
+    response = AWSResponse(
+        request.url, reply.status, reply.headers, _Body(reply.body, reply.headers)
+    )
+    response._content = _Content(reply.body)
+    return response
 
 
 def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
@@ -72,7 +102,12 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
     # a credential_process or call AWS) and a test without credentials gets this error
     # rather than NoCredentialsError. A Stubber answers before this (it registers
     # first); moto answers later, at before-send; a loopback endpoint is not AWS.
-    if _current is not None or _moto_answers():
+    if _current is not None:
+        if not _aio_patched and "aiobotocore.signers" in sys.modules:
+            # An aiobotocore client (or one could be): its signer is its own.
+            _patch_aio()
+        return
+    if _moto_answers():
         return
     url = params.get("url", "") if isinstance(params, dict) else ""
     if is_ses_host(urlsplit(url).hostname):
@@ -88,15 +123,39 @@ def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | N
     return _respond(account, request)
 
 
-def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
+def skip_signing(signer: RequestSigner, _operation_name: str, _request: Any) -> bool:
+    """Whether ``signer`` (botocore's or aiobotocore's) leaves this request unsigned."""
     # The fake needs no signature. Skipping it means no credentials are needed,
     # and real ones are never read or refreshed (a refresh can call AWS). Done at
     # the signer rather than with a choose-signer handler so that it also covers
     # clients of sessions created before the handlers were installed.
-    if self._service_id.hyphenize() in _SES_SERVICES:
-        if _current is not None:
-            return None
+    return _current is not None and signer._service_id.hyphenize() in _SES_SERVICES
+
+
+def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
+    if skip_signing(self, operation_name, request):
+        return None
     return _original_sign(self, operation_name, request, *a, **k)
+
+
+_aio_patched = False
+
+
+def _patch_aio() -> None:
+    global _aio_patched
+    from . import aiobotocore
+
+    aiobotocore.patch(skip_signing)
+    _aio_patched = True
+
+
+def _unpatch_aio() -> None:
+    global _aio_patched
+    if _aio_patched:
+        from . import aiobotocore
+
+        aiobotocore.unpatch()
+        _aio_patched = False
 
 
 def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
@@ -179,5 +238,6 @@ def deactivate(account: Account) -> None:
         _current = None
         TokenBucket._acquire = _original_acquire
         Clock.current_time = _original_current_time
+        _unpatch_aio()
         Endpoint._send = _original_send
         RequestSigner.sign = _original_sign

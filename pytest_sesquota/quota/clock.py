@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -18,11 +19,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .timebackend import _REAL_SLEEP, IGNORED_MODULES, VirtualTime, real_time
+from .timebackend import (
+    _REAL_SLEEP,
+    DEFAULT_TIME_BACKEND,
+    IGNORED_MODULES,
+    VirtualTime,
+    real_time,
+)
 
-__all__ = ["IGNORED_MODULES", "ScheduledAction", "SesClock", "Sleep"]
+__all__ = ["IGNORED_MODULES", "ScheduledAction", "SesClock", "Sleep", "VirtualClockStalled"]
 
 _EPOCH = datetime(1970, 1, 1)
+_yield: Callable[[], object] = getattr(os, "sched_yield", lambda: _REAL_SLEEP(0))
+#: Reads of the process's clock at one virtual instant before a loop is taken for one
+#: that polls a frozen clock and will never end (a few seconds of a busy loop).
+STALL_READS = 10_000_000
+
+
+class VirtualClockStalled(RuntimeError):
+    """The process read the frozen clock too often without it moving: a busy loop."""
 
 
 @dataclass(eq=False)
@@ -44,11 +59,13 @@ class ScheduledAction:
 
 @dataclass(frozen=True)
 class Sleep:
-    """One ``time.sleep`` call seen while the clock ran."""
+    """One ``time.sleep`` call seen while the clock ran, or one wait of an idle event
+    loop that the clock skipped (``kind="event loop"``)."""
 
     #: Virtual time when the sleep began.
     at: datetime
     seconds: float
+    kind: str = "time.sleep"
 
 
 class SesClock:
@@ -56,13 +73,32 @@ class SesClock:
 
     #: True for a clock that follows the wall clock (``sesquota serve --clock real``).
     real = False
+    #: Real seconds an event loop on this clock waits for real I/O (a socket, a pipe,
+    #: an executor thread) to answer before it jumps to its next timer (``loopclock``).
+    io_wait = 1.0
 
-    def __init__(self, start: datetime, *, time_backend: str = "freezegun") -> None:
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        time_backend: str = DEFAULT_TIME_BACKEND,
+        auto_tick: float | None = None,
+    ) -> None:
         if start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)
         self._start = start.astimezone(timezone.utc)
-        #: ``"freezegun"`` or ``"time-machine"``: how the process's time is faked.
+        #: How the process's time is faked: ``"auto"``, ``"freezegun"`` or
+        #: ``"time-machine"`` as asked; once started, the one that runs.
         self.time_backend = time_backend
+        self._backend_choice = time_backend
+        #: Seconds each read of the process's clock moves it (None: reads do not move it).
+        self.auto_tick = auto_tick
+        self._tick = timedelta(seconds=auto_tick) if auto_tick else None
+        self._last_read: datetime | None = None
+        self._reads = 0
+        #: What went wrong around the clock (a leaked freezer, a stalled loop): the
+        #: pytest fixture fails the test with these at teardown.
+        self.problems: list[str] = []
         # The virtual time (naive UTC): the start, then wherever it was moved to.
         self._now = self._start.replace(tzinfo=None)
         self._virtual: VirtualTime | None = None
@@ -102,6 +138,45 @@ class SesClock:
         return self._now
 
     naive_now = _naive_now
+
+    def read(self) -> datetime:
+        """The virtual time (naive UTC) as the process reads it: ``time.time()``,
+        ``monotonic()``, ``datetime.now()``... With ``auto_tick``, each read moves the
+        clock first; without, a read that keeps finding the same instant is counted,
+        and a busy loop fails (``VirtualClockStalled``) instead of never ending."""
+        if self._tick is not None and self._virtual is not None:
+            self.advance(self._tick)
+            return self._naive_now()
+        now = self._naive_now()
+        if now != self._last_read:
+            self._last_read = now
+            self._reads = 0
+            return now
+        self._reads += 1
+        if self._reads >= STALL_READS:
+            # Once per so many reads, not at every read from then on: the busy loop's own
+            # reads are nearly all of them, and a library reading the clock in passing (a
+            # gc callback, a log record) should not fail for it.
+            self._reads = 0
+            message = self._stalled_message(now)
+            if message not in self.problems:
+                self.report(message)
+            raise VirtualClockStalled(message)
+        return now
+
+    def _stalled_message(self, now: datetime) -> str:
+        return (
+            f"the virtual clock was read {STALL_READS:,} times at "
+            f"{now.replace(tzinfo=timezone.utc).isoformat()} without moving: a loop that "
+            "polls the clock without sleeping never ends while time is frozen. Sleep in "
+            "the loop (time.sleep(0) moves the clock 1 µs), advance the clock "
+            "(ses_clock.advance), or let every read move it: "
+            "@pytest.mark.ses_quota(auto_tick=0.001)"
+        )
+
+    def report(self, problem: str) -> None:
+        """Keep a problem for the test's teardown (the pytest fixture fails with it)."""
+        self.problems.append(problem)
 
     @contextmanager
     def still(self) -> Iterator[datetime]:
@@ -199,11 +274,12 @@ class SesClock:
         with self._lock:
             self.sleeps.append(float(seconds))
             self.sleep_log.append(Sleep(self.now(), float(seconds)))
-        # At least one microsecond (freezegun's resolution), so that a loop polling
-        # with tiny sleeps always sees time pass.
-        self.advance(seconds=max(seconds, 1e-6) if seconds > 0 else 0)
-        # Let other threads run, as a real sleep would.
-        _REAL_SLEEP(0)
+        # At least one microsecond (freezegun's resolution), sleep(0) included, so
+        # that a loop polling with tiny sleeps always sees time pass.
+        self.advance(seconds=max(seconds, 1e-6))
+        # Let other threads run, as a real sleep would: sched_yield hands over the
+        # GIL without sleep(0)'s timer slack (50 µs on Linux), so poll loops turn fast.
+        _yield()
 
     @contextmanager
     def ticking(self, speed: float = 1.0, *, step: float = 0.01) -> Iterator[SesClock]:
@@ -234,9 +310,10 @@ class SesClock:
         """Freeze time where the clock is and take over ``time.sleep``."""
         if self._virtual is not None:
             raise RuntimeError("this clock is already running")
-        virtual = VirtualTime(self.time_backend, self)
+        virtual = VirtualTime(self._backend_choice, self)
         virtual.start(self._now)
         self._virtual = virtual
+        self.time_backend = virtual.backend
 
     def stop(self) -> None:
         """Restore real time and the real ``time.sleep``. Safe to call twice."""

@@ -217,9 +217,11 @@ def entries(account: Account) -> list[Entry]:
     for at, _, item in timed:
         seconds = (at - start).total_seconds()
         if isinstance(item, Sleep):
-            result.append(
-                Entry(seconds, [f"time.sleep({item.seconds:g})"], Counter({"time.sleep": 1}))
-            )
+            if item.kind == "time.sleep":
+                text = f"time.sleep({item.seconds:g})"
+            else:  # an idle event loop, moved to its next timer
+                text = f"{item.kind} idle {item.seconds:g}s (virtual)"
+            result.append(Entry(seconds, [text], Counter({item.kind: 1})))
         elif isinstance(item, SesRequest):
             result.append(_request_entry(seconds, item, retries))
         else:
@@ -269,9 +271,10 @@ def _hidden(items: Sequence[Entry]) -> str:
         "failed (transient)",
         "retry",
         "time.sleep",
+        "event loop",
         "other request",
     ]
-    plural = {"retry": "retries", "other request": "other requests"}
+    plural = {"retry": "retries", "other request": "other requests", "event loop": "loop waits"}
     tally = ", ".join(
         f"{counts[k]} {plural.get(k, k) if counts[k] != 1 else k}" for k in order if counts[k]
     )
