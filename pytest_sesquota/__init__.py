@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from . import real_time
     from .account.ledger import (
+        FaultedSend,
         ProductionAccessReview,
         RejectedSend,
         SentMessage,
         SesRequest,
         ThrottledSend,
     )
+    from .account.messages import DroppedMessage
     from .account.options import OptionsError, SesQuotaOptions
     from .account.recipients import SuppressedDestination
     from .doors.activation import SesAccount, current_account
@@ -32,6 +34,8 @@ __version__ = "0.1.0"
 #: Each public name and the module that defines it.
 _WHERE = {
     "Decision": ".quota.engine",
+    "DroppedMessage": ".account.messages",
+    "FaultedSend": ".account.ledger",
     "OptionsError": ".account.options",
     "ProductionAccessReview": ".account.ledger",
     "QuotaEngine": ".quota.engine",
@@ -57,6 +61,8 @@ _MODULES = {"real_time"}
 
 __all__ = [
     "Decision",
+    "DroppedMessage",
+    "FaultedSend",
     "OptionsError",
     "ProductionAccessReview",
     "QuotaEngine",

@@ -139,7 +139,7 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument("--quiet", action="store_true", help="print nothing but errors")
     account = serve.add_argument_group("the account (the ses_quota marker's keys)")
     for key in VALID_KEYS:
-        if key == "regions":
+        if key in ("regions", "budget"):
             continue  # nested: from the file only
         account.add_argument(
             "--" + key.replace("_", "-"),

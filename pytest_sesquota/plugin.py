@@ -9,6 +9,7 @@ so clients made at import time by application modules are answered too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the front doors and reports load on first use, not with pyt
     from .doors.activation import SesAccount
     from .doors.smtp import SesSmtpServer
     from .quota.clock import SesClock
+    from .report.baseline import BaselineRun
     from .report.reporting import Reporting
     from .serve.server import SesServer
 
@@ -40,6 +42,20 @@ _GUARD: pytest.StashKey[guard.Guard] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
 _CHILDREN: pytest.StashKey[_ChildProcesses] = pytest.StashKey()
 _ACTIVATION = "pytest_sesquota.doors.activation"
+#: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
+_CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
+#: How much worse a baseline figure may get (``report.baseline.DEFAULT_TOLERANCE``).
+DEFAULT_TOLERANCE = 0.1
+
+
+def tolerance(text: str) -> float:
+    """``--ses-quota-baseline-tolerance``: ``0.1`` or ``10%`` (argparse names the option
+    and this function when it raises)."""
+    value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    if not value >= 0:
+        raise ValueError(text)
+    return value
+
 
 MARKER_HELP = (
     "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
@@ -48,7 +64,9 @@ MARKER_HELP = (
     "bulk_throttling='per_destination'|'whole_call', "
     "time_backend='auto'|'time-machine'|'freezegun', auto_tick=None, "
     "api_rate_limit=None, smtp_require_starttls=True, smtp_idle_timeout=10, "
-    "smtp_max_connections=None, smtp_max_messages_per_connection=None): "
+    "smtp_max_connections=None, smtp_max_messages_per_connection=None, "
+    "fail_on_dropped=False, budget={'throttled'|'requests'|'virtual_seconds'|'dropped': N}, "
+    "transient_failures=0, seed=None): "
     "run the test against a "
     "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
 )
@@ -96,6 +114,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the whole SES conversation of every failing test into DIR "
         "(default: long ones only, into pytest's cache directory)",
     )
+    group.addoption(
+        "--ses-quota-baseline",
+        metavar="PATH",
+        default=None,
+        help="each test's SES figures (requests, sent, throttled, dropped, virtual seconds, "
+        "retries) against the JSON file PATH: written when missing, else compared; the run "
+        "fails when a figure got worse beyond the tolerance",
+    )
+    group.addoption(
+        "--ses-quota-baseline-tolerance",
+        metavar="FRACTION",
+        type=tolerance,
+        default=None,
+        help=f"how much worse a figure may get, as a fraction or a percentage "
+        f"(default: {DEFAULT_TOLERANCE:g}, that is {DEFAULT_TOLERANCE * 100:g}%%)",
+    )
+    group.addoption(
+        "--ses-quota-baseline-update",
+        action="store_true",
+        default=False,
+        help="rewrite the baseline with this run's figures instead of comparing",
+    )
 
 
 def _directory(config: pytest.Config, option: str) -> Path | None:
@@ -131,7 +171,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "conversation_dir": _directory(config, "--ses-quota-conversation-dir"),
         "cache_dir": (lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     }
-    config.pluginmanager.register(_ReportHooks(settings), "sesquota-reports")
+    config.pluginmanager.register(_ReportHooks(settings, _baseline(config)), "sesquota-reports")
     config.stash[_BOTOCORE] = _BotocoreDoor()
     on_import.when_imported("botocore.session", config.stash[_BOTOCORE].install)
     config.addinivalue_line(
@@ -167,6 +207,34 @@ class _ChildProcesses:
         on_import.forget(_ACTIVATION, self.install)
         if self._uninstall is not None:
             self._uninstall()
+
+
+def _baseline(config: pytest.Config) -> BaselineRun | None:
+    """``--ses-quota-baseline``'s run, on the controller (``None``: no baseline asked)."""
+    value = config.getoption("ses_quota_baseline")
+    if not value:
+        for option in ("tolerance", "update"):
+            if config.getoption(f"ses_quota_baseline_{option}") not in (None, False):
+                raise pytest.UsageError(
+                    f"--ses-quota-baseline-{option} needs --ses-quota-baseline=PATH"
+                )
+        return None
+    if hasattr(config, "workerinput"):
+        return None  # an xdist worker: its figures reach the controller in its reports
+    from .report.baseline import BaselineError, BaselineRun
+
+    given = config.getoption("ses_quota_baseline_tolerance")
+    run = BaselineRun(
+        path=config.invocation_params.dir / Path(value).expanduser(),
+        shown=value,
+        tolerance=DEFAULT_TOLERANCE if given is None else given,
+        update=config.getoption("ses_quota_baseline_update"),
+    )
+    try:
+        run.start()
+    except BaselineError as error:
+        raise pytest.UsageError(str(error)) from None
+    return run
 
 
 class _BotocoreDoor:
@@ -205,9 +273,10 @@ class _RealSes:
 class _ReportHooks:
     """The failure report's section, the figures as test properties, the summary."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], baseline: BaselineRun | None = None) -> None:
         self._settings = settings
         self._reporting: Reporting | None = None
+        self.baseline = baseline
 
     def reporting(self) -> Reporting:
         """Made on first use: a session without a faked test never loads the reports.
@@ -232,6 +301,8 @@ class _ReportHooks:
             item.user_properties += self.reporting().teardown_properties(account, item.nodeid)
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
+        if call.when == "call":
+            item.stash[_CALL_FAILED] = report.failed
         if account is not None and report.failed:
             text = self.reporting().section(account, item.nodeid, report.when or "call")
             report.sections.append((SECTION, text))
@@ -245,19 +316,37 @@ class _ReportHooks:
             self.reporting().collect(report.nodeid, report.user_properties)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self._reporting is None and not self._settings["summary"]:
-            return  # no faked test ran, no summary asked for
-        from .report.summary import summary_lines
+        # Without a faked test or a summary asked for, the reports never load.
+        if self._reporting is not None or self._settings["summary"]:
+            from .report.summary import summary_lines
 
-        reporting = self.reporting()
-        if reporting.problems:
-            terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
-            for problem in reporting.problems:
-                terminalreporter.write_line(problem)
-        if reporting.summary:
-            terminalreporter.write_sep("=", "SES quota summary")
-            for line in summary_lines(list(reporting.per_test.items())):
+            reporting = self.reporting()
+            if reporting.problems:
+                terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
+                for problem in reporting.problems:
+                    terminalreporter.write_line(problem)
+            if reporting.summary:
+                terminalreporter.write_sep("=", "SES quota summary")
+                for line in summary_lines(list(reporting.per_test.items())):
+                    terminalreporter.write_line(line)
+        if self.baseline is not None and self.baseline.lines:
+            terminalreporter.write_sep("=", "SES baseline")
+            for line in self.baseline.lines:
                 terminalreporter.write_line(line)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Compare with the baseline (before the terminal summary tells of it)."""
+        baseline = self.baseline
+        if baseline is None:
+            return
+        try:
+            baseline.finish(self.reporting().per_test, os.environ.get("GITHUB_STEP_SUMMARY"))
+        except OSError as error:
+            baseline.lines = [f"pytest-sesquota could not write the baseline: {error}"]
+            baseline.failed = True
+        if baseline.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
@@ -276,10 +365,13 @@ def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
 @pytest.fixture
 def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
     """The fake SES account of this test: quotas, ledger and virtual clock (see ses_quota)."""
+    problem: str | None = None
     try:
         options = options_for(request.node, request.config)
     except OptionsError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    if problem is not None:  # outside the except: no "During handling of..." in the report
+        pytest.fail(problem, pytrace=False)
     from .doors.activation import SesAccount
 
     account = SesAccount(options)
@@ -306,6 +398,12 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             + "\n".join(f"at {s.at.isoformat()}: {s.action!r}\n{s.error}" for s in failed),
             pytrace=False,
         )
+    if not request.node.stash.get(_CALL_FAILED, False):
+        from .report.checks import teardown_failures
+
+        problems = teardown_failures(account)
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

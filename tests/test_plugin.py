@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 VALID = (
-    "api_rate_limit, auto_tick, bulk_throttling, burst, daily, max_24_hour_send, max_send_rate, "
-    "profile, region, regions, sending_enabled, sent_last_24_hours, smtp_idle_timeout, "
-    "smtp_max_connections, smtp_max_messages_per_connection, smtp_require_starttls, start, "
-    "time_backend, verified"
+    "api_rate_limit, auto_tick, budget, bulk_throttling, burst, daily, fail_on_dropped, "
+    "max_24_hour_send, max_send_rate, profile, region, regions, seed, sending_enabled, "
+    "sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
+    "smtp_max_messages_per_connection, smtp_require_starttls, start, time_backend, "
+    "transient_failures, verified"
 )
 
 

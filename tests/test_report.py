@@ -11,9 +11,9 @@ from botocore.exceptions import ClientError
 from conftest import NO_RETRIES, send
 
 from pytest_sesquota import RejectedSend, SentMessage, SesAccount, SesRequest, ThrottledSend
+from pytest_sesquota.account.messages import RetryCounter
 from pytest_sesquota.report import reporting as _reporting
 from pytest_sesquota.report.conversation import (
-    RetryCounter,
     entries,
     offset,
     section_text,
@@ -181,7 +181,7 @@ def test_offsets(seconds, text):
     assert offset(seconds) == text
 
 
-def test_a_retry_repeats_a_send_throttled_just_before():
+def test_a_retry_sends_again_a_message_refused_and_not_accepted_since():
     account = SesAccount()
     at = account.clock.start_time
 
@@ -198,14 +198,14 @@ def test_a_retry_repeats_a_send_throttled_just_before():
             throttled("b@x.org"),
             throttled("c@x.org"),  # another message: not a retry
             throttled("b@x.org"),  # retry 1 of b
-            throttled("b@x.org", op="SendRawEmail"),  # another operation
+            throttled("b@x.org", op="SendRawEmail"),  # the same message another way: retry 2
             throttled("b@x.org", source="z@x.org"),  # another sender
-            sent("b@x.org"),  # retry 2 of b, accepted
+            sent("b@x.org"),  # retry 3 of b, accepted
             sent("b@x.org"),  # b again after an acceptance: a new message
             sent("c@x.org"),  # retry 1 of c
         ]
     ]
-    assert seen == [0, 0, 1, 0, 0, 2, 0, 1]
+    assert seen == [0, 0, 1, 2, 0, 3, 0, 1]
 
 
 @pytest.mark.ses_quota(profile="sandbox", sent_last_24_hours=199)
@@ -232,6 +232,7 @@ def test_figures_count_messages_retries_sleeps_and_virtual_time(ses_account, ses
         retries=2,  # "a" after its daily throttle (throttled again), then after that
         sleeps=1,
         virtual_seconds=86_403.0,
+        dropped=1,  # a with b in cc: refused (daily) and never sent again
     )
     properties = figures.properties()
     assert properties[:3] == [
@@ -241,7 +242,7 @@ def test_figures_count_messages_retries_sleeps_and_virtual_time(ses_account, ses
     ]
     assert Figures.from_properties([("other", 1), *properties]) == figures
     assert Figures.from_properties([("other", 1)]) is None
-    assert figures + figures == Figures(12, 6, 10, 2, 4, 0, 4, 2, 172_806.0)
+    assert figures + figures == Figures(12, 6, 10, 2, 4, 0, 4, 2, 172_806.0, 2, 0)
 
 
 def test_summary_table():

@@ -288,6 +288,8 @@ def test_junit_xml_has_the_figures_as_test_properties(run, pytester):
         "ses_retries": "1",
         "ses_sleeps": "1",
         "ses_virtual_seconds": "1.0",
+        "ses_dropped": "0",
+        "ses_faults": "0",
     }
     assert properties["test_sends[3]"]["ses_accepted"] == "3"
     assert properties["test_sends[3]"]["ses_virtual_seconds"] == "3.0"
@@ -365,6 +367,10 @@ def test_options_are_documented(run):
             "  --ses-quota-summary*",
             "  --ses-quota-plot=DIR*",
             "  --ses-quota-conversation-dir=DIR*",
+            "  --ses-quota-baseline=PATH",
+            "  --ses-quota-baseline-tolerance=FRACTION",
+            "*(default: 0.1, that is 10%)",
+            "  --ses-quota-baseline-update",
         ],
         consecutive=False,
     )

@@ -358,6 +358,8 @@ def test_every_typed_marker_key_works_as_a_flag():
         text, value = samples[kind]
         if field.name == "sent_last_24_hours":
             text, value = "7", 7
+        if field.name == "transient_failures":  # a probability
+            text, value = "0.25", 0.25
         options, _settings = resolve(
             parser().parse_args(["serve", f"--{field.name.replace('_', '-')}", text])
         )
@@ -365,3 +367,4 @@ def test_every_typed_marker_key_works_as_a_flag():
         checked.append(field.name)
     assert {"smtp_idle_timeout", "smtp_max_connections", "smtp_require_starttls"} <= set(checked)
     assert {"api_rate_limit", "smtp_max_messages_per_connection"} <= set(checked)
+    assert {"transient_failures", "seed", "fail_on_dropped"} <= set(checked)

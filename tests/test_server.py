@@ -452,7 +452,7 @@ def test_control_api_responses_match_the_openapi_document(detached):
             "/_sesquota/ledger/messages",
             None,
             404,
-            "No ledger list 'messages'; the lists: sent, throttled, rejected, requests.",
+            "No ledger list 'messages'; the lists: sent, throttled, rejected, faults, requests.",
         ),
         (
             "PUT",

@@ -8,12 +8,13 @@ their own modules, each on :class:`AccountState`.
 
 from __future__ import annotations
 
+from .messages import Refusals
 from .quotas import Quotas
 from .sending import Sending
 from .suppression import Suppression
 
 
-class Account(Sending, Suppression, Quotas):
+class Account(Sending, Suppression, Quotas, Refusals):
     """A fake SES account: the quotas, identities and templates of every region,
     the ledger of everything sent, and the virtual clock.
 

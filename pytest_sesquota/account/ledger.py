@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -33,7 +33,12 @@ SUSPENDED_MESSAGE = (
 )
 
 Transport = Literal["api", "smtp"]
-RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid"]
+RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid", "transient"]
+#: SES's text for its transient server error (``ServiceUnavailable``, HTTP 503): the wording
+#: of the Common Errors page of the SES API reference (no capture of a real answer known).
+TRANSIENT_MESSAGE = "The request has failed due to a temporary failure of the server."
+#: Bulk sends report a transient failure per destination, in the entry's status.
+BULK_OPERATIONS = frozenset({"SendBulkTemplatedEmail", "SendBulkEmail"})
 
 #: The error code each front door answers a refusal with, recorded in the ledger.
 REFUSAL_CODES: dict[tuple[str, str], str] = {
@@ -46,6 +51,12 @@ REFUSAL_CODES: dict[tuple[str, str], str] = {
     ("smtp", "unverified"): "554",
     ("smtp", "paused"): "554",
     ("smtp", "suspended"): "554",
+    # A seeded transient fault (the marker's transient_failures); bulk sends name it per entry.
+    ("ses", "transient"): "ServiceUnavailable",
+    ("sesv2", "transient"): "ServiceUnavailable",
+    ("smtp", "transient"): "454",
+    ("ses", "transient bulk"): "TransientFailure",
+    ("sesv2", "transient bulk"): "TRANSIENT_FAILURE",
 }
 
 
@@ -131,10 +142,18 @@ class ThrottledSend:
     max_24_hour_send: float
     max_send_rate: float
     transport: Transport = "api"
+    #: What the message said (subject, text, html, raw, template...), as a send was given
+    #: it: how ``dropped`` and the retry count know a message sent again.
+    content: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def message(self) -> str:
         return RATE_MESSAGE if self.reason == "rate" else DAILY_MESSAGE
+
+    @property
+    def subject(self) -> str | None:
+        subject = self.content.get("subject")
+        return None if subject is None else str(subject)
 
 
 @dataclass(frozen=True)
@@ -155,8 +174,33 @@ class RejectedSend:
     transport: Transport = "api"
 
 
+@dataclass(frozen=True)
+class FaultedSend:
+    """A send that met a seeded transient fault (``transient_failures``): SES's 5xx
+    error, SMTP's ``454 Temporary service failure``, a bulk entry's ``TransientFailure``.
+    Nothing was sent and nothing counted against the quotas."""
+
+    time: datetime
+    region: str
+    operation: str
+    #: The error code the caller received (``ServiceUnavailable``, ``454``, ...).
+    code: str
+    message: str
+    source: str
+    recipients: tuple[str, ...]
+    transport: Transport = "api"
+    content: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def subject(self) -> str | None:
+        subject = self.content.get("subject")
+        return None if subject is None else str(subject)
+
+
 #: One entry of the ledger: what became of one message.
-LedgerEntry = SentMessage | ThrottledSend | RejectedSend
+LedgerEntry = SentMessage | ThrottledSend | RejectedSend | FaultedSend
+#: A send refused by a quota or a transient fault: the message is lost unless sent again.
+Refusal = ThrottledSend | FaultedSend
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ REGION_KEYS = (
     "verified",
     "sending_enabled",
 )
+#: Keys of ``budget={...}``: the figures a test may not exceed (checked at teardown).
+BUDGET_KEYS = ("dropped", "requests", "throttled", "virtual_seconds")
 
 
 class OptionsError(ValueError):
@@ -90,6 +92,13 @@ class SesQuotaOptions:
     smtp_idle_timeout: float = 10.0
     smtp_max_connections: int | None = None
     smtp_max_messages_per_connection: int | None = None
+    # CI regression checks (checked at teardown).
+    fail_on_dropped: bool = False
+    budget: Mapping[str, float] = field(default_factory=dict)
+    #: Probability (0..1) that a send attempt fails with SES's transient error.
+    transient_failures: float = 0.0
+    #: Seed of the transient faults (``None``: a random one, printed in failure reports).
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         check = Checker("ses_quota")
@@ -279,7 +288,40 @@ class Checker:
             raise self.fail(key, value, "expected True or False")
         return value
 
-    _smtp_require_starttls = _sending_enabled
+    _smtp_require_starttls = _fail_on_dropped = _sending_enabled
+
+    def _budget(self, key: str, value: Any) -> Mapping[str, float]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(key, value, "expected a dict such as {'throttled': 0, 'requests': 10}")
+        checked: dict[str, float] = {}
+        for name, limit in value.items():
+            if name not in BUDGET_KEYS:
+                raise OptionsError(
+                    f"{self.where}: budget got an unexpected key {name!r}. "
+                    f"Valid keys: {', '.join(BUDGET_KEYS)}"
+                )
+            if not _is_number(limit) or limit < 0:
+                raise self.fail(f"budget[{name!r}]", limit, "expected a number >= 0")
+            checked[name] = limit
+        return checked
+
+    def _transient_failures(self, key: str, value: Any) -> float:
+        if not _is_number(value) or not 0 <= value <= 1:
+            raise self.fail(
+                key, value, "expected a probability from 0 to 1 (0.1: one send attempt in ten)"
+            )
+        return float(value)
+
+    def _seed(self, key: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self.fail(
+                key, value, "expected a whole number >= 0 (as a failure report prints it), or None"
+            )
+        return value
 
     def _smtp_idle_timeout(self, key: str, value: Any) -> float:
         if not _is_number(value) or not value > 0 or value == float("inf"):
@@ -361,7 +403,18 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
         "verified",
         "verified identities (one per line or space-separated); turns the check on",
     ),
+    "ses_quota_fail_on_dropped": (
+        "fail_on_dropped",
+        "true fails a test at teardown when it dropped a message (refused and never sent again)",
+    ),
+    "ses_quota_transient_failures": (
+        "transient_failures",
+        "probability (0..1) that a send attempt fails with SES's transient error",
+    ),
+    "ses_quota_seed": ("seed", "seed of the transient failures (default: random, printed)"),
 }
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOLEANS |= {"false": False, "no": False, "off": False, "0": False}
 
 
 def from_ini(get: Any) -> dict[str, Any]:
@@ -375,7 +428,27 @@ def from_ini(get: Any) -> dict[str, Any]:
             values[key] = list(raw)
             continue
         text = str(raw).strip()
-        if key in ("max_24_hour_send", "max_send_rate", "burst", "auto_tick", "api_rate_limit"):
+        if key == "fail_on_dropped":
+            if text.lower() not in _BOOLEANS:
+                raise OptionsError(
+                    f"ini option {name}={text!r} is not valid; expected true or false"
+                )
+            values[key] = _BOOLEANS[text.lower()]
+        elif key == "seed":
+            try:
+                values[key] = int(text)
+            except ValueError:
+                raise OptionsError(
+                    f"ini option {name}={text!r} is not valid; expected a whole number"
+                ) from None
+        elif key in (
+            "max_24_hour_send",
+            "max_send_rate",
+            "burst",
+            "auto_tick",
+            "api_rate_limit",
+            "transient_failures",
+        ):
             try:
                 number: Any = float(text)
             except ValueError:

@@ -10,12 +10,15 @@ from typing import Any
 
 from .identities import Identities
 from .ledger import (
+    BULK_OPERATIONS,
     DAILY_MESSAGE,
     PAUSED_MESSAGE,
     RATE_MESSAGE,
     REFUSAL_CODES,
     SIMULATOR_DOMAIN,
     SUSPENDED_MESSAGE,
+    TRANSIENT_MESSAGE,
+    FaultedSend,
     LedgerEntry,
     RefusalKind,
     RejectedSend,
@@ -54,9 +57,26 @@ class _Call:
         self.transport: Transport = "smtp" if api == "smtp" else "api"
         self.now = now
 
-    def check(self, recipients: Sequence[str]) -> SendRefused | None:
+    def check(self, recipients: Sequence[str], content: dict[str, Any]) -> SendRefused | None:
         """The checks before the quotas; a refusal is recorded and returned."""
         account = self.account
+        if account._faults.strike():
+            # Before any other check, as a server error comes before SES looks at the
+            # message; nothing is counted, not even in the statistics.
+            bulk = " bulk" if self.operation in BULK_OPERATIONS else ""
+            fault = FaultedSend(
+                time=self.now,
+                region=self.region,
+                operation=self.operation,
+                code=REFUSAL_CODES[self.api, "transient" + bulk],
+                message=TRANSIENT_MESSAGE,
+                source=self.source,
+                recipients=tuple(recipients),
+                transport=self.transport,
+                content=content,
+            )
+            account._enter(account.faults, fault)
+            return SendRefused("transient", TRANSIENT_MESSAGE)
         try:
             account._check_sender(self.state, self.region, self.source, recipients)
         except SendRefused as refusal:
@@ -80,7 +100,7 @@ class _Call:
     ) -> list[SentMessage | SendRefused]:
         """Messages the quotas decide together: all sent, or all dropped with one refusal."""
         if not checked:
-            refusal = self.check(messages[0][0])
+            refusal = self.check(*messages[0])
             if refusal is not None:
                 return [refusal]
         account = self.account
@@ -96,7 +116,7 @@ class _Call:
             throttle = SendRefused(
                 reason, RATE_MESSAGE if reason == "rate" else DAILY_MESSAGE, decision=decision
             )
-            for recipients, _content in messages:
+            for recipients, content in messages:
                 account._enter(
                     account.throttled,
                     ThrottledSend(
@@ -111,6 +131,7 @@ class _Call:
                         max_24_hour_send=decision.max_24_hour_send,
                         max_send_rate=decision.max_send_rate,
                         transport=self.transport,
+                        content=content,
                     ),
                 )
             return [throttle] * len(messages)
@@ -214,7 +235,7 @@ class Sending(Statistics, Identities, ProductionAccess):
             if not whole_call:
                 return [call.decide([message])[0] for message in messages]
             results: list[SentMessage | SendRefused | None] = [
-                call.check(recipients) for recipients, _content in messages
+                call.check(recipients, content) for recipients, content in messages
             ]
             eligible = [i for i, result in enumerate(results) if result is None]
             if eligible:
@@ -283,6 +304,7 @@ class Sending(Statistics, Identities, ProductionAccess):
 
     def _enter(self, ledger: list[Any], entry: LedgerEntry) -> None:
         ledger.append(entry)
+        self._ledger.append(entry)
         outcomes = getattr(self._recording, "outcomes", None)
         if outcomes is not None:
             outcomes.append(entry)

@@ -17,9 +17,12 @@ from typing import Any, Literal
 from ..quota.api_rate import ApiRateLimit
 from ..quota.clock import ScheduledAction, SesClock
 from ..quota.engine import QuotaEngine, RegionQuota
+from .faults import TransientFaults
 from .ledger import (
     EnforcementStatus,
+    FaultedSend,
     Identity,
+    LedgerEntry,
     ProductionAccessReview,
     QuotaChange,
     RejectedSend,
@@ -89,8 +92,13 @@ class AccountState:
         self.throttled: list[ThrottledSend] = []
         #: Sends refused for other reasons (unverified identity, sending paused), in order.
         self.rejected: list[RejectedSend] = []
+        #: Sends failed by a seeded transient fault (``transient_failures``), in order.
+        self.faults: list[FaultedSend] = []
         #: Every request, in order, retries included.
         self.requests: list[SesRequest] = []
+        # Every ledger entry, in the order decided (what `dropped` reads).
+        self._ledger: list[LedgerEntry] = []
+        self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
         #: the pytest fixture fails the test when this is not empty.
         self.internal_errors: list[str] = []

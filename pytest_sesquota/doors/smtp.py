@@ -72,6 +72,8 @@ TOO_MANY_MESSAGES = "421 Maximum message count per session reached"
 IDLE_TIMEOUT = "451 4.4.2 Timeout waiting for data from client."
 TEMPORARY_FAILURE = "451 Temporary service failure"
 THROTTLED = "454 Throttling failure: "
+#: SES's SMTP answer to a transient failure (a seeded fault: the marker's transient_failures).
+TRANSIENT_FAILURE = "454 Temporary service failure"
 
 #: aiosmtpd's own words where SES's differ. The two DATA replies end a DATA
 #: transaction without reaching the handler, so they are also recorded in the ledger.
@@ -275,6 +277,8 @@ class SesSmtpHandler:
         except SendRefused as refused:
             if refused.kind in ("rate", "daily"):
                 return THROTTLED + refused.message
+            if refused.kind == "transient":
+                return TRANSIENT_FAILURE
             if refused.kind in ("unverified", "paused", "suspended"):
                 return f"554 Message rejected: {refused.message}"
             return f"554 Transaction failed: {refused.message}"

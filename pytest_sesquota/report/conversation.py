@@ -14,7 +14,15 @@ from datetime import datetime
 from pathlib import Path
 
 from ..account.account import Account
-from ..account.ledger import LedgerEntry, SentMessage, SesRequest, ThrottledSend
+from ..account.ledger import (
+    FaultedSend,
+    LedgerEntry,
+    Refusal,
+    SentMessage,
+    SesRequest,
+    ThrottledSend,
+)
+from ..account.messages import DroppedMessage, RetryCounter
 from ..quota.clock import Sleep
 
 #: Conversations up to this many entries (requests and sleeps) are shown whole;
@@ -80,25 +88,6 @@ def operation_name(api: str, operation: str) -> str:
     return operation if api == "ses" else f"{api}:{operation}"
 
 
-# -- retries -----------------------------------------------------------------------
-class RetryCounter:
-    """A send attempt is a *retry* when the previous attempt of the same operation,
-    region, source and recipients was throttled. ``see`` returns how many throttled
-    attempts came right before this one (0: not a retry)."""
-
-    def __init__(self) -> None:
-        self._streaks: dict[tuple[str, str, str, tuple[str, ...]], int] = {}
-
-    def see(self, outcome: LedgerEntry) -> int:
-        key = (outcome.region, outcome.operation, outcome.source, outcome.recipients)
-        streak = self._streaks.get(key, 0)
-        if isinstance(outcome, ThrottledSend):
-            self._streaks[key] = streak + 1
-        else:
-            self._streaks.pop(key, None)
-        return streak
-
-
 # -- the conversation --------------------------------------------------------------
 @dataclass
 class Entry:
@@ -115,12 +104,15 @@ def _kind(outcome: LedgerEntry) -> str:
         return "accepted"
     if isinstance(outcome, ThrottledSend):
         return f"throttled ({outcome.reason})"
+    if isinstance(outcome, FaultedSend):
+        return "failed (transient)"
     return "rejected"
 
 
 def describe_outcome(outcome: LedgerEntry, retry: int = 0) -> str:
     """``app@x → a@x (1 rcpt) accepted <id>``, ``... throttled (rate: 0.41 of 1 available,
-    max 1/s)``, ``... rejected (MessageRejected: ...)``."""
+    max 1/s)``, ``... rejected (MessageRejected: ...)``, ``... failed (ServiceUnavailable:
+    transient fault)``."""
     text = f"{short_address(outcome.source)} → {short_recipients(outcome.recipients)} "
     if isinstance(outcome, SentMessage):
         text += f"accepted {outcome.message_id}"
@@ -149,6 +141,8 @@ def describe_outcome(outcome: LedgerEntry, retry: int = 0) -> str:
                 f"throttled (daily: {outcome.sent_last_24_hours} of "
                 f"{number(outcome.max_24_hour_send)} sent in the last 24 h)"
             )
+    elif isinstance(outcome, FaultedSend):
+        text += f"failed ({outcome.code}: transient fault)"
     else:
         text += f"rejected ({outcome.code}: {outcome.message})"
     if retry:
@@ -184,7 +178,12 @@ def _request_entry(seconds: float, request: SesRequest, retries: RetryCounter) -
 
 def _orphans(account: Account, seen: set[int]) -> list[LedgerEntry]:
     """Ledger entries no request decided (``Account.send`` called directly)."""
-    ledger: list[LedgerEntry] = [*account.sent, *account.throttled, *account.rejected]
+    ledger: list[LedgerEntry] = [
+        *account.sent,
+        *account.throttled,
+        *account.rejected,
+        *account.faults,
+    ]
     return [e for e in ledger if id(e) not in seen]
 
 
@@ -269,6 +268,7 @@ def _hidden(items: Sequence[Entry]) -> str:
         "throttled (rate)",
         "throttled (daily)",
         "rejected",
+        "failed (transient)",
         "retry",
         "time.sleep",
         "event loop",
@@ -284,6 +284,42 @@ def _hidden(items: Sequence[Entry]) -> str:
     )
 
 
+def _refusal(refusal: Refusal) -> str:
+    if isinstance(refusal, ThrottledSend):
+        return f"throttled ({refusal.reason})"
+    return f"failed ({refusal.code}: transient fault)"
+
+
+def dropped_line(dropped: DroppedMessage, start: datetime) -> str:
+    """``app@x → b@x (1 rcpt) "Hi": throttled (rate) at +0.400s, 2 attempts``."""
+    subject = "" if dropped.subject is None else f' "{dropped.subject}"'
+    attempts = f"{dropped.attempts} attempt" + ("s" if dropped.attempts != 1 else "")
+    at = offset((dropped.refusal.time - start).total_seconds())
+    return (
+        f"{short_address(dropped.source)} → {short_recipients(dropped.recipients)}{subject}: "
+        f"{_refusal(dropped.refusal)} at {at}, {attempts}"
+    )
+
+
+def ci_lines(account: Account) -> list[str]:
+    """The dropped messages (when a check asks about them: ``fail_on_dropped`` or a
+    ``dropped`` budget), and the seed of the transient faults to replay them."""
+    lines: list[str] = []
+    options = account.options
+    dropped = account.dropped if options.fail_on_dropped or "dropped" in options.budget else []
+    if dropped:
+        count = f"{len(dropped)} message" + ("s" if len(dropped) != 1 else "")
+        lines.append(f"dropped: {count} refused and never accepted later in the test")
+        lines += [f"  {dropped_line(d, account.clock.start_time)}" for d in dropped]
+    p = account.options.transient_failures
+    if p > 0:
+        lines.append(
+            f"transient faults: {p:g} of send attempts, seed {account.seed} (replay: "
+            f"@pytest.mark.ses_quota(transient_failures={p:g}, seed={account.seed}))"
+        )
+    return lines
+
+
 def full_text(account: Account, test_id: str) -> str:
     """The whole conversation, as written to the file the failure report names."""
     items = entries(account)
@@ -293,6 +329,7 @@ def full_text(account: Account, test_id: str) -> str:
         f"virtual time +0.000s = {account.clock.start_time.isoformat()}",
         "",
         *(_render(items, width) or ["(no SES request and no time.sleep)"]),
+        *ci_lines(account),
         *quota_lines(account),
     ]
     return "\n".join(lines) + "\n"
@@ -329,4 +366,4 @@ def section_text(
         lines = [*lines, _hidden(hidden), *_render(items[-SHOWN_ENTRIES:], width)]
     if not items:
         lines = ["(no SES request and no time.sleep)"]
-    return "\n".join([*lines, *quota_lines(account), *path_line])
+    return "\n".join([*lines, *ci_lines(account), *quota_lines(account), *path_line])

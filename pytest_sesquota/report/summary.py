@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from ..account.account import Account
-from .conversation import RetryCounter, entries_outcomes, offset
+from ..account.messages import RetryCounter
+from .conversation import entries_outcomes, offset
 
 # -- the session summary's figures -------------------------------------------------
 PROPERTY_PREFIX = "ses_"
@@ -23,10 +24,15 @@ class Figures:
     throttled_rate: int = 0
     throttled_daily: int = 0
     rejected: int = 0
-    #: Send attempts repeating one just throttled (see :class:`RetryCounter`).
+    #: Send attempts repeating a message refused (throttled or failed by a transient
+    #: fault) and not accepted since (see :class:`RetryCounter`).
     retries: int = 0
     sleeps: int = 0
     virtual_seconds: float = 0.0
+    #: Messages refused and never accepted later (``Account.dropped``).
+    dropped: int = 0
+    #: Send attempts failed by a seeded transient fault.
+    faults: int = 0
 
     @classmethod
     def of(cls, account: Account) -> Figures:
@@ -35,6 +41,8 @@ class Figures:
         for item in entries_outcomes(account):
             retried += retries.see(item) > 0
         return cls(
+            dropped=len(retries.dropped()),  # as account.dropped, from the same pass
+            faults=len(account.faults),
             requests=len(account.requests),
             accepted=len(account.sent),
             accepted_recipients=sum(len(m.recipients) for m in account.sent),

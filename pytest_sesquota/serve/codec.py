@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..account.ledger import (
+    FaultedSend,
     Identity,
     LedgerEntry,
     ProductionAccessReview,
@@ -29,6 +30,7 @@ ENTRY_KINDS: dict[str, type[Any]] = {
     "sent": SentMessage,
     "throttled": ThrottledSend,
     "rejected": RejectedSend,
+    "faults": FaultedSend,
 }
 _TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
 

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..account.account import Account
-from ..account.ledger import RejectedSend, SentMessage, SesRequest, ThrottledSend
+from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
 from ..wire.sigv4 import REGION_NAME
 from .codec import fields_of
@@ -87,11 +87,13 @@ _KINDS: dict[type, str] = {
     SentMessage: "sent",
     ThrottledSend: "throttled",
     RejectedSend: "rejected",
+    FaultedSend: "failed",
 }
 
 
-def entry(item: SentMessage | ThrottledSend | RejectedSend) -> dict[str, Any]:
+def entry(item: SentMessage | ThrottledSend | RejectedSend | FaultedSend) -> dict[str, Any]:
     document = {"kind": _KINDS[type(item)], **fields_of(item)}
+    document.pop("content", None)  # what a refused message said: for dropped, not for here
     if isinstance(item, ThrottledSend):
         document["message"] = item.message
     return document
@@ -119,6 +121,7 @@ def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
         "sent": [entry(m) for m in account.sent if keep(m)],
         "throttled": [entry(t) for t in account.throttled if keep(t)],
         "rejected": [entry(r) for r in account.rejected if keep(r)],
+        "faults": [entry(f) for f in account.faults if keep(f)],
         "requests": [request_of(r) for r in account.requests if keep(r)],
     }
 

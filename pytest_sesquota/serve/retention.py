@@ -15,7 +15,7 @@ from typing import Any
 from ..account.account import Account
 
 #: The ledger's lists, in the order the state file and the control API name them.
-LISTS = ("sent", "throttled", "rejected", "requests")
+LISTS = ("sent", "throttled", "rejected", "faults", "requests")
 #: ``sesquota serve``'s default: a day of a small staging stack, a few MB of memory.
 DEFAULT_RETENTION = 10_000
 
@@ -25,6 +25,7 @@ def ledger_lists(account: Account) -> dict[str, list[Any]]:
         "sent": account.sent,
         "throttled": account.throttled,
         "rejected": account.rejected,
+        "faults": account.faults,
         "requests": account.requests,
     }
 

@@ -25,7 +25,16 @@ from .mail import (
 
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 #: The kinds of refusal a bulk entry can report, plus "success".
-BULK_KINDS = ("success", "rate", "daily", "unverified", "paused", "suspended", "invalid")
+BULK_KINDS = (
+    "success",
+    "rate",
+    "daily",
+    "unverified",
+    "paused",
+    "suspended",
+    "invalid",
+    "transient",
+)
 
 
 class SesApi:

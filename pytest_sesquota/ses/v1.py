@@ -59,6 +59,8 @@ class SesV1(SesApi):
         "paused": ("AccountSendingPausedException", 400),
         "suspended": ("MessageRejected", 400),
         "invalid": ("InvalidParameterValue", 400),
+        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
+        "transient": ("ServiceUnavailable", 503),
     }
     bulk_status: ClassVar[dict[str, str]] = {
         "success": "Success",
@@ -68,6 +70,7 @@ class SesV1(SesApi):
         "paused": "AccountSendingPaused",
         "suspended": "AccountSuspended",
         "invalid": "InvalidParameterValue",
+        "transient": "TransientFailure",
     }
 
     # sends

@@ -86,6 +86,8 @@ class SesV2(SuppressionOperations, SesApi):
         "paused": ("SendingPausedException", 400),
         "suspended": ("MessageRejected", 400),
         "invalid": ("BadRequestException", 400),
+        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
+        "transient": ("ServiceUnavailable", 503),
     }
     bulk_status: ClassVar[dict[str, str]] = {
         "success": "SUCCESS",
@@ -95,6 +97,7 @@ class SesV2(SuppressionOperations, SesApi):
         "paused": "ACCOUNT_SENDING_PAUSED",
         "suspended": "ACCOUNT_SUSPENDED",
         "invalid": "INVALID_PARAMETER",
+        "transient": "TRANSIENT_FAILURE",
     }
 
     @staticmethod
