@@ -28,14 +28,14 @@ def when_imported(name: str, callback: Callback) -> None:
     else right after its first import finishes (before the importer sees it)."""
     with _lock:
         module = sys.modules.get(name)
-        if module is not None and not _initializing(module):
-            pass  # run it now, outside the branch below
-        else:
+        loaded = module is not None and not _initializing(module)
+        if not loaded:
             _pending.setdefault(name, []).append(callback)
             if not any(isinstance(f, _Finder) for f in sys.meta_path):
                 sys.meta_path.insert(0, _Finder())
-            return
-    callback(module)
+    if loaded:  # outside the lock: the callback may import
+        assert module is not None
+        callback(module)
 
 
 def forget(name: str, callback: Callback) -> None:
