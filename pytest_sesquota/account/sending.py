@@ -10,14 +10,13 @@ from typing import Any
 
 from .identities import Identities
 from .ledger import (
-    BULK_OPERATIONS,
     DAILY_MESSAGE,
     PAUSED_MESSAGE,
     RATE_MESSAGE,
-    REFUSAL_CODES,
     SIMULATOR_DOMAIN,
     SUSPENDED_MESSAGE,
     TRANSIENT_MESSAGE,
+    Dialect,
     FaultedSend,
     LedgerEntry,
     RefusalKind,
@@ -47,6 +46,8 @@ class _Call:
         source: str,
         api: str,
         now: datetime,
+        dialect: Dialect | None,
+        bulk: bool,
     ) -> None:
         self.account = account
         self.state = state
@@ -56,6 +57,13 @@ class _Call:
         self.api = api
         self.transport: Transport = "smtp" if api == "smtp" else "api"
         self.now = now
+        self.dialect = dialect
+        self.bulk = bulk
+
+    def code(self, kind: RefusalKind) -> str:
+        """The code the caller receives, in its API's words (the kind itself when the
+        account is called directly, without a front door)."""
+        return kind if self.dialect is None else self.dialect.code(kind, bulk=self.bulk)
 
     def check(self, recipients: Sequence[str], content: dict[str, Any]) -> SendRefused | None:
         """The checks before the quotas; a refusal is recorded and returned."""
@@ -63,12 +71,11 @@ class _Call:
         if account._faults.strike():
             # Before any other check, as a server error comes before SES looks at the
             # message; nothing is counted, not even in the statistics.
-            bulk = " bulk" if self.operation in BULK_OPERATIONS else ""
             fault = FaultedSend(
                 time=self.now,
                 region=self.region,
                 operation=self.operation,
-                code=REFUSAL_CODES[self.api, "transient" + bulk],
+                code=self.code("transient"),
                 message=TRANSIENT_MESSAGE,
                 source=self.source,
                 recipients=tuple(recipients),
@@ -84,7 +91,7 @@ class _Call:
                 region=self.region,
                 operation=self.operation,
                 reason=refusal.kind,
-                code=REFUSAL_CODES[self.api, refusal.kind],
+                code=self.code(refusal.kind),
                 message=refusal.message,
                 source=self.source,
                 recipients=recipients,
@@ -191,6 +198,7 @@ class Sending(Statistics, Identities, ProductionAccess):
         source: str,
         recipients: Sequence[str],
         api: str = "ses",
+        dialect: Dialect | None = None,
         **content: Any,
     ) -> SentMessage:
         """Decide one message; record it as sent, or raise :class:`SendRefused`.
@@ -204,6 +212,7 @@ class Sending(Statistics, Identities, ProductionAccess):
             source=source,
             messages=[(recipients, content)],
             api=api,
+            dialect=dialect,
         )
         if isinstance(result, SendRefused):
             raise result
@@ -218,6 +227,8 @@ class Sending(Statistics, Identities, ProductionAccess):
         messages: Sequence[tuple[Sequence[str], dict[str, Any]]],
         api: str = "ses",
         whole_call: bool = False,
+        dialect: Dialect | None = None,
+        bulk: bool = False,
     ) -> list[SentMessage | SendRefused]:
         """Decide several messages of one call (a bulk send), each ``(recipients, content)``.
 
@@ -225,13 +236,18 @@ class Sending(Statistics, Identities, ProductionAccess):
         :class:`SendRefused` saying why not. With ``whole_call`` the quotas decide the call at
         once, on the sum of the recipients that pass the other checks: accepted together, or
         all dropped and the :class:`SendRefused` raised for the whole call.
+
+        ``dialect`` names the codes the ledger records (the API's, e.g. ``MessageRejected``;
+        ``bulk``: a bulk send's entry statuses); ``api`` is then the dialect's.
         """
+        if dialect is not None:
+            api = dialect.api
         name = self._region_name(region)
         state = self._state(name)
         # The clock holds still meanwhile: the time in the ledger is the very instant
         # the quotas judged, even while other threads' sleeps move the clock.
         with self._lock, self.clock.still() as now:
-            call = _Call(self, state, name, operation, source, api, now)
+            call = _Call(self, state, name, operation, source, api, now, dialect, bulk)
             if not whole_call:
                 return [call.decide([message])[0] for message in messages]
             results: list[SentMessage | SendRefused | None] = [

@@ -53,27 +53,29 @@ from ..ses.mail import (
     header_values,
     parse_raw,
 )
+from ..wire.smtp import (
+    AUTH_INVALID,
+    AUTH_OK,
+    AUTH_REQUIRED,
+    BAD_MAIL_FROM,
+    HOSTNAME,
+    IDLE_TIMEOUT,
+    TEMPORARY_FAILURE,
+    TOO_LONG,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_MESSAGES,
+    bad_recipient,
+    invalid_message,
+)
+from ..wire.smtp import (
+    SMTP as SMTP_DIALECT,
+)
 from . import certs as _certs
 from .guard import check_loopback
 
-#: What SES's SMTP endpoints call themselves, in every region (captured greetings).
-HOSTNAME = "email-smtp.amazonaws.com"
 #: Seconds ``start``/``stop`` wait for the server thread before giving up (real time).
 THREAD_TIMEOUT = 30.0
 OPERATION = "DATA"
-
-AUTH_OK = "235 Authentication successful."
-AUTH_INVALID = "535 Authentication Credentials Invalid"
-AUTH_REQUIRED = "530 Authentication required"
-BAD_MAIL_FROM = "501 Invalid MAIL FROM address provided"
-TOO_LONG = "552 Message is too long."
-TOO_MANY_CONNECTIONS = "421 Too many concurrent SMTP connections"
-TOO_MANY_MESSAGES = "421 Maximum message count per session reached"
-IDLE_TIMEOUT = "451 4.4.2 Timeout waiting for data from client."
-TEMPORARY_FAILURE = "451 Temporary service failure"
-THROTTLED = "454 Throttling failure: "
-#: SES's SMTP answer to a transient failure (a seeded fault: the marker's transient_failures).
-TRANSIENT_FAILURE = "454 Temporary service failure"
 
 #: aiosmtpd's own words where SES's differ. The two DATA replies end a DATA
 #: transaction without reaching the handler, so they are also recorded in the ledger.
@@ -254,7 +256,7 @@ class SesSmtpHandler:
             message = parse_raw(raw)
         except ApiError as error:
             # SES's SMTP interface wraps the API's InvalidParameterValue texts.
-            reply = f"554 Transaction failed: {error.message}"
+            reply = invalid_message(error.message)
             self._reject(envelope, reply)
             return reply
         to = header_addresses(message, "To")
@@ -265,7 +267,7 @@ class SesSmtpHandler:
             sent = self.account.send(
                 region=self.server.region,
                 operation=OPERATION,
-                api="smtp",
+                dialect=SMTP_DIALECT,
                 source=source,
                 recipients=recipients,
                 to=tuple(to),
@@ -275,13 +277,7 @@ class SesSmtpHandler:
                 raw=raw,
             )
         except SendRefused as refused:
-            if refused.kind in ("rate", "daily"):
-                return THROTTLED + refused.message
-            if refused.kind == "transient":
-                return TRANSIENT_FAILURE
-            if refused.kind in ("unverified", "paused", "suspended"):
-                return f"554 Message rejected: {refused.message}"
-            return f"554 Transaction failed: {refused.message}"
+            return SMTP_DIALECT.reply(refused)
         return f"250 Ok {sent.message_id}"
 
 
@@ -437,7 +433,7 @@ class _SesSMTP(SMTP):
         if not ok and self.envelope.mail_from:
             if not shown.startswith("<"):
                 shown = f"<{shown}>"
-            await self.push(f"553 {shown} Invalid email address")
+            await self.push(bad_recipient(shown))
             return
         await super().smtp_RCPT(arg)
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ..account.account import Account
 from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
+from .dialect import ApiDialect
 from .mail import (
     ACCOUNT_ID,
     ApiError,
@@ -24,39 +25,22 @@ from .mail import (
 )
 
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
-#: The kinds of refusal a bulk entry can report, plus "success".
-BULK_KINDS = (
-    "success",
-    "rate",
-    "daily",
-    "unverified",
-    "paused",
-    "suspended",
-    "invalid",
-    "transient",
-)
 
 
 class SesApi:
     """The faked operations of one API over one account, called with a region per request."""
 
-    #: ``"ses"`` or ``"sesv2"``, as recorded in the ledger.
-    api: ClassVar[str]
-    #: How messages name the API: ``"SES v1"``.
-    label: ClassVar[str]
+    #: The API's words: its refusals, bulk statuses, throttle and error codes.
+    dialect: ClassVar[ApiDialect]
     #: Names of the faked operations (methods of the subclass).
     names: ClassVar[tuple[str, ...]]
-    #: Refusal kind -> (error code, HTTP status).
-    refusal_codes: ClassVar[dict[str, tuple[str, int]]]
-    #: Bulk entry outcome (see BULK_KINDS) -> the API's status name.
-    bulk_status: ClassVar[dict[str, str]]
     #: The operations that send: governed by the sending quotas, never by ``api_rate_limit``.
     sends: ClassVar[frozenset[str]]
-    #: (code, HTTP status) of a request over ``api_rate_limit``; the message is "Rate exceeded".
-    api_throttle: ClassVar[tuple[str, int]]
 
     def __init__(self, account: Account) -> None:
         self.account = account
+        self.api = self.dialect.api
+        self.label = self.dialect.label
         self.operations: dict[str, Handler] = {name: getattr(self, name) for name in self.names}
 
     def check_faked(self, operation: str) -> None:
@@ -71,7 +55,7 @@ class SesApi:
 
     def call(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation not in self.sends and not self.account.allow_api_call(region):
-            code, status = self.api_throttle
+            code, status = self.dialect.api_throttle
             raise ApiError(code, "Rate exceeded", status)
         try:
             return self.operations[operation](region, params)
@@ -80,7 +64,7 @@ class SesApi:
 
     def translate(self, error: ApiError) -> ApiError:
         """The error in this API's vocabulary (the shared rules speak SES v1's)."""
-        return error
+        return self.dialect.translate(error)
 
     def check_recipients(self, recipients: list[str]) -> None:
         """Refuse recipients as this API does (v2 has its own word for a blank one)."""
@@ -88,8 +72,7 @@ class SesApi:
 
     # -- sending ----------------------------------------------------------------
     def refusal_error(self, refused: SendRefused) -> ApiError:
-        code, status = self.refusal_codes[refused.kind]
-        return ApiError(code, refused.message, status)
+        return self.dialect.error(refused)
 
     def _send(
         self,
@@ -103,7 +86,7 @@ class SesApi:
             message = self.account.send(
                 region=region,
                 operation=operation,
-                api=self.api,
+                dialect=self.dialect,
                 configuration_set=configuration_set,
                 **content,
             )
@@ -200,7 +183,7 @@ class SesApi:
                 data = {**defaults, **template_data(replacement)}
             except ApiError as error:
                 self._refuse_invalid(region, operation, source, recipients, error)
-                results[index] = self._entry("invalid", error.message)
+                results[index] = self.dialect.bulk_entry(SendRefused("invalid", error.message))
                 continue
             content = {
                 "configuration_set": configuration_set,
@@ -215,7 +198,8 @@ class SesApi:
                 operation=operation,
                 source=source,
                 messages=messages,
-                api=self.api,
+                dialect=self.dialect,
+                bulk=True,
                 whole_call=self.account.options.bulk_throttling == "whole_call",
             )
         except SendRefused as refused:  # the whole call, throttled
@@ -223,15 +207,12 @@ class SesApi:
         for index, outcome in zip(positions, decided, strict=True):
             if isinstance(outcome, SentMessage):
                 results[index] = {
-                    "Status": self.bulk_status["success"],
+                    "Status": self.dialect.bulk_success,
                     "MessageId": outcome.message_id,
                 }
             else:
-                results[index] = self._entry(outcome.kind, outcome.message)
+                results[index] = self.dialect.bulk_entry(outcome)
         return [r for r in results if r is not None]
-
-    def _entry(self, kind: str, message: str) -> dict[str, Any]:
-        return {"Status": self.bulk_status[kind], "Error": message}
 
 
 def paginate(

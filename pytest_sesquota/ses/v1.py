@@ -7,9 +7,10 @@ Error texts are those of real SES captures (see REFERENCE.md and the CHANGELOG).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from .api import SesApi, paginate
+from .dialect import ApiDialect, ApiRefusal
 from .mail import (
     MAX_MESSAGE_BYTES,
     ApiError,
@@ -24,12 +25,30 @@ from .mail import (
 
 MAX_BULK_DESTINATIONS = 50
 
+#: SES v1's words for what the account decided (all HTTP 400 but the transient fault).
+V1 = ApiDialect(
+    "ses",
+    "SES v1",
+    refusals={
+        "rate": ApiRefusal("Throttling", 400, "AccountThrottled"),
+        "daily": ApiRefusal("Throttling", 400, "AccountDailyQuotaExceeded"),
+        "unverified": ApiRefusal("MessageRejected", 400, "MessageRejected"),
+        "paused": ApiRefusal("AccountSendingPausedException", 400, "AccountSendingPaused"),
+        "suspended": ApiRefusal("MessageRejected", 400, "AccountSuspended"),
+        "invalid": ApiRefusal("InvalidParameterValue", 400, "InvalidParameterValue"),
+        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
+        "transient": ApiRefusal("ServiceUnavailable", 503, "TransientFailure"),
+    },
+    bulk_success="Success",
+    # Captured: ``Throttling``, ``Rate exceeded``, HTTP 400.
+    api_throttle=("Throttling", 400),
+)
+
 
 class SesV1(SesApi):
     """The faked SES v1 operations of one account."""
 
-    api = "ses"
-    label = "SES v1"
+    dialect = V1
     names = (
         "SendEmail",
         "SendRawEmail",
@@ -50,28 +69,6 @@ class SesV1(SesApi):
         "ListTemplates",
     )
     sends = frozenset(("SendEmail", "SendRawEmail", "SendTemplatedEmail", "SendBulkTemplatedEmail"))
-    #: Captured: ``Throttling``, ``Rate exceeded``, HTTP 400 (REFERENCE.md §1).
-    api_throttle = ("Throttling", 400)
-    refusal_codes: ClassVar[dict[str, tuple[str, int]]] = {
-        "rate": ("Throttling", 400),
-        "daily": ("Throttling", 400),
-        "unverified": ("MessageRejected", 400),
-        "paused": ("AccountSendingPausedException", 400),
-        "suspended": ("MessageRejected", 400),
-        "invalid": ("InvalidParameterValue", 400),
-        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
-        "transient": ("ServiceUnavailable", 503),
-    }
-    bulk_status: ClassVar[dict[str, str]] = {
-        "success": "Success",
-        "rate": "AccountThrottled",
-        "daily": "AccountDailyQuotaExceeded",
-        "unverified": "MessageRejected",
-        "paused": "AccountSendingPaused",
-        "suspended": "AccountSuspended",
-        "invalid": "InvalidParameterValue",
-        "transient": "TransientFailure",
-    }
 
     # sends
     def SendEmail(self, region: str, p: dict[str, Any]) -> dict[str, Any]:

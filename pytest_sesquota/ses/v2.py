@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from ..account.ledger import Identity, Template
 from .api import SesApi, paginate
+from .dialect import ApiDialect, ApiRefusal
 from .mail import (
     MAX_MESSAGE_BYTES_V2,
     ApiError,
@@ -31,13 +32,32 @@ MAX_BULK_ENTRIES = 50
 #: SES v2's answer for an empty address (captured: a Go SDK's SendEmail with ToAddresses [""]).
 BLANK_ADDRESS = "Invalid email address ."
 
-#: v1 codes of the shared rules -> v2's code and HTTP status (texts stay the same).
-V2_CODES: dict[str, tuple[str, int]] = {
-    "InvalidParameterValue": ("BadRequestException", 400),
-    "ValidationError": ("BadRequestException", 400),
-    "TemplateDoesNotExist": ("NotFoundException", 404),
-    "AlreadyExists": ("AlreadyExistsException", 400),
-}
+#: SES v2's words for what the account decided.
+V2 = ApiDialect(
+    "sesv2",
+    "SES v2",
+    refusals={
+        "rate": ApiRefusal("TooManyRequestsException", 429, "ACCOUNT_THROTTLED"),
+        # A production capture: the same code and status as the rate.
+        "daily": ApiRefusal("TooManyRequestsException", 429, "ACCOUNT_DAILY_QUOTA_EXCEEDED"),
+        "unverified": ApiRefusal("MessageRejected", 400, "MESSAGE_REJECTED"),
+        "paused": ApiRefusal("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
+        "suspended": ApiRefusal("MessageRejected", 400, "ACCOUNT_SUSPENDED"),
+        "invalid": ApiRefusal("BadRequestException", 400, "INVALID_PARAMETER"),
+        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
+        "transient": ApiRefusal("ServiceUnavailable", 503, "TRANSIENT_FAILURE"),
+    },
+    bulk_success="SUCCESS",
+    # "Rate exceeded" is seen in production (GetMessageInsights), as v1's ``Throttling`` is.
+    api_throttle=("TooManyRequestsException", 429),
+    # The shared rules' v1 codes, as v2 answers them (the texts stay the same).
+    codes={
+        "InvalidParameterValue": ("BadRequestException", 400),
+        "ValidationError": ("BadRequestException", 400),
+        "TemplateDoesNotExist": ("NotFoundException", 404),
+        "AlreadyExists": ("AlreadyExistsException", 400),
+    },
+)
 
 _VERIFICATION = {
     "Pending": "PENDING",
@@ -55,8 +75,7 @@ def _not_found_identity(name: str) -> ApiError:
 class SesV2(SuppressionOperations, SesApi):
     """The faked SES v2 operations of one account."""
 
-    api = "sesv2"
-    label = "SES v2"
+    dialect = V2
     names = (
         "SendEmail",
         "SendBulkEmail",
@@ -75,30 +94,6 @@ class SesV2(SuppressionOperations, SesApi):
         *SuppressionOperations.names,
     )
     sends = frozenset(("SendEmail", "SendBulkEmail"))
-    #: The code and status of v2's throttles; "Rate exceeded" is seen in production
-    #: (GetMessageInsights), as v1's ``Throttling`` is.
-    api_throttle = ("TooManyRequestsException", 429)
-    refusal_codes: ClassVar[dict[str, tuple[str, int]]] = {
-        "rate": ("TooManyRequestsException", 429),
-        # A production capture: the same code and status as the rate (REFERENCE.md §3).
-        "daily": ("TooManyRequestsException", 429),
-        "unverified": ("MessageRejected", 400),
-        "paused": ("SendingPausedException", 400),
-        "suspended": ("MessageRejected", 400),
-        "invalid": ("BadRequestException", 400),
-        # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
-        "transient": ("ServiceUnavailable", 503),
-    }
-    bulk_status: ClassVar[dict[str, str]] = {
-        "success": "SUCCESS",
-        "rate": "ACCOUNT_THROTTLED",
-        "daily": "ACCOUNT_DAILY_QUOTA_EXCEEDED",
-        "unverified": "MESSAGE_REJECTED",
-        "paused": "ACCOUNT_SENDING_PAUSED",
-        "suspended": "ACCOUNT_SUSPENDED",
-        "invalid": "INVALID_PARAMETER",
-        "transient": "TRANSIENT_FAILURE",
-    }
 
     @staticmethod
     def _check_blank(recipients: list[str]) -> None:
@@ -108,12 +103,6 @@ class SesV2(SuppressionOperations, SesApi):
     def check_recipients(self, recipients: list[str]) -> None:
         self._check_blank(recipients)
         check_recipients(recipients)
-
-    def translate(self, error: ApiError) -> ApiError:
-        if error.code not in V2_CODES:
-            return error
-        code, status = V2_CODES[error.code]
-        return ApiError(code, error.message, status)
 
     # -- sends ------------------------------------------------------------------
     def _source(self, p: Mapping[str, Any]) -> str:
