@@ -33,15 +33,50 @@ def test_every_dialect_names_every_kind_and_nothing_else():
 @pytest.mark.parametrize(
     ("kind", "v1", "v2", "smtp"),
     [
-        ("rate", ("Throttling", 400, "AccountThrottled"), ("TooManyRequestsException", 429, "ACCOUNT_THROTTLED"), "454 Throttling failure: it"),
-        ("daily", ("Throttling", 400, "AccountDailyQuotaExceeded"), ("TooManyRequestsException", 429, "ACCOUNT_DAILY_QUOTA_EXCEEDED"), "454 Throttling failure: it"),
-        ("unverified", ("MessageRejected", 400, "MessageRejected"), ("MessageRejected", 400, "MESSAGE_REJECTED"), "554 Message rejected: it"),
-        ("paused", ("AccountSendingPausedException", 400, "AccountSendingPaused"), ("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"), "554 Message rejected: it"),
-        ("suspended", ("MessageRejected", 400, "AccountSuspended"), ("MessageRejected", 400, "ACCOUNT_SUSPENDED"), "554 Message rejected: it"),
-        ("invalid", ("InvalidParameterValue", 400, "InvalidParameterValue"), ("BadRequestException", 400, "INVALID_PARAMETER"), "554 Transaction failed: it"),
-        ("transient", ("ServiceUnavailable", 503, "TransientFailure"), ("ServiceUnavailable", 503, "TRANSIENT_FAILURE"), "454 Temporary service failure"),
+        (
+            "rate",
+            ("Throttling", 400, "AccountThrottled"),
+            ("TooManyRequestsException", 429, "ACCOUNT_THROTTLED"),
+            "454 Throttling failure: it",
+        ),
+        (
+            "daily",
+            ("Throttling", 400, "AccountDailyQuotaExceeded"),
+            ("TooManyRequestsException", 429, "ACCOUNT_DAILY_QUOTA_EXCEEDED"),
+            "454 Throttling failure: it",
+        ),
+        (
+            "unverified",
+            ("MessageRejected", 400, "MessageRejected"),
+            ("MessageRejected", 400, "MESSAGE_REJECTED"),
+            "554 Message rejected: it",
+        ),
+        (
+            "paused",
+            ("AccountSendingPausedException", 400, "AccountSendingPaused"),
+            ("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
+            "554 Message rejected: it",
+        ),
+        (
+            "suspended",
+            ("MessageRejected", 400, "AccountSuspended"),
+            ("MessageRejected", 400, "ACCOUNT_SUSPENDED"),
+            "554 Message rejected: it",
+        ),
+        (
+            "invalid",
+            ("InvalidParameterValue", 400, "InvalidParameterValue"),
+            ("BadRequestException", 400, "INVALID_PARAMETER"),
+            "554 Transaction failed: it",
+        ),
+        (
+            "transient",
+            ("ServiceUnavailable", 503, "TransientFailure"),
+            ("ServiceUnavailable", 503, "TRANSIENT_FAILURE"),
+            "454 Temporary service failure",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_dialect_s_words(kind, v1, v2, smtp):
     refused = SendRefused(kind, "it")
     for dialect, (code, status, bulk) in ((V1, v1), (V2, v2)):
@@ -70,4 +105,3 @@ def test_the_account_records_the_callers_code_or_the_kind_without_a_front_door()
         ("MessageRejected", "api"),
         ("554", "smtp"),
     ]
-

@@ -9,18 +9,15 @@ door calls it today; a ``responses`` door or a socket server can call it too.
 from __future__ import annotations
 
 import re
-import threading
 import traceback
 import uuid
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..account.account import Account
 from ..account.ledger import SesRequest
-from ..ses.api import SesApi
 from ..ses.mail import ApiError
 from ..ses.v1 import SesV1
 from ..ses.v2 import SesV2
@@ -47,9 +44,6 @@ _HOST = re.compile(rf"^{SES_HOST}$")
 #: The start of a URL of SES's HTTPS endpoint (both APIs), as a pattern.
 SES_URL_START = rf"https?://{SES_HOST}(?::\d+)?(?:[/?]|$)"
 SES_URL = re.compile(f"^{SES_URL_START}")
-_apis: weakref.WeakKeyDictionary[Account, dict[type[SesApi], SesApi]] = weakref.WeakKeyDictionary()
-_apis_lock = threading.Lock()
-Api = TypeVar("Api", bound=SesApi)
 
 
 @dataclass(frozen=True)
@@ -62,17 +56,6 @@ class HttpAnswer:
 def region_from_host(host: str | None) -> str | None:
     match = _HOST.match(host or "")
     return match.group(1) if match else None
-
-
-def _api(account: Account, kind: type[Api]) -> Api:
-    """The account's operations of one API, made once per account (any thread)."""
-    with _apis_lock:
-        apis = _apis.setdefault(account, {})
-        api = apis.get(kind)
-        if api is None:
-            api = apis[kind] = kind(account)
-    assert isinstance(api, kind)
-    return api
 
 
 def answer(
@@ -212,12 +195,11 @@ def _answer_v1(
             raise ApiError(
                 "InvalidAction", f"Could not find operation {operation} for version {version}"
             )
-        api = _api(account, SesV1)
-        api.check_faked(operation)
+        SesV1.check_faked(operation)
         op_model = model.operation_model(operation)
         params = parse_input(op_model, form)
         check_required(op_model.input_shape, params)
-        result = api.call(operation, region, params)
+        result = SesV1.call(account, operation, region, params)
         return _xml(200, result_xml(op_model, result, request_id), request_id)
 
     return _logged(account, "ses", region, run, _xml_error)
@@ -252,14 +234,13 @@ def _answer_v2(
             )
         operation, labels = found
         call.operation = operation
-        api = _api(account, SesV2)
-        api.check_faked(operation)
+        SesV2.check_faked(operation)
         op_model = service_model("sesv2").operation_model(operation)
         try:
             params = parse_rest_input(op_model, labels, query, body)
         except ApiError as error:
-            raise api.translate(error) from None
-        result = api.call(operation, region, params)
+            raise SesV2.dialect.translate(error) from None
+        result = SesV2.call(account, operation, region, params)
         return _json(200, result_json(op_model, result), request_id)
 
     return _logged(account, "sesv2", region, run, _json_error)
