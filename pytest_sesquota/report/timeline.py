@@ -7,8 +7,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..account.account import Account
+from ..account.account import Account, part_of
 from ..account.ledger import SentMessage, ThrottledSend
+from ..account.quotas import Quotas
 from ..quota.engine import DAY, SLOT
 from .conversation import entries_outcomes
 
@@ -96,7 +97,7 @@ def timeline(account: Account, test_id: str = "") -> Timeline:
     for name in names:
         line = RegionTimeline(name)
         usage_events: list[tuple[float, int, float, int, bool]] = []
-        for change in account._quota_log:
+        for change in part_of(account, Quotas).log:
             if change.region != name:
                 continue
             t = since(change.time)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..account.account import Account
+from ..account.account import Account, PartT, part_of
 from .dialect import ApiDialect
 from .mail import ApiError, invalid
 
@@ -32,6 +32,11 @@ class Call:
     region: str
     dialect: ApiDialect
     operation: str
+
+    def part(self, kind: type[PartT]) -> PartT:
+        """One part of the account (``call.part(Templates)``): a resource's operations
+        work on its part through the part's public methods."""
+        return part_of(self.account, kind)
 
 
 class Operations:

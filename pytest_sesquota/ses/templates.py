@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..account.ledger import Template
+from ..account.templates import Templates
 from .api import Call, Operations, Params, Result, already_exists, does_not_exist, paginate
 from .mail import ACCOUNT_ID, bad_request, invalid
 
 
 def template(call: Call, name: str) -> Template:
     """The region's template ``name``, or SES's ``TemplateDoesNotExist``."""
-    found = call.account.templates(call.region).get(name)
+    found = call.part(Templates).template(name, call.region)
     if found is None:
         raise does_not_exist("TemplateDoesNotExist", f"Template {name} does not exist.")
     return found
@@ -21,18 +22,19 @@ def template(call: Call, name: str) -> Template:
 
 def _create(call: Call, name: str, content: Mapping[str, str | None], *, subject: bool) -> None:
     """Store a template from its ``subject``, ``text`` and ``html`` (v1 needs a subject)."""
-    templates = call.account.templates(call.region)
-    if name in templates:
+    templates = call.part(Templates)
+    if templates.template(name, call.region) is not None:
         raise already_exists(f"Template {name} already exists for account id {ACCOUNT_ID}")
     if subject and not content.get("subject"):
         raise invalid("The subject must be specified.")
-    templates[name] = Template(
+    made = Template(
         name,
         content.get("subject"),
         content.get("text"),
         content.get("html"),
         created=call.account.clock.now(),
     )
+    templates.put(made, call.region)
 
 
 def _by_age(call: Call) -> list[Template]:
@@ -62,7 +64,7 @@ class TemplatesV1(Operations):
 
     def DeleteTemplate(self, call: Call, p: Params) -> Result:
         # SES answers 200 for a template that does not exist.
-        call.account.templates(call.region).pop(p["TemplateName"], None)
+        call.part(Templates).delete(p["TemplateName"], call.region)
         return {}
 
     def ListTemplates(self, call: Call, p: Params) -> Result:
@@ -102,16 +104,20 @@ class TemplatesV2(Operations):
         }
 
     def UpdateEmailTemplate(self, call: Call, p: Params) -> Result:
-        found = template(call, p["TemplateName"])
+        template(call, p["TemplateName"])
         content = p["TemplateContent"]
-        found.subject = content.get("Subject")
-        found.text = content.get("Text")
-        found.html = content.get("Html")
+        call.part(Templates).update(
+            p["TemplateName"],
+            subject=content.get("Subject"),
+            text=content.get("Text"),
+            html=content.get("Html"),
+            region=call.region,
+        )
         return {}
 
     def DeleteEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
-        del call.account.templates(call.region)[p["TemplateName"]]
+        call.part(Templates).delete(p["TemplateName"], call.region)
         return {}
 
     def ListEmailTemplates(self, call: Call, p: Params) -> Result:
