@@ -19,6 +19,7 @@ from ..account.ledger import (
     LedgerEntry,
     RejectedSend,
     SentMessage,
+    SesRequest,
     ThrottledSend,
 )
 
@@ -79,3 +80,24 @@ def load_entry(kind: str, text: str) -> LedgerEntry:
         data[key] = tuple(data[key])
     entry: LedgerEntry = ENTRY_KINDS[kind](**data)
     return entry
+
+
+_REQUEST_FIELDS = ("time", "region", "api", "operation", "status", "error_code", "error_message")
+
+
+def dump_request(request: SesRequest, outcomes: list[tuple[str, int]]) -> str:
+    """A request, its outcomes as ``(list, number)`` references to ledger entries."""
+    data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
+    data["outcomes"] = outcomes
+    return dumps(data)
+
+
+def load_request(text: str, by_number: dict[tuple[str, int], LedgerEntry]) -> SesRequest:
+    data = loads(text)
+    # Outcomes that have left the ledger (its retention) are left out.
+    outcomes = tuple(
+        by_number[kind, number]
+        for kind, number in data.pop("outcomes")
+        if (kind, number) in by_number
+    )
+    return SesRequest(**data, outcomes=outcomes)

@@ -29,12 +29,20 @@ from typing import Any
 
 from ..account.account import Account, part_of, parts_of
 from ..account.book import Ledger
-from ..account.ledger import LedgerEntry, SesRequest
+from ..account.ledger import LedgerEntry
 from ..account.part import Part
 from ..account.quotas import Quotas
 from ..account.statistics import Statistics
 from ..quota.clock import DetachedClock
-from .codec import ENTRY_KINDS, dump_entry, dumps, load_entry, loads
+from .codec import (
+    ENTRY_KINDS,
+    dump_entry,
+    dump_request,
+    dumps,
+    load_entry,
+    load_request,
+    loads,
+)
 from .retention import LISTS, Retention, ledger_lists
 from .statefile import StateFileError, StateLock, private_file
 
@@ -162,7 +170,7 @@ class Store:
             ):
                 counts[kind] = number
                 if kind == "requests":
-                    entries[kind].append(self._request(loads(text), by_number))
+                    entries[kind].append(load_request(text, by_number))
                     continue
                 item = load_entry(kind, text)
                 entries[kind].append(item)
@@ -215,16 +223,6 @@ class Store:
             part_of(account, Statistics).restore_rows(region, stats.get(region, []))
             self._slots[region] = window[-1][0] if window else -1.0
             self._first[region] = window[0][0] if window else None
-
-    @staticmethod
-    def _request(data: dict[str, Any], by_number: dict[tuple[str, int], LedgerEntry]) -> SesRequest:
-        # Outcomes that have left the ledger (its retention) are left out.
-        outcomes = tuple(
-            by_number[kind, number]
-            for kind, number in data.pop("outcomes")
-            if (kind, number) in by_number
-        )
-        return SesRequest(**data, outcomes=outcomes)
 
     # -- saving ---------------------------------------------------------------------
     def save(
@@ -362,7 +360,12 @@ class Store:
             for index in range(max(saved[kind] - dropped[kind], 0), len(items)):
                 number = dropped[kind] + index + 1
                 if kind == "requests":
-                    rows.append((kind, number, self._dump_request(items[index], numbers)))
+                    request = items[index]
+                    refs = [
+                        numbers.get(id(o)) or self._numbers.get(id(o)) for o in request.outcomes
+                    ]
+                    # None: it left the ledger already (a tiny retention)
+                    rows.append((kind, number, dump_request(request, [r for r in refs if r])))
                 else:
                     numbers[id(items[index])] = (kind, number)
                     rows.append((kind, number, dump_entry(items[index])))
@@ -373,15 +376,8 @@ class Store:
                 )
         db.executemany("INSERT INTO ledger (kind, number, entry) VALUES (?, ?, ?)", rows)
 
-    def _dump_request(self, request: SesRequest, numbers: dict[int, tuple[str, int]]) -> str:
-        data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
-        refs = []
-        for outcome in request.outcomes:
-            ref = numbers.get(id(outcome)) or self._numbers.get(id(outcome))
-            if ref is not None:  # None: it left the ledger already (a tiny retention)
-                refs.append(ref)
-        data["outcomes"] = refs
-        return dumps(data)
+    def _ref(self, outcome: Any, numbers: dict[int, tuple[str, int]]) -> tuple[str, int] | None:
+        return numbers.get(id(outcome)) or self._numbers.get(id(outcome))
 
     def clear(self) -> None:
         """Forget everything (the control API's reset)."""
@@ -406,6 +402,3 @@ def _saved_parts(account: Account) -> list[Part]:
 def _lock(account: Account) -> Any:
     """The account's lock (every part holds it): the state stands still while saved."""
     return part_of(account, Ledger).lock
-
-
-_REQUEST_FIELDS = ("time", "region", "api", "operation", "status", "error_code", "error_message")
