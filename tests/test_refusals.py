@@ -105,3 +105,38 @@ def test_the_account_records_the_callers_code_or_the_kind_without_a_front_door()
         ("MessageRejected", "api"),
         ("554", "smtp"),
     ]
+
+
+@pytest.mark.ses_quota(profile="production", verified=["app@example.com"])
+def test_a_bulk_entry_is_recorded_with_the_status_its_caller_received(ses_account):
+    import boto3
+    from conftest import NO_RETRIES
+
+    v1 = boto3.client("ses", region_name="us-east-1", config=NO_RETRIES)
+    v2 = boto3.client("sesv2", region_name="us-east-1", config=NO_RETRIES)
+    v2.create_email_template(TemplateName="t", TemplateContent={"Subject": "Hi", "Text": "Hello"})
+    ses_account.check_identities(True)
+    result = v2.send_bulk_email(
+        FromEmailAddress="app@example.com",
+        DefaultContent={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
+        BulkEmailEntries=[
+            {"Destination": {"ToAddresses": ["a@example.com"]}},
+            {"Destination": {"ToAddresses": ["nobody"]}},
+        ],
+    )
+    assert [e["Status"] for e in result["BulkEmailEntryResults"]] == [
+        "SUCCESS",
+        "INVALID_PARAMETER",
+    ]
+    ses_account.set_enforcement_status("SHUTDOWN")
+    result = v1.send_bulk_templated_email(
+        Source="app@example.com",
+        Template="t",
+        DefaultTemplateData="{}",
+        Destinations=[{"Destination": {"ToAddresses": ["a@example.com"]}}],
+    )
+    assert [e["Status"] for e in result["Status"]] == ["AccountSuspended"]
+    assert [(r.operation, r.reason, r.code) for r in ses_account.rejected] == [
+        ("SendBulkEmail", "invalid", "INVALID_PARAMETER"),
+        ("SendBulkTemplatedEmail", "suspended", "AccountSuspended"),
+    ]

@@ -45,9 +45,6 @@ class _Forward(Generic[PartT, P, R]):
         self.part = method.__qualname__.partition(".")[0]
         self.__doc__ = method.__doc__
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
     def __get__(self, account: Account | None, owner: type | None = None) -> Callable[P, R]:
         if account is None:
             return self.method  # type: ignore[return-value]  # for help() and docs

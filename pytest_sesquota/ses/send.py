@@ -85,8 +85,17 @@ def bulk(
             check_recipients(recipients)
             data = {**defaults, **template_data(replacement)}
         except ApiError as error:
-            refuse_invalid(call, source, recipients, error)
-            results[index] = dialect.bulk_entry(SendRefused("invalid", error.message))
+            refused = SendRefused("invalid", error.message)
+            account.reject(
+                region=call.region,
+                operation=call.operation,
+                reason="invalid",
+                code=dialect.code("invalid", bulk=True),  # the entry's status, as received
+                message=error.message,
+                source=source,
+                recipients=recipients,
+            )
+            results[index] = dialect.bulk_entry(refused)
             continue
         content = {"configuration_set": configuration_set, **addressing, **rendered(template, data)}
         messages.append((recipients, content))
