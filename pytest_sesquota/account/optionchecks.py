@@ -13,6 +13,7 @@ from .optionspec import REGION, Check, Invalid, Option, is_number, quoted
 
 __all__ = [
     "burst",
+    "installed",
     "limits",
     "per_region",
     "probability",
@@ -60,6 +61,19 @@ def whole(expected: str, least: int, *, from_float: bool = False) -> Check:
             value = int(value)  # a count of recipients from JSON may arrive as 7.0
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise Invalid(expected)
+        return value
+
+    return check
+
+
+def installed(available: Callable[[str], bool]) -> Check:
+    """A time backend that is installed (``available`` is asked at each check)."""
+
+    def check(value: str) -> str:
+        if not available(value):
+            raise Invalid(
+                'it needs the time-machine package: pip install "pytest-sesquota[time-machine]"'
+            )
         return value
 
     return check
@@ -116,11 +130,11 @@ def per_region(table: Callable[[], Mapping[str, Option]]) -> Check:
     return check
 
 
-def limits(keys: Iterable[str]) -> Check:
-    """``budget={...}``: numbers >= 0 for some of ``keys``."""
-    valid = tuple(keys)
+def limits(keys: Callable[[], Iterable[str]]) -> Check:
+    """``budget={...}``: numbers >= 0 for some of ``keys()`` (read when checking)."""
 
     def check(value: Any) -> Mapping[str, float]:
+        valid = tuple(keys())
         if value is None:
             return {}
         if not isinstance(value, Mapping):

@@ -30,14 +30,15 @@ from .optionspec import (
     INI_PREFIX,
     MARKER,
     REGION,
-    Invalid,
     OneOf,
     Option,
     OptionsError,
     boolean,
-    marker_hint,
+    marker_line,
+    nested_keys,
     number,
     option,
+    read_ini,
     rows,
     true_or_false,
     whole,
@@ -46,6 +47,7 @@ from .optionspec import (
 
 __all__ = [
     "BUDGET_KEYS",
+    "INI_OPTIONS",
     "OPTIONS",
     "PROFILES",
     "REGION_KEYS",
@@ -71,22 +73,6 @@ PROFILES: dict[str, tuple[float, float]] = {
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def _installed(value: str) -> str:
-    """Looked up here at each check (a test stands in for ``available``)."""
-    if not available(value):
-        raise Invalid(
-            'it needs the time-machine package: pip install "pytest-sesquota[time-machine]"'
-        )
-    return value
-
-
-#: budget={...}'s keys: the figures a test may not exceed (checked at teardown).
-_BUDGET = {
-    "dropped": "messages refused and never sent again",
-    "requests": "requests to SES",
-    "throttled": "sends refused by the send rate or the daily quota",
-    "virtual_seconds": "virtual time the test took",
-}
 _EVERYWHERE = MARKER | INI | CLI
 #: Settable per region too (``regions={'eu-west-1': {...}}``).
 _PER_REGION = MARKER | CLI | REGION
@@ -135,8 +121,7 @@ class SesQuotaOptions:
         check=checks.burst,
         text=number,
         where=_PER_REGION | INI,
-        help="capacity of the send-rate token bucket, in recipients (default: one second's)",
-        doc="capacity of the send-rate token bucket, in recipients",
+        help="capacity of the send-rate token bucket, in recipients",
         shown="one second's worth",
     )
     daily: DailyMode = option(
@@ -201,23 +186,20 @@ class SesQuotaOptions:
     )
     time_backend: TimeBackendName = option(
         DEFAULT_TIME_BACKEND,
-        check=OneOf(TIME_BACKENDS, "backends", then=_installed),
+        check=OneOf(TIME_BACKENDS, "backends", then=checks.installed(lambda name: available(name))),
         where=_EVERYWHERE,
         help="how time is faked: auto (time-machine where installed, else freezegun), "
         "time-machine or freezegun",
         doc='how time is faked: `"auto"` (time-machine where installed, the default on CPython; '
         'else freezegun), `"time-machine"` or `"freezegun"`. See [The virtual clock](clock.md)',
     )
-    #: Seconds every read of the clock moves it (for loops that poll it without sleeping).
     auto_tick: float | None = option(
         None,
         check=checks.seconds("expected a number of seconds > 0 each read moves the clock, or None"),
         text=number,
         where=_EVERYWHERE,
-        help="seconds each read of the virtual clock moves it (for busy loops)",
-        doc="seconds every read of the clock moves it, for code that busy-waits without sleeping",
+        help="seconds every read of the clock moves it, for code that busy-waits without sleeping",
     )
-    #: Requests per second for the API's actions other than sends (SES: 1); None: no limit.
     api_rate_limit: float | None = option(
         None,
         check=checks.seconds(
@@ -280,23 +262,26 @@ class SesQuotaOptions:
     )
     budget: Mapping[str, float] = option(
         factory=dict,
-        check=checks.limits(_BUDGET),
+        check=checks.limits(lambda: BUDGET_KEYS),
         text=None,
         where=MARKER,
-        entries=_BUDGET,
+        # The figures a test may not exceed (each one's figure: report/checks.py).
+        entries={
+            "dropped": "messages refused and never sent again",
+            "requests": "requests to SES",
+            "throttled": "sends refused by the send rate or the daily quota",
+            "virtual_seconds": "virtual time the test took",
+        },
         help="limits checked at teardown, a dict of figure -> limit",
         doc='limits checked at teardown, e.g. `{"throttled": 0, "requests": 10}`; any of {keys}',
     )
-    #: Probability (0..1) that a send attempt fails with SES's transient error.
     transient_failures: float = option(
         0.0,
         check=checks.probability,
         text=number,
         where=_EVERYWHERE,
-        help="probability (0..1) that a send attempt fails with SES's transient error",
-        doc="probability (0 to 1) that a send attempt fails with SES's transient error",
+        help="probability (0 to 1) that a send attempt fails with SES's transient error",
     )
-    #: Seed of the transient faults (``None``: a random one, printed in failure reports).
     seed: int | None = option(
         None,
         check=checks.whole(
@@ -328,7 +313,7 @@ VALID_KEYS = tuple(sorted(OPTIONS))
 #: Keys a region entry of ``regions={...}`` may set.
 REGION_KEYS = tuple(name for name, row in OPTIONS.items() if REGION in row.where)
 #: Keys of ``budget={...}``: the figures a test may not exceed (checked at teardown).
-BUDGET_KEYS = tuple(_BUDGET)
+BUDGET_KEYS: tuple[str, ...] = nested_keys(OPTIONS["budget"], OPTIONS)
 #: ini option name -> (marker key, help): every row settable in the ini file.
 INI_OPTIONS: dict[str, tuple[str, str]] = {
     INI_PREFIX + name: (name, row.help) for name, row in OPTIONS.items() if INI in row.where
@@ -407,18 +392,10 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]]) -> SesQuotaOptions:
 
 def from_ini(get: Any) -> dict[str, Any]:
     """Read the ini options through ``get(name)`` (``config.getini``); validate them."""
-    values: dict[str, Any] = {}
-    for name, (key, _help) in INI_OPTIONS.items():
-        raw = get(name)
-        if raw not in (None, "", []):
-            values[key] = OPTIONS[key].read(str(raw), f"ini option {name}")
-    return values
+    return read_ini(get, OPTIONS)
 
 
 def marker_help() -> str:
     """The marker's line in ``pytest --markers``."""
-    keys = ", ".join(marker_hint(row, OPTIONS) for row in OPTIONS.values())
-    return (
-        f"ses_quota({keys}): run the test against a fake Amazon SES account with these "
-        "quotas, on a virtual clock (pytest-sesquota)"
-    )
+    what = "run the test against a fake Amazon SES account with these quotas, on a virtual clock"
+    return marker_line("ses_quota", OPTIONS, f"{what} (pytest-sesquota)")

@@ -176,6 +176,17 @@ def rows(cls: type) -> dict[str, Option]:
     return table
 
 
+def read_ini(get: Callable[[str], Any], table: Mapping[str, Option]) -> dict[str, Any]:
+    """The rows set in the ini file, read through ``get(name)`` (``config.getini``)."""
+    values: dict[str, Any] = {}
+    for name, row in table.items():
+        if INI in row.where:
+            raw = get(INI_PREFIX + name)
+            if raw not in (None, "", []):
+                values[name] = row.read(str(raw), f"ini option {INI_PREFIX}{name}")
+    return values
+
+
 # -- text parsers --------------------------------------------------------------------------
 def number(value: str) -> float:
     try:
@@ -275,6 +286,12 @@ def marker_hint(row: Option, table: Mapping[str, Option]) -> str:
     else:
         value = _literal(row.default)
     return f"{row.name}={value}"
+
+
+def marker_line(marker: str, table: Mapping[str, Option], what: str) -> str:
+    """A marker's line in ``pytest --markers``: ``name(key=default, ...): what``."""
+    keys = ", ".join(marker_hint(row, table) for row in table.values())
+    return f"{marker}({keys}): {what}"
 
 
 def shown_default(row: Option) -> str:
