@@ -101,7 +101,7 @@ def sample(row: Option) -> tuple[str | None, Any]:
         return None, {key: 1 for key in row.entries or ()}
     for text in TEXTS:
         try:
-            value = row.check(row.parse(text))
+            value = row.accept(row.parse(text))
         except Invalid:
             continue
         if value != row.default:
@@ -186,7 +186,7 @@ BAD = "nonsense"
 
 def refuses(row: Option, text: str) -> bool:
     try:
-        row.check(row.parse(text))
+        row.accept(row.parse(text))
     except Invalid:
         return True
     return False
@@ -259,7 +259,7 @@ def test_the_ini_file_sets_every_ini_option(pytester: pytest.Pytester):
 def test_every_server_setting_is_a_server_key_and_a_flag(name):
     row = SETTINGS[name]
     text = {"host": "localhost", "clock": "virtual", "state": "ses.sqlite"}.get(name, "7")
-    value = row.check(row.parse(text))
+    value = row.accept(row.parse(text))
     from_file = ServerSettings.resolve({name: value}, {})
     _options, from_flag = resolve(parser().parse_args(["serve", row.flag, text]))
     assert getattr(from_file, name) == getattr(from_flag, name) == value

@@ -119,9 +119,8 @@ def per_region(table: Callable[[], Mapping[str, Option]]) -> Check:
                         message=f"{within} got an unexpected key {key!r}. "
                         f"Valid keys: {', '.join(valid)}"
                     )
-                row = rows[key]
                 try:
-                    checked[key] = None if item is None and row.default is None else row.check(item)
+                    checked[key] = rows[key].accept(item)
                 except Invalid as invalid:
                     raise invalid.inside(within, key, item) from None
             resolved[name] = checked

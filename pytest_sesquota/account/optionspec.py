@@ -92,7 +92,7 @@ class Option:
     check: Check
     where: Where
     #: How a text becomes a value (default: the text itself); None: it cannot be a text.
-    text: Parse | None = None
+    text: Parse | None = str.strip
     #: The docs table's meaning (Markdown; ``{keys}`` lists the nested keys); default: help.
     doc: str | None = None
     #: The docs table's default, where the value alone would not say it ("the profile's").
@@ -107,13 +107,16 @@ class Option:
     def choices(self) -> tuple[str, ...]:
         return tuple(getattr(self.check, "choices", ()))
 
-    def validate(self, value: Any, where: str | None) -> Any:
-        """The value as kept, or :class:`OptionsError` naming ``where`` and what is valid.
-        None is valid wherever it is the default."""
+    def accept(self, value: Any) -> Any:
+        """The value as kept, or :class:`Invalid`. None is valid wherever it is the default."""
         if value is None and self.default is None:
             return None
+        return self.check(value)
+
+    def validate(self, value: Any, where: str | None) -> Any:
+        """The value as kept, or :class:`OptionsError` naming ``where`` and what is valid."""
         try:
-            return self.check(value)
+            return self.accept(value)
         except Invalid as invalid:
             raise OptionsError(invalid.describe(where, self.name, value)) from None
 
