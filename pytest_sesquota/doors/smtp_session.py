@@ -43,8 +43,8 @@ from ..wire.smtp import (
     TOO_MANY_MESSAGES,
     bad_recipient,
     command_refused,
-    data,
     data_refused,
+    decide_data,
     is_address,
 )
 
@@ -112,7 +112,7 @@ class SesSmtpHandler:
         raw = envelope.original_content or b""
         try:
             with self._turn():
-                return data(self.account, self.server.region, source, recipients, raw)
+                return decide_data(self.account, self.server.region, source, recipients, raw)
         except Exception:
             # The server's gate could not keep the message (a state file that cannot be
             # written): nothing of it counted, and SES's transient failure says so.

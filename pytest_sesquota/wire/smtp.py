@@ -140,7 +140,9 @@ def is_address(address: str | None) -> bool:
     return True
 
 
-def data(account: Account, region: str, source: str, recipients: Sequence[str], raw: bytes) -> str:
+def decide_data(
+    account: Account, region: str, source: str, recipients: Sequence[str], raw: bytes
+) -> str:
     """Decide one message after the final dot; log it; the reply.
 
     Runs without an ``await``: the ledger entries collected while answering (per
