@@ -65,6 +65,7 @@ def test_a_smoke_run_prints_the_table():
         "SES v2: floor, before-send canned success (signed)",
         "SES v2: pytest-sesquota fake (unsigned)",
     ]
-    assert all(re.search(r"\| [\d,.]+ \| µs/send \(CPU\) \| \d+\.\d\d \|", row) for row in rows), rows
+    figures = re.compile(r"\| [\d,.]+ \| µs/send \(CPU\) \| \d+\.\d\d \|")
+    assert all(figures.search(row) for row in rows), rows
     assert "1 rounds x 3 sends" in rows[-1]
     assert "command: python benchmarks/run.py --smoke --only floor" in table
