@@ -42,13 +42,14 @@ class _Forward(Generic[PartT, P, R]):
 
     def __init__(self, method: Callable[Concatenate[PartT, P], R]) -> None:
         self.method = method
+        self.name = method.__name__
         self.part = method.__qualname__.partition(".")[0]
         self.__doc__ = method.__doc__
 
     def __get__(self, account: Account | None, owner: type | None = None) -> Callable[P, R]:
         if account is None:
             return self.method  # type: ignore[return-value]  # for help() and docs
-        bound: Callable[P, R] = getattr(account._parts[self.part], self.method.__name__)
+        bound: Callable[P, R] = getattr(account._parts[self.part], self.name)
         return bound
 
 
