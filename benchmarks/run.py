@@ -843,7 +843,7 @@ def serve(quick: bool) -> list[Row]:
     # 5. Restart on a state file of 200,000 sends (20,000 --quick), default retention,
     # against a start on an empty file: the time until the port answers.
     from pytest_sesquota import SesAccount
-    from pytest_sesquota.quota.clock import DetachedClock
+    from pytest_sesquota.clock.sesclock import DetachedClock
     from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
     from pytest_sesquota.serve.store import Store
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .account.options import VALID_KEYS, OptionsError, SesQuotaOptions, merge
+from .clock.sesclock import DetachedClock
 from .doors.activation import SesAccount
-from .quota.clock import DetachedClock
 from .serve.gate import Gate, SaveFailed
 from .serve.retention import DEFAULT_RETENTION, Retention
 from .serve.server import SesServer

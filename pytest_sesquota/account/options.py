@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
-from ..quota.engine import DAILY_MODES, DailyMode
-from ..quota.timebackend import (
+from ..clock.timebackend import (
     DEFAULT_TIME_BACKEND,
     TIME_BACKENDS,
     TimeBackendName,
     available,
 )
+from ..quota.engine import DAILY_MODES, DailyMode
 
 Profile = Literal["sandbox", "production"]
 BulkThrottling = Literal["per_destination", "whole_call"]
