@@ -7,7 +7,7 @@ from pytest_sesquota import SesAccount
 from pytest_sesquota.account.account import part_of
 from pytest_sesquota.account.identities import Identities
 from pytest_sesquota.account.templates import Templates
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.retention import Retention
 from pytest_sesquota.serve.store import Store
 

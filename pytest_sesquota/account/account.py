@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from ..quota.clock import ScheduledAction, SesClock
+from ..clock.sesclock import ScheduledAction, SesClock
 from .book import Ledger
 from .enforcement import Enforcement
 from .faults import TransientFaults

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..quota.clock import SesClock
+from ..clock.sesclock import SesClock
 from .options import RegionSettings, SesQuotaOptions
 
 _STAMPS = itertools.count(1)

@@ -33,7 +33,7 @@ from ..account.ledger import LedgerEntry
 from ..account.part import Part
 from ..account.quotas import Quotas
 from ..account.statistics import Statistics
-from ..quota.clock import DetachedClock
+from ..clock.sesclock import DetachedClock
 from .codec import (
     ENTRY_KINDS,
     dump_entry,

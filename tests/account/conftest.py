@@ -9,7 +9,7 @@ import pytest
 
 from pytest_sesquota.account.options import merge
 from pytest_sesquota.account.part import Context, Part
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
