@@ -160,7 +160,7 @@ class Store:
                     f"{FORMAT}): move it away to start afresh"
                 )
             self._written_meta = {k: json.dumps(v) for k, v in meta.items()}
-            self._load_clock(account, meta.get("clock"))
+            _load_clock(account, meta.get("clock"))
             self._load_regions(account)
             by_number: dict[tuple[str, int], LedgerEntry] = {}
             entries: dict[str, list[Any]] = {kind: [] for kind in LISTS}
@@ -184,14 +184,6 @@ class Store:
             # Message ids number the accepted messages: go on from the last one.
             part_of(account, Ledger).number_ids_after(counts["sent"])
             return True
-
-    @staticmethod
-    def _load_clock(account: Account, saved: str | None) -> None:
-        clock = account.clock
-        if isinstance(clock, DetachedClock) and not clock.real and saved is not None:
-            gap = datetime.fromisoformat(saved) - clock.now()
-            if gap > timedelta():
-                clock.advance(gap)
 
     def _load_regions(self, account: Account) -> None:
         usage: dict[str, list[list[float]]] = {}
@@ -247,7 +239,8 @@ class Store:
                 db.execute("BEGIN IMMEDIATE")
                 names = account.regions() if regions is None else regions
                 for region in names:
-                    self._save_region(
+                    _save_region(
+                        db,
                         account,
                         region,
                         full=regions is None,
@@ -286,65 +279,6 @@ class Store:
                     for index, item in enumerate(ledger_lists(account)[kind])
                 }
             self._dropped = dict(retention.dropped)
-
-    def _save_region(
-        self,
-        account: Account,
-        region: str,
-        *,
-        full: bool,
-        slots: dict[str, float],
-        first: dict[str, float | None],
-        written: dict[tuple[str, str], str],
-        versions: dict[tuple[str, str], int],
-    ) -> None:
-        db = self._db
-        for part in _saved_parts(account):
-            key = (part.key or "", region)
-            version = part.version(region)
-            if versions.get(key) == version:
-                continue  # not changed since written: not even serialized
-            text = dumps(part.export(region))
-            if written.get(key) != text:  # unchanged rows are not written again
-                db.execute(
-                    "INSERT OR REPLACE INTO parts (part, region, state) VALUES (?, ?, ?)",
-                    (*key, text),
-                )
-                written[key] = text
-            versions[key] = version
-        oldest, new = part_of(account, Quotas).usage_since(region, slots.get(region, -1.0))
-        if full or oldest != first.get(region, -1.0):
-            # Slots that left the rolling 24 hours (all of them when the usage was reset).
-            db.execute(
-                "DELETE FROM usage WHERE region = ? AND slot < ?",
-                (region, float("inf") if oldest is None else oldest),
-            )
-            first[region] = oldest
-        db.executemany(
-            "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) VALUES (?, ?, ?, ?)",
-            [(region, *slot) for slot in new],
-        )
-        if new:
-            slots[region] = new[-1][0]
-        elif oldest is None:
-            slots[region] = -1.0
-        # Statistics: only the newest 15-minute period moves; older ones only expire.
-        statistics = part_of(account, Statistics)
-        if full:
-            db.execute("DELETE FROM stats WHERE region = ?", (region,))
-        else:
-            oldest_period = statistics.oldest(region)
-            if oldest_period is not None:
-                db.execute(
-                    "DELETE FROM stats WHERE region = ? AND period < ?", (region, oldest_period)
-                )
-        db.executemany(
-            "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (region, period, *row)
-                for period, row in statistics.rows(region, newest_only=not full)
-            ],
-        )
 
     def _save_ledger(
         self,
@@ -392,6 +326,69 @@ class Store:
                     self._db.execute("ROLLBACK")
                 raise SaveFailed(self.path, error) from error
             self._forget()
+
+
+def _save_region(
+    db: sqlite3.Connection,
+    account: Account,
+    region: str,
+    *,
+    full: bool,
+    slots: dict[str, float],
+    first: dict[str, float | None],
+    written: dict[tuple[str, str], str],
+    versions: dict[tuple[str, str], int],
+) -> None:
+    """Write a region's parts that changed, its new usage slots and its statistics."""
+    for part in _saved_parts(account):
+        key = (part.key or "", region)
+        version = part.version(region)
+        if versions.get(key) == version:
+            continue  # not changed since written: not even serialized
+        text = dumps(part.export(region))
+        if written.get(key) != text:  # unchanged rows are not written again
+            db.execute(
+                "INSERT OR REPLACE INTO parts (part, region, state) VALUES (?, ?, ?)",
+                (*key, text),
+            )
+            written[key] = text
+        versions[key] = version
+    oldest, new = part_of(account, Quotas).usage_since(region, slots.get(region, -1.0))
+    if full or oldest != first.get(region, -1.0):
+        # Slots that left the rolling 24 hours (all of them when the usage was reset).
+        db.execute(
+            "DELETE FROM usage WHERE region = ? AND slot < ?",
+            (region, float("inf") if oldest is None else oldest),
+        )
+        first[region] = oldest
+    db.executemany(
+        "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) VALUES (?, ?, ?, ?)",
+        [(region, *slot) for slot in new],
+    )
+    if new:
+        slots[region] = new[-1][0]
+    elif oldest is None:
+        slots[region] = -1.0
+    # Statistics: only the newest 15-minute period moves; older ones only expire.
+    statistics = part_of(account, Statistics)
+    if full:
+        db.execute("DELETE FROM stats WHERE region = ?", (region,))
+    else:
+        oldest_period = statistics.oldest(region)
+        if oldest_period is not None:
+            db.execute("DELETE FROM stats WHERE region = ? AND period < ?", (region, oldest_period))
+    db.executemany(
+        "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
+        [(region, period, *row) for period, row in statistics.rows(region, newest_only=not full)],
+    )
+
+
+def _load_clock(account: Account, saved: str | None) -> None:
+    clock = account.clock
+    if isinstance(clock, DetachedClock) and not clock.real and saved is not None:
+        gap = datetime.fromisoformat(saved) - clock.now()
+        if gap > timedelta():
+            clock.advance(gap)
 
 
 def _saved_parts(account: Account) -> list[Part]:
