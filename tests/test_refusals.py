@@ -24,6 +24,15 @@ def test_every_dialect_names_every_kind_and_nothing_else():
         "suspended",
         "invalid",
         "transient",
+        "configuration_set_missing",
+        "configuration_set_paused",
+        "sending_pool_missing",
+        "mail_from_unverified",
+        "not_authorized",
+        "contact_list_missing",
+        "tenant_missing",
+        "tenant_paused",
+        "endpoint_missing",
     }
     for dialect in (V1, V2):
         assert set(dialect.refusals) == set(REFUSAL_KINDS), dialect

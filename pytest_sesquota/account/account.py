@@ -17,7 +17,9 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
 from .book import Ledger
+from .configuration_sets import ConfigurationSets
 from .enforcement import Enforcement
+from .events import Events, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
@@ -29,6 +31,7 @@ from .review import ProductionAccess
 from .sending import Sending
 from .statistics import Statistics
 from .suppression import Suppression
+from .tags import Tags
 from .templates import Templates
 
 P = ParamSpec("P")
@@ -123,6 +126,9 @@ class Account:
             suppression := Suppression(context),
             statistics := Statistics(context),
             ledger := Ledger(context),
+            Events(context),
+            Tags(context),
+            ConfigurationSets(context),
         ]
         parts.append(
             Sending(
@@ -134,6 +140,7 @@ class Account:
                 statistics=statistics,
                 ledger=ledger,
                 faults=self._faults,
+                parts=list(parts),
             )
         )
         self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
@@ -230,6 +237,12 @@ class Account:
     #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
     #: the pytest fixture fails the test when this is not empty.
     internal_errors = _LedgerList[str]()
+
+    @property
+    def events(self) -> list[SesEvent]:
+        """SES's events about the account's messages that have happened by now (virtual
+        time), oldest first: sends, deliveries, bounces, complaints, ..."""
+        return part_of(self, Events).events()
 
     @property
     def dropped(self) -> list[DroppedMessage]:

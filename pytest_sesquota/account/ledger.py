@@ -6,7 +6,7 @@ Plain data, shared by the account, the operations, the front doors and the repor
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -35,7 +35,33 @@ SUSPENDED_MESSAGE = (
 Transport = Literal["api", "smtp"]
 #: What a refusal was, in the account's words; each API's dialect names it in its own
 #: (``ses/v1.py``, ``ses/v2.py``, ``wire/smtp.py``): one entry there per kind here.
-RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid", "transient"]
+RefusalKind = Literal[
+    # the quotas
+    "rate",
+    "daily",
+    # the account and its identities
+    "unverified",
+    "paused",
+    "suspended",
+    "invalid",
+    "transient",
+    # a configuration set (ConfigurationSetName, or an identity's default set)
+    "configuration_set_missing",
+    "configuration_set_paused",
+    # a configuration set's delivery options name a dedicated IP pool that does not exist
+    "sending_pool_missing",
+    # the MAIL FROM domain of the sending identity failed verification
+    "mail_from_unverified",
+    # sending authorization: SourceArn / FromArn / ReturnPathArn / FromEmailAddressIdentityArn
+    "not_authorized",
+    # ListManagementOptions name a contact list (or topic) that does not exist
+    "contact_list_missing",
+    # TenantName names a tenant that does not exist, or one whose sending is paused
+    "tenant_missing",
+    "tenant_paused",
+    # EndpointId names a multi-region endpoint that does not exist
+    "endpoint_missing",
+]
 #: Every refusal kind, in the order of ``RefusalKind``.
 REFUSAL_KINDS: tuple[RefusalKind, ...] = get_args(RefusalKind)
 #: SES's text for its transient server error (``ServiceUnavailable``, HTTP 503): the wording
@@ -82,6 +108,26 @@ class SentMessage:
     rendering_failure: str | None = None
     configuration_set: str | None = None
     transport: Transport = "api"
+    #: The message's tags (v1 ``Tags``, v2 ``EmailTags``; a bulk entry's merged with the
+    #: call's defaults): name -> value, as events and CloudWatch dimensions carry them.
+    tags: Mapping[str, str] = field(default_factory=dict)
+    reply_to: tuple[str, ...] = ()
+    #: v1 ``ReturnPath``, v2 ``FeedbackForwardingEmailAddress``: where bounces go.
+    return_path: str | None = None
+    #: Sending authorization: v1 ``SourceArn`` (v2 ``FromEmailAddressIdentityArn``),
+    #: ``FromArn``, ``ReturnPathArn`` (v2 ``FeedbackForwardingEmailAddressIdentityArn``).
+    source_arn: str | None = None
+    from_arn: str | None = None
+    return_path_arn: str | None = None
+    #: v2 ``TenantName``, ``EndpointId`` (a multi-region endpoint), ``ListManagementOptions``
+    #: (``{"ContactListName": ..., "TopicName": ...}``).
+    tenant_name: str | None = None
+    endpoint_id: str | None = None
+    list_management: Mapping[str, str] | None = None
+    #: Recipients accepted but kept from delivery for a reason other than the account's
+    #: suppression list: recipient -> reason (``"unsubscribed"``, ``"rendering_failure"``,
+    #: a configuration set's suppression list, ...), as the parts that decided say.
+    undelivered: Mapping[str, str] = field(default_factory=dict)
     #: Recipients on the account's suppression list: accepted and counted, not delivered.
     suppressed: tuple[str, ...] = ()
     #: Recipients whose mail bounced (the mailbox simulator's ``bounce@`` and
@@ -92,8 +138,9 @@ class SentMessage:
 
     @property
     def delivered(self) -> tuple[str, ...]:
-        """The recipients the message reached: neither suppressed nor bounced."""
-        missed = {*self.suppressed, *self.bounced}
+        """The recipients the message reached: neither suppressed, bounced nor kept from
+        delivery (``undelivered``)."""
+        missed = {*self.suppressed, *self.bounced, *self.undelivered}
         return tuple(r for r in self.recipients if r not in missed)
 
     @property
@@ -191,6 +238,26 @@ class FaultedSend:
     def subject(self) -> str | None:
         subject = self.content.get("subject")
         return None if subject is None else str(subject)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as the account's parts see it before the quotas decide it (see
+    :meth:`account.part.Part.check_send`): what the caller asked, nothing decided yet."""
+
+    region: str
+    operation: str
+    source: str
+    recipients: tuple[str, ...]
+    #: What the accepted message will carry (``SentMessage``'s fields): subject and bodies,
+    #: ``configuration_set``, ``tags``, ``tenant_name``, ``list_management``, ``source_arn``...
+    content: Mapping[str, Any]
+    transport: Transport = "api"
+
+    @property
+    def configuration_set(self) -> str | None:
+        value = self.content.get("configuration_set")
+        return None if value is None else str(value)
 
 
 #: One entry of the ledger: what became of one message.

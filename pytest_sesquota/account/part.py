@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..clock.sesclock import SesClock
+from .ledger import Outgoing, SendRefused, SentMessage
 from .options import RegionSettings, SesQuotaOptions
 
 _STAMPS = itertools.count(1)
@@ -69,6 +70,29 @@ class Part:
 
     def version(self, region: str) -> int:
         return self._versions.get(region, 0)
+
+    # -- a part's say in sending (see ``account/sending.py``) -------------------------
+    # The account asks every part that overrides these, in the order it lists its parts:
+    # adding a resource that changes sending is one part, not an edit of the sending code.
+    def prepare_send(self, send: Outgoing) -> Outgoing:
+        """The send as this part completes it before any check (an identity's default
+        configuration set, say); the send itself when this part adds nothing."""
+        return send
+
+    def check_send(self, send: Outgoing) -> SendRefused | None:
+        """Why this part refuses the send before the quotas (a configuration set that does
+        not exist, a paused tenant), or ``None``. Runs after a transient fault and before
+        the account's own checks (sending paused, identities) and the quotas."""
+        return None
+
+    def undelivered(self, send: Outgoing) -> Mapping[str, str]:
+        """Recipients of an accepted send this part keeps from delivery, with the reason
+        (``SentMessage.undelivered``): an unsubscribed contact, a rendering failure."""
+        return {}
+
+    def accepted(self, message: SentMessage) -> None:
+        """A message was accepted (under the account's lock): what follows from it here
+        (events at the virtual times they happen, a contact's subscription)."""
 
     def export(self, region: str) -> Any:
         """The region's state as JSON-able data (times and bytes allowed: the codec tags them)."""

@@ -18,6 +18,7 @@ from .ledger import (
     TRANSIENT_MESSAGE,
     Dialect,
     FaultedSend,
+    Outgoing,
     RefusalKind,
     SendRefused,
     SentMessage,
@@ -47,8 +48,15 @@ class Sending(Part):
         statistics: Statistics,
         ledger: Ledger,
         faults: TransientFaults,
+        parts: Sequence[Part] = (),
     ) -> None:
         super().__init__(context)
+        # The parts that have a say in sending (``Part.prepare_send`` and friends), in the
+        # account's order; found once, so a send pays only for the parts that take part.
+        self.preparers = _overriding(parts, "prepare_send")
+        self.checkers = _overriding(parts, "check_send")
+        self.keepers = _overriding(parts, "undelivered")
+        self.listeners = _overriding(parts, "accepted")
         self.quotas = quotas
         self.identities = identities
         self.enforcement = enforcement
@@ -116,6 +124,8 @@ class Sending(Part):
         # the quotas judged, even while other threads' sleeps move the clock.
         with self.lock, self.clock.still() as now:
             call = _Call(self, name, operation, source, api, now, dialect, bulk)
+            if self.preparers:
+                messages = [call.prepare(recipients, content) for recipients, content in messages]
             if not whole_call:
                 return [call.decide([message])[0] for message in messages]
             results: list[SentMessage | SendRefused | None] = [
@@ -171,6 +181,23 @@ class _Call:
         self.dialect = dialect
         self.bulk = bulk
 
+    def outgoing(self, recipients: Sequence[str], content: dict[str, Any]) -> Outgoing:
+        return Outgoing(
+            region=self.region,
+            operation=self.operation,
+            source=self.source,
+            recipients=tuple(recipients),
+            content=content,
+            transport=self.transport,
+        )
+
+    def prepare(self, recipients: Sequence[str], content: dict[str, Any]) -> Message:
+        """The message as the parts complete it (``Part.prepare_send``)."""
+        outgoing = self.outgoing(recipients, content)
+        for part in self.sending.preparers:
+            outgoing = part.prepare_send(outgoing)
+        return outgoing.recipients, dict(outgoing.content)
+
     def code(self, kind: RefusalKind) -> str:
         """The code the caller receives, in its API's words (the kind itself when the
         account is called directly, without a front door)."""
@@ -196,7 +223,15 @@ class _Call:
                 )
             )
             return SendRefused("transient", TRANSIENT_MESSAGE)
-        refusal = sending.refusal(self.region, self.source, recipients)
+        refusal = None
+        if sending.checkers:
+            outgoing = self.outgoing(recipients, content)
+            for part in sending.checkers:
+                refusal = part.check_send(outgoing)
+                if refusal is not None:
+                    break
+        if refusal is None:
+            refusal = sending.refusal(self.region, self.source, recipients)
         if refusal is None:
             return None
         sending.ledger.reject(
@@ -254,6 +289,13 @@ class _Call:
             return [throttle] * len(messages)
         sent: list[SentMessage | SendRefused] = []
         for recipients, content in messages:
+            if sending.keepers:
+                outgoing = self.outgoing(recipients, content)
+                kept: dict[str, str] = {}
+                for part in sending.keepers:
+                    kept.update(part.undelivered(outgoing))
+                if kept:
+                    content = {**content, "undelivered": kept}
             message = SentMessage(
                 message_id=sending.ledger.new_message_id(),
                 time=self.now,
@@ -266,13 +308,18 @@ class _Call:
                 **content,
             )
             sending.ledger.enter(message)
-            # Suppressed recipients are never attempted; the simulator's events are counted.
+            # Suppressed recipients are never attempted, nor those a part kept from
+            # delivery; the simulator's events are counted.
             sending.statistics.count(
                 self.region,
-                delivery_attempts=len(recipients) - len(message.suppressed),
+                delivery_attempts=len(recipients)
+                - len(message.suppressed)
+                - len(set(message.undelivered) - set(message.suppressed)),
                 bounces=len(message.bounced),
                 complaints=len(message.complained),
             )
+            for part in sending.listeners:
+                part.accepted(message)
             sent.append(message)
         return sent
 
@@ -287,3 +334,9 @@ class _Call:
             "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
             "complained": tuple(r for r, s in scenarios if s == "complaint"),
         }
+
+
+def _overriding(parts: Sequence[Part], hook: str) -> tuple[Part, ...]:
+    """The parts whose class overrides ``Part.<hook>``."""
+    default = getattr(Part, hook)
+    return tuple(p for p in parts if getattr(type(p), hook) is not default)

@@ -30,7 +30,7 @@ ENTRY_KINDS: dict[str, type[Any]] = {
     "rejected": RejectedSend,
     "faults": FaultedSend,
 }
-_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained"}
+_TUPLES = {"recipients", "to", "cc", "bcc", "suppressed", "bounced", "complained", "reply_to"}
 
 
 def _tag(value: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 from ..account.ledger import Identity
 from .api import Call, Operations, Params, Result, paginate
 from .mail import ApiError, bad_request, check_address, invalid
+from .tags import checked_tags, tag_list, tag_new, untag_gone
 
 _VERIFICATION = {
     "Pending": "PENDING",
@@ -65,7 +66,10 @@ class IdentitiesV1(Operations):
         return {"VerificationAttributes": attributes}
 
     def DeleteIdentity(self, call: Call, p: Params) -> Result:
+        found = call.account.identity(p["Identity"], call.region)
         call.account.delete_identity(p["Identity"], call.region)
+        if found is not None:
+            untag_gone(call, "identity", found.name)
         return {}
 
 
@@ -136,7 +140,9 @@ class IdentitiesV2(Operations):
             raise bad_request(f"Invalid domain name {name}.")
         if call.account.identity(name, call.region) is not None:
             raise ApiError("AlreadyExistsException", f"Email identity {name} already exist.")
+        checked_tags(p.get("Tags"))
         identity = call.account.request_identity(name, call.region)
+        tag_new(call, "identity", identity.name, p.get("Tags"))
         result: dict[str, Any] = {
             "IdentityType": _type(identity),
             "VerifiedForSendingStatus": identity.status == "Success",
@@ -154,7 +160,7 @@ class IdentitiesV2(Operations):
             "DkimAttributes": _dkim(identity),
             "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
             "Policies": {},
-            "Tags": [],
+            "Tags": tag_list(call, "identity", identity.name),
             "VerificationStatus": _VERIFICATION[identity.status],
             "VerificationInfo": {},
         }
@@ -181,6 +187,7 @@ class IdentitiesV2(Operations):
         )
 
     def DeleteEmailIdentity(self, call: Call, p: Params) -> Result:
-        self._identity(call, p["EmailIdentity"])
+        identity = self._identity(call, p["EmailIdentity"])
         call.account.delete_identity(p["EmailIdentity"], call.region)
+        untag_gone(call, "identity", identity.name)
         return {}

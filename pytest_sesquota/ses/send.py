@@ -11,14 +11,53 @@ from .api import Call
 from .mail import ApiError, RenderingFailure, render, template_data
 
 
-def send(call: Call, configuration_set: str | None, **content: Any) -> str:
-    """Hand one message to the account; its id, or the API's refusal error."""
+def _tags(given: Any) -> dict[str, str]:
+    """A send's ``Tags`` / ``EmailTags`` (``[{"Name", "Value"}]``) as name -> value."""
+    return {str(t.get("Name")): str(t.get("Value", "")) for t in given or () if "Name" in t}
+
+
+def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
+    """What a send names beyond its message, as ``SentMessage``'s fields: the
+    configuration set, tags, reply-to and return path, sending authorization's ARNs,
+    and SES v2's tenant, multi-region endpoint and list management."""
+    if call.dialect.api == "ses":
+        found = {
+            "tags": _tags(p.get("Tags") or p.get("DefaultTags")),
+            "return_path": p.get("ReturnPath"),
+            "source_arn": p.get("SourceArn"),
+            "from_arn": p.get("FromArn"),
+            "return_path_arn": p.get("ReturnPathArn"),
+        }
+    else:
+        found = {
+            "tags": _tags(p.get("EmailTags") or p.get("DefaultEmailTags")),
+            "return_path": p.get("FeedbackForwardingEmailAddress"),
+            "source_arn": p.get("FromEmailAddressIdentityArn"),
+            "return_path_arn": p.get("FeedbackForwardingEmailAddressIdentityArn"),
+            "tenant_name": p.get("TenantName"),
+            "endpoint_id": p.get("EndpointId"),
+            "list_management": p.get("ListManagementOptions"),
+        }
+    found["configuration_set"] = p.get("ConfigurationSetName")
+    found["reply_to"] = tuple(p.get("ReplyToAddresses") or ())
+    return {k: v for k, v in found.items() if v not in (None, (), {})}
+
+
+def entry_tags(defaults: Mapping[str, Any], replacement: Any) -> dict[str, Any]:
+    """A bulk entry's tags: the call's, with the entry's ``ReplacementTags`` over them."""
+    merged = {**defaults.get("tags", {}), **_tags(replacement)}
+    return {"tags": merged} if merged else {}
+
+
+def send(call: Call, p: Mapping[str, Any], **content: Any) -> str:
+    """Hand one message to the account, with what the request ``p`` names beyond it
+    (:func:`attributes`); its id, or the API's refusal error."""
     try:
         message = call.account.send(
             region=call.region,
             operation=call.operation,
             dialect=call.dialect,
-            configuration_set=configuration_set,
+            **attributes(call, p),
             **content,
         )
     except SendRefused as refused:
@@ -66,7 +105,7 @@ def bulk(
     template: Template,
     defaults: Mapping[str, Any],
     entries: Sequence[tuple[list[str], dict[str, Any], str | None]],
-    configuration_set: str | None,
+    shared: Mapping[str, Any],
     check_recipients: Callable[[list[str]], None],
 ) -> list[dict[str, Any]]:
     """Send one templated message per entry ``(recipients, addressing, replacement data)``;
@@ -97,7 +136,7 @@ def bulk(
             )
             results[index] = dialect.bulk_entry(refused)
             continue
-        content = {"configuration_set": configuration_set, **addressing, **rendered(template, data)}
+        content = {**shared, **addressing, **rendered(template, data)}
         messages.append((recipients, content))
         positions.append(index)
     try:

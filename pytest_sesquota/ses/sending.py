@@ -21,7 +21,7 @@ from .mail import (
     raw_addressing,
     template_data,
 )
-from .send import bulk, refuse_invalid, rendered, send
+from .send import attributes, bulk, entry_tags, refuse_invalid, rendered, send
 from .templates import template
 
 MAX_BULK_DESTINATIONS = 50
@@ -51,7 +51,7 @@ class SendingV1(Operations):
             raise refuse_invalid(call, source, recipients, error) from None
         message_id = send(
             call,
-            p.get("ConfigurationSetName"),
+            p,
             source=source,
             recipients=recipients,
             subject=subject,
@@ -72,9 +72,7 @@ class SendingV1(Operations):
             )
         except ApiError as error:
             raise refuse_invalid(call, p.get("Source") or "", destinations, error) from None
-        message_id = send(
-            call, p.get("ConfigurationSetName"), source=source, recipients=recipients, **content
-        )
+        message_id = send(call, p, source=source, recipients=recipients, **content)
         return {"MessageId": message_id}
 
     def SendTemplatedEmail(self, call: Call, p: Params) -> Result:
@@ -89,7 +87,7 @@ class SendingV1(Operations):
             raise refuse_invalid(call, source, recipients, error) from None
         message_id = send(
             call,
-            p.get("ConfigurationSetName"),
+            p,
             source=source,
             recipients=recipients,
             **addressing,
@@ -111,9 +109,15 @@ class SendingV1(Operations):
         except ApiError as error:
             everyone = [a for d in destinations for a in addressed(d.get("Destination"))[0]]
             raise refuse_invalid(call, source, everyone, error) from None
+        shared = attributes(call, p)
         entries = [
-            (*addressed(d.get("Destination")), d.get("ReplacementTemplateData"))
+            (
+                recipients,
+                {**addressing, **entry_tags(shared, d.get("ReplacementTags"))},
+                d.get("ReplacementTemplateData"),
+            )
             for d in destinations
+            for recipients, addressing in [addressed(d.get("Destination"))]
         ]
         statuses = bulk(
             call,
@@ -121,7 +125,7 @@ class SendingV1(Operations):
             found,
             defaults,
             entries,
-            p.get("ConfigurationSetName"),
+            shared,
             check_recipients,
         )
         return {"Status": statuses}
@@ -219,9 +223,7 @@ class SendingV2(Operations):
                 fields.update(addressing)
         except ApiError as error:
             raise refuse_invalid(call, given, recipients, error) from None
-        message_id = send(
-            call, p.get("ConfigurationSetName"), source=source, recipients=recipients, **fields
-        )
+        message_id = send(call, p, source=source, recipients=recipients, **fields)
         return {"MessageId": message_id}
 
     def SendBulkEmail(self, call: Call, p: Params) -> Result:
@@ -241,6 +243,7 @@ class SendingV2(Operations):
         except ApiError as error:
             given = p.get("FromEmailAddress") or ""
             raise refuse_invalid(call, given, everyone, error) from None
+        shared = attributes(call, p)
         results = bulk(
             call,
             source,
@@ -248,14 +251,16 @@ class SendingV2(Operations):
             defaults,
             [
                 (
-                    *addressed(e.get("Destination")),
+                    recipients,
+                    {**addressing, **entry_tags(shared, e.get("ReplacementTags"))},
                     e.get("ReplacementEmailContent", {})
                     .get("ReplacementTemplate", {})
                     .get("ReplacementTemplateData"),
                 )
                 for e in entries
+                for recipients, addressing in [addressed(e.get("Destination"))]
             ],
-            p.get("ConfigurationSetName"),
+            shared,
             _check_recipients_v2,
         )
         return {"BulkEmailEntryResults": results}

@@ -10,6 +10,7 @@ from ..account.ledger import Template
 from ..account.templates import Templates
 from .api import Call, Operations, Params, Result, already_exists, does_not_exist, paginate
 from .mail import ACCOUNT_ID, bad_request, invalid
+from .tags import checked_tags, tag_list, tag_new, untag_gone
 
 
 def template(call: Call, name: str) -> Template:
@@ -65,6 +66,7 @@ class TemplatesV1(Operations):
     def DeleteTemplate(self, call: Call, p: Params) -> Result:
         # SES answers 200 for a template that does not exist.
         call.part(Templates).delete(p["TemplateName"], call.region)
+        untag_gone(call, "template", p["TemplateName"])
         return {}
 
     def ListTemplates(self, call: Call, p: Params) -> Result:
@@ -91,7 +93,9 @@ class TemplatesV2(Operations):
 
     def CreateEmailTemplate(self, call: Call, p: Params) -> Result:
         content = {k.lower(): v for k, v in p["TemplateContent"].items()}
+        checked_tags(p.get("Tags"))
         _create(call, p["TemplateName"], content, subject=False)
+        tag_new(call, "template", p["TemplateName"], p.get("Tags"))
         return {}
 
     def GetEmailTemplate(self, call: Call, p: Params) -> Result:
@@ -100,7 +104,7 @@ class TemplatesV2(Operations):
         return {
             "TemplateName": found.name,
             "TemplateContent": {k: v for k, v in content.items() if v is not None},
-            "Tags": [],
+            "Tags": tag_list(call, "template", found.name),
         }
 
     def UpdateEmailTemplate(self, call: Call, p: Params) -> Result:
@@ -118,6 +122,7 @@ class TemplatesV2(Operations):
     def DeleteEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
+        untag_gone(call, "template", p["TemplateName"])
         return {}
 
     def ListEmailTemplates(self, call: Call, p: Params) -> Result:

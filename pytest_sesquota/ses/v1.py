@@ -26,6 +26,24 @@ V1 = ApiDialect(
         "invalid": ApiRefusal("InvalidParameterValue", 400, "InvalidParameterValue"),
         # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
         "transient": ApiRefusal("ServiceUnavailable", 503, "TransientFailure"),
+        # The rows below are the model's codes and bulk statuses; the texts come from the
+        # parts that refuse (issue 22/23 check each against SES's own answers).
+        "configuration_set_missing": ApiRefusal(
+            "ConfigurationSetDoesNotExist", 400, "ConfigurationSetDoesNotExist"
+        ),
+        "configuration_set_paused": ApiRefusal(
+            "ConfigurationSetSendingPausedException", 400, "ConfigurationSetSendingPaused"
+        ),
+        "sending_pool_missing": ApiRefusal("MessageRejected", 400, "InvalidSendingPoolName"),
+        "mail_from_unverified": ApiRefusal(
+            "MailFromDomainNotVerifiedException", 400, "MailFromDomainNotVerified"
+        ),
+        "not_authorized": ApiRefusal("MessageRejected", 400, "MessageRejected"),
+        # SES v1 has no contact lists, tenants or multi-region endpoints: never refused so.
+        "contact_list_missing": ApiRefusal("InvalidParameterValue", 400, "InvalidParameterValue"),
+        "tenant_missing": ApiRefusal("InvalidParameterValue", 400, "InvalidParameterValue"),
+        "tenant_paused": ApiRefusal("MessageRejected", 400, "MessageRejected"),
+        "endpoint_missing": ApiRefusal("InvalidParameterValue", 400, "InvalidParameterValue"),
     },
     bulk_success="Success",
     # Captured: ``Throttling``, ``Rate exceeded``, HTTP 400.

@@ -14,6 +14,7 @@ from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
+from .tags import TagsV2
 from .templates import TemplatesV2
 
 #: SES v2's words for what the account decided.
@@ -30,6 +31,23 @@ V2 = ApiDialect(
         "invalid": ApiRefusal("BadRequestException", 400, "INVALID_PARAMETER"),
         # SES's transient server error (Common Errors: ServiceUnavailable, HTTP 503).
         "transient": ApiRefusal("ServiceUnavailable", 503, "TRANSIENT_FAILURE"),
+        # The rows below are the model's codes and bulk statuses; the texts come from the
+        # parts that refuse (issue 22/23 check each against SES's own answers).
+        "configuration_set_missing": ApiRefusal(
+            "NotFoundException", 404, "CONFIGURATION_SET_NOT_FOUND"
+        ),
+        "configuration_set_paused": ApiRefusal(
+            "SendingPausedException", 400, "CONFIGURATION_SET_SENDING_PAUSED"
+        ),
+        "sending_pool_missing": ApiRefusal("BadRequestException", 400, "INVALID_SENDING_POOL_NAME"),
+        "mail_from_unverified": ApiRefusal(
+            "MailFromDomainNotVerifiedException", 400, "MAIL_FROM_DOMAIN_NOT_VERIFIED"
+        ),
+        "not_authorized": ApiRefusal("MessageRejected", 400, "MESSAGE_REJECTED"),
+        "contact_list_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        "tenant_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        "tenant_paused": ApiRefusal("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
+        "endpoint_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
     },
     bulk_success="SUCCESS",
     # "Rate exceeded" is seen in production (GetMessageInsights), as v1's ``Throttling`` is.
@@ -54,5 +72,6 @@ SesV2 = Api(
         IdentitiesV2(),
         TemplatesV2(),
         SuppressionV2(),
+        TagsV2(),
     ],
 )

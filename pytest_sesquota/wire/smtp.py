@@ -101,6 +101,16 @@ SMTP = SmtpDialect(
         "suspended": "554 Message rejected: {message}",
         "invalid": invalid_message("{message}"),
         "transient": TRANSIENT_FAILURE,
+        # SES's SMTP interface answers these after DATA (the texts come from the parts).
+        "configuration_set_missing": "554 Transaction failed: {message}",
+        "configuration_set_paused": "554 Message rejected: {message}",
+        "sending_pool_missing": "554 Transaction failed: {message}",
+        "mail_from_unverified": "554 Message rejected: {message}",
+        "not_authorized": "554 Message rejected: {message}",
+        "contact_list_missing": "554 Transaction failed: {message}",
+        "tenant_missing": "554 Transaction failed: {message}",
+        "tenant_paused": "554 Message rejected: {message}",
+        "endpoint_missing": "554 Transaction failed: {message}",
     }
 )
 

@@ -1,0 +1,306 @@
+"""Every operation of the installed botocore's SES models is answered.
+
+Each operation of ``ses`` (v1) and ``sesv2`` is called through boto3 with the least
+parameters its model takes: it must be answered with a modeled response or one of its
+modeled errors (or a common error of its protocol), never ``NotImplemented`` and never an
+internal failure. A botocore release that adds an operation makes this test name it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from botocore.model import OperationModel, Shape
+from conftest import NO_RETRIES
+
+_SESSION = botocore.session.get_session()
+SERVICES = ("ses", "sesv2")
+
+#: Errors any operation of a protocol may answer without its model naming them (the AWS
+#: Query API's common errors; v2 models BadRequestException on nearly every operation).
+COMMON = {
+    "ses": {"InvalidParameterValue", "ValidationError", "MissingParameter"},
+    "sesv2": {"BadRequestException"},
+}
+
+#: Operations not answered yet (NotImplemented). Each one answered leaves this list; an
+#: operation answered while still listed fails the test (strict xfail). A new operation
+#: (a newer botocore) is answered by a method of an operation group, listed in the group's
+#: ``names``, the group in the API's registry (``ses/v1.py``, ``ses/v2.py``): see
+#: docs/developing.md, "Adding a resource".
+NOT_YET: set[tuple[str, str]] = {
+    ("ses", "CloneReceiptRuleSet"),
+    ("ses", "CreateConfigurationSet"),
+    ("ses", "CreateConfigurationSetEventDestination"),
+    ("ses", "CreateConfigurationSetTrackingOptions"),
+    ("ses", "CreateCustomVerificationEmailTemplate"),
+    ("ses", "CreateReceiptFilter"),
+    ("ses", "CreateReceiptRule"),
+    ("ses", "CreateReceiptRuleSet"),
+    ("ses", "DeleteConfigurationSet"),
+    ("ses", "DeleteConfigurationSetEventDestination"),
+    ("ses", "DeleteConfigurationSetTrackingOptions"),
+    ("ses", "DeleteCustomVerificationEmailTemplate"),
+    ("ses", "DeleteIdentityPolicy"),
+    ("ses", "DeleteReceiptFilter"),
+    ("ses", "DeleteReceiptRule"),
+    ("ses", "DeleteReceiptRuleSet"),
+    ("ses", "DeleteVerifiedEmailAddress"),
+    ("ses", "DescribeActiveReceiptRuleSet"),
+    ("ses", "DescribeConfigurationSet"),
+    ("ses", "DescribeReceiptRule"),
+    ("ses", "DescribeReceiptRuleSet"),
+    ("ses", "GetCustomVerificationEmailTemplate"),
+    ("ses", "GetIdentityDkimAttributes"),
+    ("ses", "GetIdentityMailFromDomainAttributes"),
+    ("ses", "GetIdentityNotificationAttributes"),
+    ("ses", "GetIdentityPolicies"),
+    ("ses", "ListConfigurationSets"),
+    ("ses", "ListCustomVerificationEmailTemplates"),
+    ("ses", "ListIdentityPolicies"),
+    ("ses", "ListReceiptFilters"),
+    ("ses", "ListReceiptRuleSets"),
+    ("ses", "ListVerifiedEmailAddresses"),
+    ("ses", "PutConfigurationSetDeliveryOptions"),
+    ("ses", "PutIdentityPolicy"),
+    ("ses", "ReorderReceiptRuleSet"),
+    ("ses", "SendBounce"),
+    ("ses", "SendCustomVerificationEmail"),
+    ("ses", "SetActiveReceiptRuleSet"),
+    ("ses", "SetIdentityDkimEnabled"),
+    ("ses", "SetIdentityFeedbackForwardingEnabled"),
+    ("ses", "SetIdentityHeadersInNotificationsEnabled"),
+    ("ses", "SetIdentityMailFromDomain"),
+    ("ses", "SetIdentityNotificationTopic"),
+    ("ses", "SetReceiptRulePosition"),
+    ("ses", "TestRenderTemplate"),
+    ("ses", "UpdateConfigurationSetEventDestination"),
+    ("ses", "UpdateConfigurationSetReputationMetricsEnabled"),
+    ("ses", "UpdateConfigurationSetSendingEnabled"),
+    ("ses", "UpdateConfigurationSetTrackingOptions"),
+    ("ses", "UpdateCustomVerificationEmailTemplate"),
+    ("ses", "UpdateReceiptRule"),
+    ("ses", "UpdateTemplate"),
+    ("ses", "VerifyDomainDkim"),
+    ("ses", "VerifyEmailAddress"),
+    ("sesv2", "AssociateEmailIdentityCertificate"),
+    ("sesv2", "BatchGetMetricData"),
+    ("sesv2", "CancelExportJob"),
+    ("sesv2", "CreateConfigurationSet"),
+    ("sesv2", "CreateConfigurationSetEventDestination"),
+    ("sesv2", "CreateContact"),
+    ("sesv2", "CreateContactList"),
+    ("sesv2", "CreateCustomVerificationEmailTemplate"),
+    ("sesv2", "CreateDedicatedIpPool"),
+    ("sesv2", "CreateDeliverabilityTestReport"),
+    ("sesv2", "CreateEmailIdentityPolicy"),
+    ("sesv2", "CreateExportJob"),
+    ("sesv2", "CreateImportJob"),
+    ("sesv2", "CreateMultiRegionEndpoint"),
+    ("sesv2", "CreateTenant"),
+    ("sesv2", "CreateTenantResourceAssociation"),
+    ("sesv2", "DeleteConfigurationSet"),
+    ("sesv2", "DeleteConfigurationSetEventDestination"),
+    ("sesv2", "DeleteContact"),
+    ("sesv2", "DeleteContactList"),
+    ("sesv2", "DeleteCustomVerificationEmailTemplate"),
+    ("sesv2", "DeleteDedicatedIpPool"),
+    ("sesv2", "DeleteEmailIdentityPolicy"),
+    ("sesv2", "DeleteMultiRegionEndpoint"),
+    ("sesv2", "DeleteTenant"),
+    ("sesv2", "DeleteTenantResourceAssociation"),
+    ("sesv2", "DisassociateEmailIdentityCertificate"),
+    ("sesv2", "GetBlacklistReports"),
+    ("sesv2", "GetConfigurationSet"),
+    ("sesv2", "GetConfigurationSetEventDestinations"),
+    ("sesv2", "GetContact"),
+    ("sesv2", "GetContactList"),
+    ("sesv2", "GetCustomVerificationEmailTemplate"),
+    ("sesv2", "GetDedicatedIp"),
+    ("sesv2", "GetDedicatedIpPool"),
+    ("sesv2", "GetDedicatedIps"),
+    ("sesv2", "GetDeliverabilityDashboardOptions"),
+    ("sesv2", "GetDeliverabilityTestReport"),
+    ("sesv2", "GetDomainDeliverabilityCampaign"),
+    ("sesv2", "GetDomainStatisticsReport"),
+    ("sesv2", "GetEmailAddressInsights"),
+    ("sesv2", "GetEmailIdentityPolicies"),
+    ("sesv2", "GetExportJob"),
+    ("sesv2", "GetImportJob"),
+    ("sesv2", "GetMessageInsights"),
+    ("sesv2", "GetMultiRegionEndpoint"),
+    ("sesv2", "GetReputationEntity"),
+    ("sesv2", "GetTenant"),
+    ("sesv2", "ListConfigurationSets"),
+    ("sesv2", "ListContactLists"),
+    ("sesv2", "ListContacts"),
+    ("sesv2", "ListCustomVerificationEmailTemplates"),
+    ("sesv2", "ListDedicatedIpPools"),
+    ("sesv2", "ListDeliverabilityTestReports"),
+    ("sesv2", "ListDomainDeliverabilityCampaigns"),
+    ("sesv2", "ListEmailIdentityCertificates"),
+    ("sesv2", "ListExportJobs"),
+    ("sesv2", "ListImportJobs"),
+    ("sesv2", "ListMultiRegionEndpoints"),
+    ("sesv2", "ListRecommendations"),
+    ("sesv2", "ListReputationEntities"),
+    ("sesv2", "ListResourceTenants"),
+    ("sesv2", "ListTenantResources"),
+    ("sesv2", "ListTenants"),
+    ("sesv2", "PutAccountDedicatedIpWarmupAttributes"),
+    ("sesv2", "PutAccountDeliveryAttributes"),
+    ("sesv2", "PutAccountPricingAttributes"),
+    ("sesv2", "PutAccountSuppressionAttributes"),
+    ("sesv2", "PutAccountVdmAttributes"),
+    ("sesv2", "PutConfigurationSetArchivingOptions"),
+    ("sesv2", "PutConfigurationSetDeliveryOptions"),
+    ("sesv2", "PutConfigurationSetReputationOptions"),
+    ("sesv2", "PutConfigurationSetSendingOptions"),
+    ("sesv2", "PutConfigurationSetSuppressionOptions"),
+    ("sesv2", "PutConfigurationSetTrackingOptions"),
+    ("sesv2", "PutConfigurationSetVdmOptions"),
+    ("sesv2", "PutDedicatedIpInPool"),
+    ("sesv2", "PutDedicatedIpPoolScalingAttributes"),
+    ("sesv2", "PutDedicatedIpWarmupAttributes"),
+    ("sesv2", "PutDeliverabilityDashboardOption"),
+    ("sesv2", "PutEmailIdentityConfigurationSetAttributes"),
+    ("sesv2", "PutEmailIdentityDkimAttributes"),
+    ("sesv2", "PutEmailIdentityDkimSigningAttributes"),
+    ("sesv2", "PutEmailIdentityFeedbackAttributes"),
+    ("sesv2", "PutEmailIdentityMailFromAttributes"),
+    ("sesv2", "PutTenantSuppressionAttributes"),
+    ("sesv2", "SendCustomVerificationEmail"),
+    ("sesv2", "TestRenderEmailTemplate"),
+    ("sesv2", "UpdateConfigurationSet"),
+    ("sesv2", "UpdateConfigurationSetEventDestination"),
+    ("sesv2", "UpdateContact"),
+    ("sesv2", "UpdateContactList"),
+    ("sesv2", "UpdateCustomVerificationEmailTemplate"),
+    ("sesv2", "UpdateEmailIdentityPolicy"),
+    ("sesv2", "UpdateReputationEntityCustomerManagedStatus"),
+    ("sesv2", "UpdateReputationEntityPolicy"),
+}
+
+
+def _model(service: str) -> Any:
+    return _SESSION.get_service_model(service)
+
+
+def _operations() -> list[tuple[str, str]]:
+    return [(s, name) for s in SERVICES for name in sorted(_model(s).operation_names)]
+
+
+def _string(name: str, shape: Shape) -> str:
+    enum = shape.metadata.get("enum")
+    if enum:
+        return str(enum[0])
+    lowered = name.lower()
+    if "arn" in lowered:
+        value = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+    elif "email" in lowered or "address" in lowered or lowered in ("source", "from"):
+        value = "sender@example.com"
+    elif "domain" in lowered or "identity" in lowered:
+        value = "example.com"
+    elif "data" in lowered or "policy" in lowered or "document" in lowered:
+        value = "{}"
+    elif "ip" == lowered or lowered.endswith("ip"):
+        value = "192.0.2.1"
+    else:
+        value = "sesquota1"
+    minimum = int(shape.metadata.get("min", 0))
+    return value + "x" * max(0, minimum - len(value))
+
+
+def minimal(shape: Shape, name: str = "", depth: int = 0) -> Any:
+    """The least value of ``shape`` botocore's parameter validation accepts."""
+    kind = shape.type_name
+    if kind == "structure":
+        if depth > 6:
+            return {}
+        return {
+            member: minimal(shape.members[member], member, depth + 1)
+            for member in shape.required_members
+        }
+    if kind == "list":
+        count = max(1, int(shape.metadata.get("min", 0)))
+        return [minimal(shape.member, name, depth + 1) for _ in range(count)]
+    if kind == "map":
+        return {}
+    if kind == "string":
+        return _string(name, shape)
+    if kind in ("integer", "long"):
+        return max(1, int(shape.metadata.get("min", 1)))
+    if kind in ("float", "double"):
+        return max(1.0, float(shape.metadata.get("min", 1.0)))
+    if kind == "boolean":
+        return True
+    if kind == "timestamp":
+        return datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    if kind == "blob":
+        return b"From: sender@example.com\r\nTo: to@example.com\r\nSubject: hi\r\n\r\nhi"
+    raise AssertionError(f"no minimal value for a {kind}")
+
+
+def minimal_input(operation: OperationModel) -> dict[str, Any]:
+    shape = operation.input_shape
+    return {} if shape is None else minimal(shape)
+
+
+def _modeled_errors(operation: OperationModel) -> set[str]:
+    codes = set()
+    for error in operation.error_shapes:
+        codes.add(error.metadata.get("error", {}).get("code", error.name))
+        codes.add(error.name)
+    return codes
+
+
+def _params() -> list[Any]:
+    return [
+        pytest.param(
+            service,
+            name,
+            id=f"{service}.{name}",
+            marks=[pytest.mark.xfail(reason="not answered yet", strict=True)]
+            if (service, name) in NOT_YET
+            else [],
+        )
+        for service, name in _operations()
+    ]
+
+
+@pytest.mark.ses_quota(profile="production")
+@pytest.mark.parametrize(("service", "operation"), _params())
+def test_every_operation_is_answered(ses_account: Any, service: str, operation: str) -> None:
+    model = _model(service).operation_model(operation)
+    client = boto3.client(service, region_name="us-east-1", config=NO_RETRIES)
+    params = minimal_input(model)
+    try:
+        getattr(client, xform_name(operation))(**params)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        allowed = _modeled_errors(model) | COMMON[service]
+        assert code != "NotImplemented", (
+            f"{service} {operation} is not answered: add it to an operation group of "
+            f"pytest_sesquota/ses/ and the group to ses/{'v1' if service == 'ses' else 'v2'}.py's "
+            "registry (docs/developing.md, 'Adding a resource')"
+        )
+        assert code in allowed, (
+            f"{service} {operation}({params!r}) answered {code}: "
+            f"{error.response['Error'].get('Message')!r}; its model allows "
+            f"{', '.join(sorted(allowed))}"
+        )
+    assert not ses_account.internal_errors, ses_account.internal_errors
+
+
+def test_not_yet_names_operations_of_the_models() -> None:
+    """The list of operations not answered yet holds operations of the two models (older
+    botocore releases lack some of the newest)."""
+    assert {service for service, _ in NOT_YET} <= set(SERVICES)
+    assert all(re.fullmatch(r"[A-Z][A-Za-z]+", name) for _, name in NOT_YET)
