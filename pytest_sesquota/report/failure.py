@@ -159,9 +159,3 @@ def short_line(error: BaseException, requests: Sequence[SesRequest] | None) -> s
     if request is not None:
         return _client_error_line(error, request)
     return None
-
-
-def is_refusal(error: BaseException, requests: Sequence[SesRequest] | None) -> bool:
-    """Whether ``error`` is SES (the fake, or the guard) refusing a call: its traceback
-    then ends where the caller's code made the call."""
-    return short_line(error, requests) is not None
