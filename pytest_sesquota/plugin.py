@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .account.options import INI_OPTIONS, VALID_KEYS, OptionsError, SesQuotaOptions, from_ini, merge
+from .account.options import (
+    INI_OPTIONS,
+    VALID_KEYS,
+    OptionsError,
+    SesQuotaOptions,
+    from_ini,
+    marker_help,
+    merge,
+)
 from .doors import guard, on_import
 from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
 from .doors.guard import REAL_MARKER
@@ -57,27 +65,10 @@ def tolerance(text: str) -> float:
     return value
 
 
-MARKER_HELP = (
-    "ses_quota(profile='sandbox'|'production', max_24_hour_send=None, max_send_rate=None, "
-    "sent_last_24_hours=0, burst=None, daily='would_exceed'|'below_max', region='us-east-1', "
-    "regions=None, verified=None, start=None, sending_enabled=True, "
-    "bulk_throttling='per_destination'|'whole_call', "
-    "time_backend='auto'|'time-machine'|'freezegun', auto_tick=None, "
-    "api_rate_limit=None, smtp_require_starttls=True, smtp_idle_timeout=10, "
-    "smtp_max_connections=None, smtp_max_messages_per_connection=None, "
-    "fail_on_dropped=False, budget={'throttled'|'requests'|'virtual_seconds'|'dropped': N}, "
-    "transient_failures=0, seed=None): "
-    "run the test against a "
-    "fake Amazon SES account with these quotas, on a virtual clock (pytest-sesquota)"
-)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    for name, (key, help_text) in INI_OPTIONS.items():
-        if key == "verified":
-            parser.addini(name, help=f"pytest-sesquota: {help_text}", type="linelist")
-        else:
-            parser.addini(name, help=f"pytest-sesquota: {help_text}", type="string")
+    # Every ini option is read as text and parsed as its row of the options table says.
+    for name, (_key, help_text) in INI_OPTIONS.items():
+        parser.addini(name, help=f"pytest-sesquota: {help_text}", type="string")
     parser.addini(
         "ses_quota_summary",
         help="pytest-sesquota: true adds the SES quota summary (as --ses-quota-summary does)",
@@ -149,7 +140,7 @@ def _directory(config: pytest.Config, option: str) -> Path | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", marker_help())
     try:
         config.stash[_INI] = from_ini(config.getini)
     except OptionsError as error:

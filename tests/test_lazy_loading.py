@@ -45,7 +45,9 @@ def test_an_unused_plugin_loads_no_front_door(pytester: pytest.Pytester):
     assert ours == [
         "pytest_sesquota",
         "pytest_sesquota.account",
+        "pytest_sesquota.account.optionchecks",
         "pytest_sesquota.account.options",
+        "pytest_sesquota.account.optionspec",  # the options table: ini options, help
         "pytest_sesquota.doors",
         "pytest_sesquota.doors.guard",  # the default: unfaked SES calls are refused
         "pytest_sesquota.doors.on_import",
