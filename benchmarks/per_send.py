@@ -9,12 +9,10 @@ interleaved in one process).
 
 from __future__ import annotations
 
+import runpy
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import run
-
 if __name__ == "__main__":
-    run.main(["--only", "ses", *sys.argv[1:]])
+    main = runpy.run_path(str(Path(__file__).with_name("run.py")))["main"]
+    main(["--only", "ses", *sys.argv[1:]])

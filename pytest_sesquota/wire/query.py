@@ -171,25 +171,63 @@ def _bad_value(path: str, value: Any) -> ApiError:
 
 def check_required(shape: Shape | None, params: Mapping[str, Any], path: str = "") -> None:
     """Refuse missing required members as AWS's Coral validation does (both protocols)."""
-    if shape is None or shape.type_name != "structure":
-        return
-    for name in shape.required_members:
-        if name not in params:
-            member = path + name[:1].lower() + name[1:]
-            raise ApiError(
-                "ValidationError",
-                f"1 validation error detected: Value null at '{member}' failed to "
-                "satisfy constraint: Member must not be null",
-            )
-    for name, member_shape in shape.members.items():
-        value = params.get(name)
-        if isinstance(value, Mapping) and member_shape.type_name == "structure":
-            check_required(member_shape, value, f"{path}{name[:1].lower()}{name[1:]}.")
-        elif isinstance(value, list) and member_shape.type_name == "list":
-            inner = f"{path}{name[:1].lower()}{name[1:]}."
-            for i, item in enumerate(value):
-                if isinstance(item, Mapping):
-                    check_required(member_shape.member, item, f"{inner}{i + 1}.member.")
+    rule = None if shape is None else _required(shape)
+    if rule is not None:
+        rule.check(params, path)
+
+
+class _Required:
+    """The required members of one structure, and the members below it that hold some:
+    worked out once per shape, so that a request walks only what can be missing."""
+
+    __slots__ = ("names", "nested")
+
+    def __init__(self) -> None:
+        self.names: tuple[str, ...] = ()
+        #: (member, its name in a message, a list of structures?, the rule below).
+        self.nested: tuple[tuple[str, str, bool, _Required], ...] = ()
+
+    def check(self, params: Mapping[str, Any], path: str) -> None:
+        for name in self.names:
+            if name not in params:
+                member = path + name[:1].lower() + name[1:]
+                raise ApiError(
+                    "ValidationError",
+                    f"1 validation error detected: Value null at '{member}' failed to "
+                    "satisfy constraint: Member must not be null",
+                )
+        for name, shown, in_list, inner in self.nested:
+            value = params.get(name)
+            if in_list:
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if isinstance(item, Mapping):
+                            inner.check(item, f"{path}{shown}.{i + 1}.member.")
+            elif isinstance(value, Mapping):
+                inner.check(value, f"{path}{shown}.")
+
+
+@functools.lru_cache(maxsize=1024)
+def _required(shape: Shape) -> _Required | None:
+    return _required_rule(shape, {})
+
+
+def _required_rule(shape: Shape, building: dict[int, _Required]) -> _Required | None:
+    """The rule of a structure (None if nothing in it or below is required)."""
+    if shape.type_name != "structure":
+        return None
+    if id(shape) in building:  # a structure inside itself: its rule, once built
+        return building[id(shape)]
+    rule = building[id(shape)] = _Required()
+    nested = []
+    for name, member in shape.members.items():
+        in_list = member.type_name == "list"
+        inner = _required_rule(member.member if in_list else member, building)
+        if inner is not None:
+            nested.append((name, name[:1].lower() + name[1:], in_list, inner))
+    del building[id(shape)]
+    rule.names, rule.nested = tuple(shape.required_members), tuple(nested)
+    return rule if rule.names or rule.nested else None
 
 
 # -- responses ----------------------------------------------------------------

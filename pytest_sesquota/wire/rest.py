@@ -10,18 +10,18 @@ returns (timestamps as epoch seconds), errors with their code in the
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from botocore.model import OperationModel, Shape
 
-from ..ses.mail import ApiError, bad_request
+from ..ses.mail import bad_request
+from .json_input import Invalid, Reader, reader
 from .query import check_required, service_model
 
 #: Routes older botocore releases (1.34, and other SDKs of their age) use for operations
@@ -83,25 +83,14 @@ def parse_input(
     operation: OperationModel, labels: Mapping[str, str], query: str, body: bytes | str | None
 ) -> dict[str, Any]:
     """The operation's input parameters, typed as botocore's shapes say."""
-    shape = operation.input_shape
-    if shape is None:
+    plan = _plan(operation)
+    if plan is None:
         return {}
-    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-    if raw.strip():
-        try:
-            document = json.loads(raw)
-        except ValueError:
-            raise bad_request("The request body is not valid JSON.") from None
-        if not isinstance(document, dict):
-            raise bad_request("The request body must be a JSON object.")
-    else:
-        document = {}
-    params: dict[str, Any] = {}
-    pairs = parse_qsl(query, keep_blank_values=True)
+    document = _document(body)
+    pairs = parse_qsl(query, keep_blank_values=True) if query else []
     arguments = dict(pairs)
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        key = member.serialization.get("name", name)
+    params: dict[str, Any] = {}
+    for name, location, key, member, read in plan:
         if location == "uri":
             if key in labels:
                 params[name] = labels[key]
@@ -116,11 +105,50 @@ def parse_input(
             elif value is not None:
                 params[name] = _from_text(member, value, name)
         elif location is None and name in document:
-            value = _read(member, document[name], name)
+            value = document[name]
             if value is not None:
-                params[name] = value
-    check_required(shape, params)
+                try:
+                    params[name] = read(value)
+                except Invalid as failure:
+                    raise failure.error(failure.path(name)) from None
+    check_required(operation.input_shape, params)
     return params
+
+
+#: An input member as parse_input reads it: (name, location, key, shape, reader).
+_Member = tuple[str, "str | None", str, Shape, Reader]
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(operation: OperationModel) -> tuple[_Member, ...] | None:
+    """How to read an operation's input, worked out once: the model's members with their
+    locations and a reader for each (a request then walks no model and builds no path)."""
+    shape = operation.input_shape
+    if shape is None:
+        return None
+    return tuple(
+        (
+            name,
+            member.serialization.get("location"),
+            member.serialization.get("name", name),
+            member,
+            reader(member),
+        )
+        for name, member in shape.members.items()
+    )
+
+
+def _document(body: bytes | str | None) -> dict[str, Any]:
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    if not raw.strip():
+        return {}
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise bad_request("The request body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return document
 
 
 def _from_text(shape: Shape, text: str, path: str) -> Any:
@@ -132,74 +160,11 @@ def _from_text(shape: Shape, text: str, path: str) -> Any:
     if shape.type_name == "boolean":
         return text.lower() == "true"
     if shape.type_name == "timestamp" or (shape.type_name == "string" and shape.enum):
-        return _read(shape, text, path)
-    return text
-
-
-def _read(shape: Shape, value: Any, path: str) -> Any:
-    """Check one JSON value against its shape; refuse what the type does not allow."""
-    if value is None:
-        return None
-    kind = shape.type_name
-    expected = {
-        "structure": dict,
-        "map": dict,
-        "list": list,
-        "string": str,
-        "boolean": bool,
-    }.get(kind)
-    if expected is not None and not isinstance(value, expected):
-        raise _wrong_type(path, value, kind)
-    if kind == "structure":
-        return {
-            name: item
-            for name, member in shape.members.items()
-            if name in value and (item := _read(member, value[name], f"{path}.{name}")) is not None
-        }
-    if kind == "list":
-        return [_read(shape.member, item, f"{path}[{i}]") for i, item in enumerate(value)]
-    if kind == "map":
-        return {str(k): _read(shape.value, v, f"{path}.{k}") for k, v in value.items()}
-    if kind == "string" and shape.enum and value not in shape.enum:
-        member = ".".join(part[:1].lower() + part[1:] for part in path.split("."))
-        raise bad_request(
-            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(shape.enum)}]"
-        )
-    if kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _wrong_type(path, value, kind)
-        return value
-    if kind in ("double", "float"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _wrong_type(path, value, kind)
-        return float(value)
-    if kind == "blob":
-        if not isinstance(value, str):
-            raise _wrong_type(path, value, kind)
         try:
-            return base64.b64decode(value.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError):
-            raise bad_request(f"Value at '{path}' is not valid base64.") from None
-    if kind == "timestamp":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, timezone.utc)
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                pass
-        raise _wrong_type(path, value, kind)
-    return value
-
-
-def _wrong_type(path: str, value: Any, kind: str) -> ApiError:
-    shown = (
-        type(value).__name__
-        if not isinstance(value, (dict, list))
-        else "a JSON " + ("object" if isinstance(value, dict) else "array")
-    )
-    return bad_request(f"Invalid type for parameter {path}: expected {kind}, got {shown}.")
+            return reader(shape)(text)
+        except Invalid as failure:
+            raise failure.error(path) from None
+    return text
 
 
 # -- responses ----------------------------------------------------------------
