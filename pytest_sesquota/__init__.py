@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from .account.messages import DroppedMessage
     from .account.options import OptionsError, SesQuotaOptions
     from .account.recipients import SuppressedDestination
+    from .clock.sesclock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
     from .doors.activation import SesAccount, current_account
     from .doors.guard import UnfakedSesCall
     from .doors.smtp import SesSmtpServer
-    from .quota.clock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
     from .quota.engine import Decision, QuotaEngine, RegionQuota
     from .serve.server import SesServer
 
@@ -39,19 +39,19 @@ _WHERE = {
     "QuotaEngine": ".quota.engine",
     "RegionQuota": ".quota.engine",
     "RejectedSend": ".account.ledger",
-    "ScheduledAction": ".quota.clock",
+    "ScheduledAction": ".clock.sesclock",
     "SentMessage": ".account.ledger",
     "SesAccount": ".doors.activation",
-    "SesClock": ".quota.clock",
+    "SesClock": ".clock.sesclock",
     "SesQuotaOptions": ".account.options",
     "SesRequest": ".account.ledger",
     "SesServer": ".serve.server",
     "SesSmtpServer": ".doors.smtp",
-    "Sleep": ".quota.clock",
+    "Sleep": ".clock.sesclock",
     "SuppressedDestination": ".account.recipients",
     "ThrottledSend": ".account.ledger",
     "UnfakedSesCall": ".doors.guard",
-    "VirtualClockStalled": ".quota.clock",
+    "VirtualClockStalled": ".clock.sesclock",
     "current_account": ".doors.activation",
 }
 #: Public modules: ``pytest_sesquota.real_time``.

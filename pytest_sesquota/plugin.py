@@ -25,14 +25,15 @@ from .account.options import (
     marker_help,
     merge,
 )
+from .active import ACTIVE
 from .doors import guard, on_import
 from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
 from .doors.guard import REAL_MARKER
 
 if TYPE_CHECKING:  # the front doors and reports load on first use, not with pytest
+    from .clock.sesclock import SesClock
     from .doors.activation import SesAccount
     from .doors.smtp import SesSmtpServer
-    from .quota.clock import SesClock
     from .report.baseline import BaselineRun
     from .report.reporting import Reporting
     from .serve.server import SesServer
@@ -174,9 +175,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every SES call of a test without the fake is refused: botocore's (its door asks the
     # guard) and every connection to an SES host (the guard's checks). Set either way: an
     # in-process run inside another has its own setting, restored after it.
-    config.stash[_BLOCKING] = guard.state.blocking
-    guard.state.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
-    if guard.state.blocking is not None:
+    config.stash[_BLOCKING] = ACTIVE.blocking
+    ACTIVE.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
+    if ACTIVE.blocking is not None:
         config.stash[_GUARD] = guard.Guard()
     config.stash[_CHILDREN] = _ChildProcesses()
     on_import.when_imported(_ACTIVATION, config.stash[_CHILDREN].install)
@@ -246,7 +247,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _GUARD in config.stash:
         config.stash[_GUARD].close()
     if _BLOCKING in config.stash:
-        guard.state.blocking = config.stash[_BLOCKING]
+        ACTIVE.blocking = config.stash[_BLOCKING]
     if _BOTOCORE in config.stash:
         config.stash[_BOTOCORE].uninstall()
 

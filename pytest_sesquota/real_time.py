@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .quota import timebackend as _backend
+from .clock import timebackend as _backend
 
 __all__ = [
     "monotonic",
@@ -30,7 +30,7 @@ __all__ = [
 
 # Looked up in the backend's dict at each call: freezegun rewrites module attributes
 # bound to the functions it fakes, never the items of a dict.
-_REAL = _backend._REAL
+_REAL = _backend.REAL
 _DATETIME = {"datetime": datetime}
 
 

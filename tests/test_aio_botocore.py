@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota.quota.timebackend import real_time
+from pytest_sesquota.clock.timebackend import real_time
 
 aiobotocore_session = pytest.importorskip(
     "aiobotocore.session", reason="the aio extra: pip install 'pytest-sesquota[aio]'"

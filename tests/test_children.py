@@ -18,7 +18,7 @@ import pytest
 from conftest import send_v2
 
 from pytest_sesquota import current_account
-from pytest_sesquota.serve import children
+from pytest_sesquota.active import ACTIVE
 
 CHILD = """
 import boto3
@@ -119,7 +119,7 @@ def test_a_forked_child_forwards_instead_of_answering_from_its_copy(ses_account)
 
 def test_a_test_that_starts_no_process_starts_no_server(ses_account):
     boto3.client("ses", region_name="us-east-1").get_send_quota()
-    assert children._served == {}
+    assert ACTIVE.served == {}
     assert "AWS_ENDPOINT_URL_SES" not in os.environ
     assert not [t for t in threading.enumerate() if t.name.startswith("sesquota-http")]
 
@@ -131,8 +131,8 @@ def test_the_server_and_its_environment_go_with_the_account():
     with SesAccount(profile="production") as account:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         assert os.environ["AWS_ENDPOINT_URL_SES"].startswith("http://127.0.0.1:")
-        assert len(children._served) == 1
-    assert children._served == {}
+        assert len(ACTIVE.served) == 1
+    assert ACTIVE.served == {}
     assert dict(os.environ) == before
     assert account.sent == []
 

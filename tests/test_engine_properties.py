@@ -20,12 +20,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from pytest_sesquota.quota.bucket import _EPSILON, RATE_SLACK_SECONDS, UNLIMITED
 from pytest_sesquota.quota.engine import (
-    _EPSILON,
     DAILY_MODES,
     DAY,
-    RATE_SLACK_SECONDS,
-    UNLIMITED,
     Decision,
     QuotaEngine,
     RegionQuota,

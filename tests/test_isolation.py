@@ -13,8 +13,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.signers import RequestSigner
 
+from pytest_sesquota.active import ACTIVE
 from pytest_sesquota.doors import botocore as _botocore
-from pytest_sesquota.doors import guard
 
 REAL_CREATE_CONNECTION = socket.create_connection
 OUTER_GETADDRINFO = socket.getaddrinfo  # this session's guard's
@@ -425,6 +425,6 @@ def test_ses_calls_outside_the_fake_are_refused_by_default(pytester: pytest.Pyte
     # The in-process run's setting did not outlive it.
     assert socket.create_connection is REAL_CREATE_CONNECTION
     assert socket.getaddrinfo is OUTER_GETADDRINFO
-    assert guard.state.blocking == "ses_quota_block_unfaked"  # this session's own setting
+    assert ACTIVE.blocking == "ses_quota_block_unfaked"  # this session's own setting
     assert Endpoint._send is _botocore._original_send
     assert RequestSigner.sign is _botocore._original_sign

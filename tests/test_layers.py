@@ -16,8 +16,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_sesquota"
 
 #: Each subpackage's floor. Equal floors may not import each other.
 LAYERS = {
+    # the registry of what is active in the process, read by the clock and the doors
+    "active": 0,
+    # the virtual clock and the quotas: apart, neither imports the other
+    "clock": 1,
     "quota": 1,
-    # pytest_sesquota.real_time, the public way to the real clocks: only quota below it
+    # pytest_sesquota.real_time, the public way to the real clocks: only the clock below it
     "real_time": 2,
     "account": 2,
     "ses": 3,

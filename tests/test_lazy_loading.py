@@ -48,13 +48,16 @@ def test_an_unused_plugin_loads_no_front_door(pytester: pytest.Pytester):
         "pytest_sesquota.account.optionchecks",
         "pytest_sesquota.account.options",
         "pytest_sesquota.account.optionspec",  # the options table: ini options, help
+        "pytest_sesquota.active",
+        "pytest_sesquota.clock",
+        "pytest_sesquota.clock.timebackend",
         "pytest_sesquota.doors",
         "pytest_sesquota.doors.guard",  # the default: unfaked SES calls are refused
         "pytest_sesquota.doors.on_import",
         "pytest_sesquota.plugin",
         "pytest_sesquota.quota",
+        "pytest_sesquota.quota.bucket",
         "pytest_sesquota.quota.engine",
-        "pytest_sesquota.quota.timebackend",
     ]
     assert [m for m in modules if m.split(".")[0] in HEAVY] == []
 

@@ -17,7 +17,7 @@ import aiosmtplib
 import pytest
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota.quota.timebackend import real_time
+from pytest_sesquota.clock.timebackend import real_time
 
 pytestmark = pytest.mark.parametrize(
     "ses_quota_backend", ["freezegun", "time-machine"], indirect=True

@@ -18,7 +18,7 @@ from test_server import call, client, raw, serve
 
 from pytest_sesquota import SesAccount
 from pytest_sesquota.cli import parser, resolve
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.handler import BACKLOG
 from pytest_sesquota.serve.server import SesHttpServer
 

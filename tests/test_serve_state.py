@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from test_server import MESSAGE, call, client, get, serve
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.gate import Gate
 from pytest_sesquota.serve.retention import Retention
 from pytest_sesquota.serve.server import SesHttpServer

@@ -28,7 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.control import OPENAPI
 from pytest_sesquota.serve.server import SesHttpServer
 

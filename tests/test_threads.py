@@ -28,7 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pytest_sesquota import SentMessage, SesAccount, ThrottledSend
-from pytest_sesquota.quota.engine import _EPSILON, RATE_SLACK_SECONDS
+from pytest_sesquota.quota.bucket import _EPSILON, RATE_SLACK_SECONDS
 
 THREADS = 16
 SENDS = 500

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from pytest_sesquota import SesAccount, real_time
-from pytest_sesquota.quota.timebackend import available
+from pytest_sesquota.clock.timebackend import available
 
 BACKENDS = ["auto", *(b for b in ("freezegun", "time-machine") if available(b))]
 START = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)  # noon: the same date in any TZ

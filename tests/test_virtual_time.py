@@ -15,9 +15,9 @@ import freezegun
 import pytest
 
 from pytest_sesquota import SesAccount, VirtualClockStalled, real_time
-from pytest_sesquota.quota import clock as clock_module
-from pytest_sesquota.quota import timebackend
-from pytest_sesquota.quota.timebackend import available
+from pytest_sesquota.clock import sesclock as clock_module
+from pytest_sesquota.clock import timebackend
+from pytest_sesquota.clock.timebackend import available
 
 BACKENDS = [b for b in ("freezegun", "time-machine") if available(b)]
 START = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)

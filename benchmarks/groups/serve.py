@@ -28,7 +28,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from pytest_sesquota import SesAccount
-from pytest_sesquota.quota.clock import DetachedClock
+from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
 from pytest_sesquota.serve.store import Store
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from ..quota.engine import DAILY_MODES, DailyMode
-from ..quota.timebackend import (
+from ..clock.timebackend import (
     DEFAULT_TIME_BACKEND,
     TIME_BACKENDS,
     TimeBackendName,
     available,
 )
+from ..quota.engine import DAILY_MODES, DailyMode
 from . import optionchecks as checks
 from .optionspec import (
     CLI,

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..clock.sesclock import ScheduledAction, SesClock
 from ..quota.api_rate import ApiRateLimit
-from ..quota.clock import ScheduledAction, SesClock
 from ..quota.engine import QuotaEngine, RegionQuota
 from .faults import TransientFaults
 from .ledger import (

@@ -1,51 +1,56 @@
 """Turning a fake account on and off: the clock, the front doors, the guard, fake credentials.
 
-Everything done here is undone by :meth:`Activation.close`, in reverse order,
-whatever fails on the way.
+The one way in and out: an :class:`Activation` makes its account the active one in the
+registry (``pytest_sesquota.active``), which the front doors read. Everything done here
+is undone by :meth:`Activation.close`, in reverse order, whatever fails on the way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, cast
+from typing import Any
 
 from ..account.account import Account
-from ..quota import loopclock
+from ..active import ACTIVE
+from ..clock import loopclock
 from . import botocore as _botocore
 from . import credentials, guard
 from .requests_door import RequestsDoor, add_ses_callbacks
-
-#: The activation of the account active in this process (one at a time).
-_active: list[Activation] = []
 
 
 def current_account() -> SesAccount | None:
     """The fake SES account active in this process, or None (for code outside fixtures:
     a ``unittest.TestCase``, a helper deep in the application)."""
-    return cast("SesAccount", _active[-1].account) if _active else None
+    account: SesAccount | None = ACTIVE.account
+    return account
 
 
 class Activation:
+    """One account turned on: made the active one, its clock started, the front doors
+    and the guard in place, fake credentials set. :meth:`close` turns it all off."""
+
     def __init__(self, account: Account) -> None:
         self.account = account
+        # Refused before anything changes: one account (and one clock) at a time.
+        ACTIVE.check_free()
         with ExitStack() as stack:
             account.clock.start()
             stack.callback(account.clock.stop)
             # The test thread's asyncio loops wait on the virtual clock too.
             stack.enter_context(loopclock.running(account.clock))
             _botocore.activate(account)
-            stack.callback(_botocore.deactivate, account)
+            stack.callback(_botocore.deactivate)
             if not guard.installed():
                 stack.callback(guard.Guard().close)
-            guard.state.faked += 1
-            stack.callback(_unfake)
             door = RequestsDoor(account)
             door.start()
             stack.callback(door.stop)
             stack.callback(credentials.fake())
-            _active.append(self)
-            stack.callback(_active.remove, self)
+            # Last in, first out: the account is the active one once all is in place,
+            # and no longer as soon as it is turned off.
+            ACTIVE.turn_on(self, account)
+            stack.callback(ACTIVE.turn_off, self)
             self._undo = stack.pop_all()
 
     def defer(self, callback: Callable[[], object]) -> None:
@@ -56,12 +61,9 @@ class Activation:
         self._undo.close()
 
 
-def _unfake() -> None:
-    guard.state.faked -= 1
-
-
 def current_activation() -> Activation | None:
-    return _active[-1] if _active else None
+    activation: Activation | None = ACTIVE.activation
+    return activation
 
 
 def activate(account: Account) -> Activation:

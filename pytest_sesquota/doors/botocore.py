@@ -28,11 +28,11 @@ from botocore.retries.bucket import Clock, TokenBucket
 from botocore.signers import RequestSigner
 
 from ..account.account import Account
-from ..quota.timebackend import real_time
+from ..active import ACTIVE
+from ..clock.timebackend import real_time
 from .guard import is_ses_host, refusal
 from .respond import respond
 
-_current: Account | None = None
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
 _original_current_time = Clock.current_time
@@ -74,7 +74,8 @@ async def _ready(value: bytes) -> bytes:
 
 def current() -> Account | None:
     """The active fake account, if any."""
-    return _current
+    account: Account | None = ACTIVE.account
+    return account
 
 
 def _moto_answers() -> bool:
@@ -102,10 +103,12 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
     # a credential_process or call AWS) and a test without credentials gets this error
     # rather than NoCredentialsError. A Stubber answers before this (it registers
     # first); moto answers later, at before-send; a loopback endpoint is not AWS.
-    if _current is not None:
-        if not _aio_patched and "aiobotocore.signers" in sys.modules:
+    if ACTIVE.account is not None:
+        if "aiobotocore.signers" in sys.modules:
             # An aiobotocore client (or one could be): its signer is its own.
-            _patch_aio()
+            from . import aiobotocore
+
+            aiobotocore.patch()
         return
     if _moto_answers():
         return
@@ -117,7 +120,7 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
-    account = _current
+    account: Account | None = ACTIVE.account
     if account is None:
         return None  # whatever leaves now meets the connection guard
     return _respond(account, request)
@@ -129,7 +132,7 @@ def skip_signing(signer: RequestSigner, _operation_name: str, _request: Any) -> 
     # and real ones are never read or refreshed (a refresh can call AWS). Done at
     # the signer rather than with a choose-signer handler so that it also covers
     # clients of sessions created before the handlers were installed.
-    return _current is not None and signer._service_id.hyphenize() in _SES_SERVICES
+    return ACTIVE.account is not None and signer._service_id.hyphenize() in _SES_SERVICES
 
 
 def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: Any, **k: Any) -> Any:
@@ -138,30 +141,10 @@ def _guarded_sign(self: RequestSigner, operation_name: str, request: Any, *a: An
     return _original_sign(self, operation_name, request, *a, **k)
 
 
-_aio_patched = False
-
-
-def _patch_aio() -> None:
-    global _aio_patched
-    from . import aiobotocore
-
-    aiobotocore.patch(skip_signing)
-    _aio_patched = True
-
-
-def _unpatch_aio() -> None:
-    global _aio_patched
-    if _aio_patched:
-        from . import aiobotocore
-
-        aiobotocore.unpatch()
-        _aio_patched = False
-
-
 def _guarded_send(self: Endpoint, request: AWSPreparedRequest) -> Any:
     # Safety net for clients of sessions created before the handlers were
     # installed (they lack before-send): an SES request never leaves the process.
-    account = _current
+    account: Account | None = ACTIVE.account
     if account is not None and getattr(self, "_endpoint_prefix", None) == "email":
         return _respond(account, request)
     return _original_send(self, request)
@@ -218,26 +201,22 @@ def install() -> None:
 
 
 def activate(account: Account) -> None:
-    global _current
-    if _current is not None:
-        raise RuntimeError(
-            f"another fake SES account is already active ({_current!r}); "
-            "pytest-sesquota runs one account at a time per process"
-        )
+    """Patch botocore for ``account``, which ``doors.activation`` is turning on: the
+    handlers answer from the registry's active account (``ACTIVE.account``) once it is."""
     install()
-    _current = account
     Endpoint._send = _guarded_send
     TokenBucket._acquire = _virtual_acquire
     Clock.current_time = _continuous_current_time
     RequestSigner.sign = _guarded_sign
 
 
-def deactivate(account: Account) -> None:
-    global _current
-    if _current is account:
-        _current = None
-        TokenBucket._acquire = _original_acquire
-        Clock.current_time = _original_current_time
-        _unpatch_aio()
-        Endpoint._send = _original_send
-        RequestSigner.sign = _original_sign
+def deactivate() -> None:
+    """Undo :func:`activate`."""
+    TokenBucket._acquire = _original_acquire
+    Clock.current_time = _original_current_time
+    if "pytest_sesquota.doors.aiobotocore" in sys.modules:
+        from . import aiobotocore
+
+        aiobotocore.unpatch()
+    Endpoint._send = _original_send
+    RequestSigner.sign = _original_sign

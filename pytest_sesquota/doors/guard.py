@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+from ..active import ACTIVE
 from . import on_import
 
 #: SES's API and SMTP hosts in every form AWS names them: regional, FIPS, dual-stack
@@ -45,18 +46,6 @@ class RealSesRefused(UnfakedSesCall):
     """A connection to real Amazon SES was attempted while the fake was active."""
 
 
-class _State:
-    #: Accounts active in this process (the doors answer; the guard refuses bypasses).
-    faked = 0
-    #: The setting that refuses unfaked calls (named in the error), or None: they pass.
-    blocking: str | None = None
-    #: Why the running test may reach real SES (``ses_quota_real``), or None.
-    allowed: str | None = None
-
-
-state = _State()
-
-
 def is_ses_host(host: object) -> bool:
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
@@ -67,20 +56,23 @@ def refusal(what: str) -> UnfakedSesCall | None:
     """The error for a call to real SES described by ``what`` ("a connection to
     email.us-east-1.amazonaws.com:443", "ses SendEmail to https://…"), or None if it
     may go."""
-    if state.faked:
+    # While an account is on (or in its test's child processes), the doors answer; the
+    # guard refuses what bypassed them. Otherwise the session's setting decides
+    # (ACTIVE.blocking, named in the error) unless the test may reach SES (ACTIVE.allowed).
+    if ACTIVE.faked:
         return RealSesRefused(
             f"pytest-sesquota refused {what}: the fake SES account is active and nothing may "
             "reach AWS. The call bypassed the fake's front doors (boto3, aiobotocore, "
             "requests); point the client at the fake instead (ses_smtp's host and port, "
             "ses_server's endpoint_url)."
         )
-    if state.blocking is None or state.allowed is not None:
+    if ACTIVE.blocking is None or ACTIVE.allowed is not None:
         return None
     return UnfakedSesCall(
         f"pytest-sesquota refused {what}: a call to real Amazon SES from a test without the "
         f"fake SES account. Use the ses_account fixture or @pytest.mark.ses_quota in this "
         f"test; a test that really means to reach AWS can say so with "
-        f"@pytest.mark.{REAL_MARKER}, and {state.blocking} = false lets every test's SES "
+        f"@pytest.mark.{REAL_MARKER}, and {ACTIVE.blocking} = false lets every test's SES "
         "calls through."
     )
 
@@ -97,11 +89,11 @@ def check(host: object, port: object, what: str = "a connection to") -> None:
 @contextmanager
 def allowing(reason: str | None) -> Iterator[None]:
     """Within the block, unfaked SES calls go through (``reason`` is not None)."""
-    previous, state.allowed = state.allowed, reason
+    previous, ACTIVE.allowed = ACTIVE.allowed, reason
     try:
         yield
     finally:
-        state.allowed = previous
+        ACTIVE.allowed = previous
 
 
 def _address(address: Any) -> tuple[Any, Any]:
@@ -168,12 +160,11 @@ _PATCHES: list[tuple[str, str | None, str, Callable[[Any], Callable[..., Any]]]]
     ("http.client", "HTTPConnection", "set_tunnel", _set_tunnel),
 ]
 _INHERITED = object()
-_guards: list[Guard] = []
 
 
 def installed() -> bool:
     """Whether the checks are in place (the session's guard, or an account's)."""
-    return bool(_guards)
+    return bool(ACTIVE.guards)
 
 
 class Guard:
@@ -182,7 +173,7 @@ class Guard:
     def __init__(self) -> None:
         self._patched: list[tuple[Any, str, Any]] = []
         self._watched = list(dict.fromkeys(module for module, *_rest in _PATCHES))
-        _guards.append(self)
+        ACTIVE.guards.append(self)
         for name in self._watched:
             on_import.when_imported(name, self._patch)
 
@@ -201,8 +192,8 @@ class Guard:
             self._patched.append((target, name, own))
 
     def close(self) -> None:
-        if self in _guards:
-            _guards.remove(self)
+        if self in ACTIVE.guards:
+            ACTIVE.guards.remove(self)
         for name in self._watched:
             on_import.forget(name, self._patch)
         while self._patched:

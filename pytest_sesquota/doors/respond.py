@@ -2,7 +2,7 @@
 
 A process forked from a test's holds a copy of its account; answering from the copy
 would count the child's sends in a ledger nobody reads. After a fork, the process
-hooks (``serve.children``) set :func:`forward_to`, and every door sends its requests to
+hooks (``serve.children``) set ``ACTIVE.forward``, and every door sends its requests to
 the test's process instead, through the loopback server that serves its account.
 """
 
@@ -12,16 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..account.account import Account
+from ..active import ACTIVE
 from ..wire.http import HttpAnswer, answer
 
-#: ``forward(method, url, headers, body, region)``: set in a forked child only.
+#: ``forward(method, url, headers, body, region)``: ``ACTIVE.forward`` in a forked child.
 Forward = Callable[[str, str, Any, "bytes | str | None", "str | None"], HttpAnswer]
-_forward: Forward | None = None
-
-
-def forward_to(forward: Forward | None) -> None:
-    global _forward
-    _forward = forward
 
 
 def respond(
@@ -33,7 +28,7 @@ def respond(
     *,
     region: str | None = None,
 ) -> HttpAnswer:
-    forward = _forward
+    forward: Forward | None = ACTIVE.forward
     if forward is not None:
         return forward(method, url, headers, body, region)
     return answer(account, method, url, headers, body, region=region)

@@ -1,1 +1,1 @@
-"""The quota engine and the virtual clock: no pytest, botocore or sockets."""
+"""SES's quotas on any clock: the sending quotas' engine and the API rate limit."""

@@ -2,7 +2,7 @@
 
 "All actions (except SendEmail, SendRawEmail, SendTemplatedEmail) are throttled at
 one request per second" (the AWS quotas page). A token bucket of one second's worth
-(at least one request), like the send rate's, on any clock; sends never come here.
+(at least one request), the same as the send rate's, on any clock; sends never come here.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-# The same forgiveness as the send rate's: a client that waits exactly 1/rate passes.
-_SLACK_SECONDS = 2e-6
+from .bucket import TokenBucket
+
+__all__ = ["ApiRateLimit"]
 
 
 class ApiRateLimit:
@@ -23,18 +24,14 @@ class ApiRateLimit:
         self._clock = clock
         self.rate = rate
         self.capacity = max(rate, 1.0)
-        # region -> (tokens, refilled at)
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
     def allow(self, region: str) -> bool:
         """Take one request's token now, or say no (the request is then refused)."""
         now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(region, (self.capacity, now))
-            if now > at:
-                tokens = min(self.capacity, tokens + (now - at) * self.rate)
-                at = now
-            allowed = tokens >= 1.0 - self.rate * _SLACK_SECONDS
-            self._buckets[region] = (tokens - 1.0 if allowed else tokens, at)
-            return allowed
+            bucket = self._buckets.get(region)
+            if bucket is None:
+                bucket = self._buckets[region] = TokenBucket()
+            return bucket.take(now, self.rate, self.capacity)

@@ -14,18 +14,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .bucket import UNLIMITED, TokenBucket
+
+__all__ = [
+    "DAILY_MODES",
+    "DAY",
+    "SLOT",
+    "UNLIMITED",
+    "DailyMode",
+    "Decision",
+    "QuotaEngine",
+    "Reason",
+    "RegionQuota",
+    "export_region",
+    "import_region",
+    "usage_since",
+]
+
 DAY = 86_400.0
 #: Usage older than 24 hours is forgotten with this granularity (seconds): all
 #: sends within one such slot expire together, 24 hours after the latest of them.
 #: This bounds memory to DAY / SLOT entries per region whatever the volume, and
 #: errs on the safe side (a send never leaves the window early).
 SLOT = 1.0
-UNLIMITED = -1.0
-#: "At least one unit of rate allowance" forgives this much refill time: virtual
-#: time moves in whole microseconds, and epoch-scale floats are 2**-22 s apart, so a
-#: client that sleeps exactly 1/rate must not be throttled by rounding.
-RATE_SLACK_SECONDS = 2e-6
-_EPSILON = 1e-9
 
 DailyMode = Literal["would_exceed", "below_max"]
 DAILY_MODES: tuple[DailyMode, ...] = ("would_exceed", "below_max")
@@ -57,9 +68,8 @@ class RegionQuota:
     max_send_rate: float
     burst: float | None = None
     daily: DailyMode = "would_exceed"
-    # Token bucket: balance at `_refilled_at`.
-    _tokens: float = field(default=0.0, repr=False)
-    _refilled_at: float | None = field(default=None, repr=False)
+    # The send rate's token bucket (its balance; the rate and capacity are above).
+    _bucket: TokenBucket = field(default_factory=TokenBucket, repr=False)
     # Rolling window: deque of [slot, latest_time, recipients]; `_window_total`
     # is their sum, so reading SentLast24Hours is O(1) after expiry.
     _window: deque[list[float]] = field(default_factory=deque, repr=False)
@@ -73,22 +83,7 @@ class RegionQuota:
         return max(self.max_send_rate, 1.0)
 
     def _refill(self, now: float) -> float:
-        if self.max_send_rate == UNLIMITED:
-            # No rate limit: the bucket stays full (ready for a limit set later).
-            self._tokens = self.capacity
-            self._refilled_at = now
-            return self._tokens
-        if self._refilled_at is None:
-            self._tokens = self.capacity
-        elif now > self._refilled_at:
-            self._tokens = min(
-                self.capacity,
-                self._tokens + (now - self._refilled_at) * self.max_send_rate,
-            )
-        # A clock moved backwards refills nothing; the bucket keeps its balance.
-        if self._refilled_at is None or now > self._refilled_at:
-            self._refilled_at = now
-        return self._tokens
+        return self._bucket.refill(now, self.max_send_rate, self.capacity)
 
     def _expire(self, now: float) -> int:
         window = self._window
@@ -171,15 +166,10 @@ class QuotaEngine:
                         reason = "daily"
                 elif used >= limit:
                     reason = "daily"
-            if (
-                reason is None
-                and quota.max_send_rate != UNLIMITED
-                and tokens < 1.0 - quota.max_send_rate * RATE_SLACK_SECONDS - _EPSILON
-            ):
+            if reason is None and not TokenBucket.has_token(tokens, quota.max_send_rate):
                 reason = "rate"
             if reason is None:
-                if quota.max_send_rate != UNLIMITED:
-                    quota._tokens = tokens - recipients
+                quota._bucket.charge(recipients, quota.max_send_rate)
                 if counted:
                     quota._record(now, counted)
             return Decision(
@@ -247,8 +237,9 @@ class QuotaEngine:
                 quota.daily = daily
             # A larger bucket gains the extra room at once (a full bucket stays
             # full after a quota increase); a smaller one caps the balance.
-            quota._tokens = min(
-                quota._tokens + max(0.0, quota.capacity - old_capacity), quota.capacity
+            bucket = quota._bucket
+            bucket.tokens = min(
+                bucket.tokens + max(0.0, quota.capacity - old_capacity), quota.capacity
             )
             return quota
 
@@ -261,8 +252,8 @@ def export_region(quota: RegionQuota, *, window: bool = True) -> dict[str, Any]:
         "max_send_rate": quota.max_send_rate,
         "burst": quota.burst,
         "daily": quota.daily,
-        "tokens": quota._tokens,
-        "refilled_at": quota._refilled_at,
+        "tokens": quota._bucket.tokens,
+        "refilled_at": quota._bucket.refilled_at,
     }
     if window:
         data["window"] = [list(slot) for slot in quota._window]
@@ -290,8 +281,10 @@ def import_region(data: dict[str, Any]) -> RegionQuota:
         max_send_rate=float(data["max_send_rate"]),
         burst=None if data["burst"] is None else float(data["burst"]),
         daily=data["daily"],
-        _tokens=float(data["tokens"]),
-        _refilled_at=None if data["refilled_at"] is None else float(data["refilled_at"]),
+        _bucket=TokenBucket(
+            float(data["tokens"]),
+            None if data["refilled_at"] is None else float(data["refilled_at"]),
+        ),
         _window=window,
         _window_total=int(sum(slot[2] for slot in window)),
     )

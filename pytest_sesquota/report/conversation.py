@@ -23,7 +23,7 @@ from ..account.ledger import (
     ThrottledSend,
 )
 from ..account.messages import DroppedMessage, RetryCounter
-from ..quota.clock import Sleep
+from ..clock.sesclock import Sleep
 
 #: Conversations up to this many entries (requests and sleeps) are shown whole;
 #: longer ones show the first and last ``SHOWN_ENTRIES`` and count the rest.

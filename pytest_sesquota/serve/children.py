@@ -14,7 +14,10 @@ with it. Then:
   together with the connection guard;
 - a forked child (``os.fork``, multiprocessing's fork) holds a copy of the account:
   its doors forward every SES request to the test's process instead of answering
-  from the copy.
+  from the copy, naming the region in the server's fork header (``FORK_REGION``).
+
+What is served, installed and forwarded is kept in the registry of what is active
+(``pytest_sesquota.active``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from ..active import ACTIVE
 from ..doors import guard, on_import
 
 if TYPE_CHECKING:  # loaded when a process starts while an account is active
@@ -36,12 +40,9 @@ if TYPE_CHECKING:  # loaded when a process starts while an account is active
     from ..wire.http import HttpAnswer
     from .server import SesServer
 
+# (Not what is active: whether this thread is starting a server right now.)
 _local = threading.local()
-#: The running server and the children's settings, per activation.
-_served: dict[int, tuple[SesServer, dict[str, str]]] = {}
 _lock = threading.Lock()
-_installed: list[object] = []
-_at_fork_registered: list[bool] = []
 #: Dropped from the environment while served: it would make SDKs ignore the endpoints.
 _IGNORED = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 
@@ -49,7 +50,7 @@ _IGNORED = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 def _child_env() -> dict[str, str] | None:
     """The settings children of the active account need (starting its server on first
     use), or None when no account is active."""
-    if not _installed or not guard.state.faked or getattr(_local, "starting", False):
+    if not ACTIVE.process_hooks or ACTIVE.account is None or getattr(_local, "starting", False):
         return None  # (no account: not even the front doors are loaded)
     from ..doors import activation
 
@@ -57,10 +58,11 @@ def _child_env() -> dict[str, str] | None:
     if current is None:
         return None
     with _lock:
-        served = _served.get(id(current))
+        served = ACTIVE.served.get(id(current))
         if served is None:
             served = _serve(current)
-    return served[1]
+    env: dict[str, str] = served[1]
+    return env
 
 
 def _serve(current: activation.Activation) -> tuple[SesServer, dict[str, str]]:
@@ -81,7 +83,7 @@ def _serve(current: activation.Activation) -> tuple[SesServer, dict[str, str]]:
 
     def stop() -> None:
         with _lock:
-            _served.pop(id(current), None)
+            ACTIVE.served.pop(id(current), None)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -90,7 +92,7 @@ def _serve(current: activation.Activation) -> tuple[SesServer, dict[str, str]]:
         server.stop()
 
     current.defer(stop)
-    _served[id(current)] = (server, env)
+    ACTIVE.served[id(current)] = (server, env)
     return server, env
 
 
@@ -122,7 +124,7 @@ def _in_child(env: dict[str, str]) -> None:
     os.environ.pop(_IGNORED, None)
     if not guard.installed():
         # For the life of the child: nothing in it reaches real SES either.
-        guard.state.faked += 1
+        ACTIVE.child = True
         guard.Guard()
 
 
@@ -144,19 +146,18 @@ def _before_fork() -> None:
 def _after_fork_in_child() -> None:
     module = sys.modules.get("pytest_sesquota.doors.activation")
     current = module.current_activation() if module is not None else None
-    served = _served.get(id(current)) if current is not None else None
+    served = ACTIVE.served.get(id(current)) if current is not None else None
     if served is not None and current is not None:
-        from ..doors import respond
-
-        respond.forward_to(_forwarder(served[0].endpoint_url, current.account.region))
+        server: SesServer = served[0]
+        ACTIVE.forward = _forwarder(server.endpoint_url, current.account.region)
 
 
 def _forwarder(endpoint_url: str, default_region: str) -> respond.Forward:
     import http.client
     from urllib.parse import urlsplit
 
-    from ..doors import credentials
     from ..wire.http import HttpAnswer, region_from_host
+    from .server import FORK_REGION
 
     parts = urlsplit(endpoint_url)
     host, port = parts.hostname or "127.0.0.1", parts.port
@@ -170,16 +171,11 @@ def _forwarder(endpoint_url: str, default_region: str) -> respond.Forward:
         sent = {
             _text(name): _text(value)
             for name, value in (dict(headers) if headers else {}).items()
-            if _text(name).lower()
-            not in ("host", "content-length", "authorization", "x-amz-date", "expect")
+            if _text(name).lower() not in _NOT_FORWARDED
         }
-        # The server checks that a request is signed and reads the region from the
-        # scope; the doors skip signing, so the forwarded request carries a stand-in.
-        sent["X-Amz-Date"] = "20260101T000000Z"
-        sent["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={credentials.ACCESS_KEY_ID}/20260101/{region}/"
-            f"ses/aws4_request, SignedHeaders=host;x-amz-date, Signature={'0' * 64}"
-        )
+        # The doors skip signing, so the request has no signature to read the region
+        # from: the fork's own header names it (the server takes it instead).
+        sent[FORK_REGION] = region
         payload = body.encode() if isinstance(body, str) else body or b""
         connection = http.client.HTTPConnection(host, port, timeout=120)
         try:
@@ -191,6 +187,11 @@ def _forwarder(endpoint_url: str, default_region: str) -> respond.Forward:
             connection.close()
 
     return forward
+
+
+#: Headers of the door's request the forwarded one does not carry: http.client sets its
+#: own, and the doors sign nothing (the fork's header stands for the signature).
+_NOT_FORWARDED = ("host", "content-length", "authorization", "x-amz-date", "expect")
 
 
 def _text(value: Any) -> str:
@@ -218,15 +219,15 @@ def install() -> Callable[[], None]:
         patch = patcher(owner, name, wrap)
         on_import.when_imported(module, patch)
         undo.append(functools.partial(on_import.forget, module, patch))
-    if not _at_fork_registered:  # cannot be unregistered: idle once uninstalled
+    if not ACTIVE.at_fork_registered:  # cannot be unregistered: idle once uninstalled
         os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
-        _at_fork_registered.append(True)
+        ACTIVE.at_fork_registered = True
     token = object()
-    _installed.append(token)
+    ACTIVE.process_hooks.append(token)
 
     def uninstall() -> None:
-        if token in _installed:
-            _installed.remove(token)
+        if token in ACTIVE.process_hooks:
+            ACTIVE.process_hooks.remove(token)
         while undo:
             undo.pop()()
 

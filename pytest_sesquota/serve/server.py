@@ -2,9 +2,12 @@
 
 ``SesHttpServer(account)`` serves, on 127.0.0.1, SES v1 (``POST /``) and v2
 (``/v2/email/...``) with the same implementation as the in-process doors
-(``_http.answer``), after SES's own signature check, and the control API under
+(``wire.http.answer``), after SES's own signature check, and the control API under
 ``/_sesquota/``. Any SDK pointed at it with ``endpoint_url`` works. It is a context
 manager, usable without pytest; ``sesquota serve`` and the ``ses_server`` fixture use it.
+
+A process forked from a faked test's forwards its SES requests here unsigned, naming
+their region in :data:`FORK_REGION` instead (``serve.children``).
 """
 
 from __future__ import annotations
@@ -18,12 +21,23 @@ from urllib.parse import urlsplit
 from ..account.account import Account
 from ..doors.guard import check_loopback
 from ..wire.http import answer, error_answer, refuse
-from ..wire.sigv4 import AuthError, signed_region
+from ..wire.sigv4 import REGION_NAME, AuthError, signed_region
 from .control import PREFIX, Control
 from .gate import Gate, SaveFailed
 from .handler import MAX_BODY, Handler, Server
 
-__all__ = ["MAX_BODY", "SesHttpServer", "SesServer", "check_loopback"]
+__all__ = ["FORK_REGION", "MAX_BODY", "SesHttpServer", "SesServer", "check_loopback"]
+
+#: The forked child's private channel: the region of a request forwarded by a process
+#: forked from a faked test's (its doors skip signing, so there is no credential scope
+#: to read it from). A request carrying it needs no signature. That opens nothing: the
+#: server listens on loopback only (``check_loopback``), refuses a ``Host`` that is not
+#: a loopback name and a change from another origin's page (``origin``), a browser
+#: sends no custom header to another origin without a preflight this server never
+#: grants, and any process on the machine may sign with any keys for any region anyway
+#: (signatures are not checked). The region must look like one, as a scope's must.
+FORK_REGION = "X-Sesquota-Fork-Region"
+_FORK_REGION_LOWER = FORK_REGION.lower()
 
 
 class SesHttpServer:
@@ -78,7 +92,7 @@ class SesHttpServer:
         region: str | None = None
         refused: AuthError | None = None
         try:
-            region = signed_region(headers, parts.query, v2=v2)
+            region = _region(headers, parts.query, v2=v2)
         except AuthError as error:
             refused = error
         try:
@@ -135,6 +149,16 @@ class SesHttpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _region(headers: dict[str, str], query: str, *, v2: bool) -> str:
+    """The region a request is for: the fork's header, or the signature's scope."""
+    forked = next((v for k, v in headers.items() if k.lower() == _FORK_REGION_LOWER), None)
+    if forked is None:
+        return signed_region(headers, query, v2=v2)
+    if not REGION_NAME.fullmatch(forked):
+        raise AuthError("region", f"{FORK_REGION} should name a valid region, not '{forked}'.")
+    return forked
 
 
 class SesServer:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..account.options import SesQuotaOptions
+from ..clock.sesclock import DetachedClock
 from ..doors.activation import SesAccount
-from ..quota.clock import DetachedClock
 from .gate import Gate, SaveFailed
 from .retention import Retention
 from .server import SesServer

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..account.account import Account
 from ..account.ledger import LedgerEntry, SesRequest
-from ..quota.clock import DetachedClock
+from ..clock.sesclock import DetachedClock
 from ..quota.engine import export_region, import_region, usage_since
 from .codec import ENTRY_KINDS, dump_entry, dump_region, dumps, load_entry, load_region, loads
 from .retention import LISTS, Retention, ledger_lists

@@ -1,6 +1,6 @@
 """asyncio on the virtual clock: event loops wait on virtual time, and skip it when idle.
 
-While a :class:`~.clock.SesClock` runs, every event loop of the thread that started
+While a :class:`~.sesclock.SesClock` runs, every event loop of the thread that started
 it (the test's) reads ``time.monotonic()``, which is virtual, so ``loop.time()``,
 ``time.monotonic()`` and the account's clock agree. When such a loop has nothing to
 run and would block until its next timer (an ``asyncio.sleep``, a ``call_later``, a
@@ -34,10 +34,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from .clock import Sleep
-from .timebackend import _REAL
+from ..active import ACTIVE
+from .sesclock import Sleep
+from .timebackend import REAL, loop_times, restore_loop_times
 
-__all__ = ["running"]
+__all__ = ["SkippableClock", "running"]
 
 _BaseLoop = asyncio.base_events.BaseEventLoop
 _ORIGINAL_RUN_IN_EXECUTOR = _BaseLoop.run_in_executor
@@ -52,8 +53,9 @@ _RESOLUTION = 1e-6
 _BUSY_ITERATIONS = 1000
 
 
-class Clock(Protocol):
-    """What a loop needs of the clock it runs on."""
+class SkippableClock(Protocol):
+    """A clock whose idle waits an event loop may skip: what a loop needs of the clock
+    it runs on (a ``SesClock``)."""
 
     io_wait: float
     sleep_log: list[Sleep]
@@ -99,14 +101,14 @@ class _Loop:
                     # iterations: code that polls until the clock moves (a rate limiter
                     # asking for less than a microsecond) must not spin forever.
                     self.busy = 0
-                    active = _active
+                    active: _LoopsOnClock | None = ACTIVE.loops
                     if active is not None and active.clock.running:
                         active.clock.advance(timedelta(microseconds=1))
                 return select(timeout)
             self.busy = 0
             ready = select(0)
             target = ref()
-            active = _active
+            active = ACTIVE.loops
             if ready or target is None or active is None or not active.owns(target):
                 return ready or select(timeout)
             before = target.time()
@@ -149,7 +151,7 @@ class _Loop:
 def _real_monotonic() -> float:
     # Looked up in timebackend's dict at each call: freezegun rewrites every module
     # attribute bound to the real function, but not the items of a container.
-    now: float = _REAL["monotonic"]()
+    now: float = REAL["monotonic"]()
     return now
 
 
@@ -159,10 +161,11 @@ def _shift(loop: _BaseLoop, offset: float) -> None:
         handle._when += offset
 
 
-class _Active:
-    """The clock the test thread's loops run on, and the loops that have seen it."""
+class _LoopsOnClock:
+    """The clock the test thread's loops run on, and the loops that have seen it
+    (``ACTIVE.loops`` while :func:`running`)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: SkippableClock) -> None:
         self.clock = clock
         self.thread = threading.get_ident()
         self.loops: weakref.WeakKeyDictionary[_BaseLoop, _Loop] = weakref.WeakKeyDictionary()
@@ -199,11 +202,8 @@ class _Active:
         self.loops.clear()
 
 
-_active: _Active | None = None
-
-
 def _loop_time(self: _BaseLoop) -> float:
-    active = _active
+    active: _LoopsOnClock | None = ACTIVE.loops
     if active is not None and active.owns(self):
         if self not in active.loops:
             active.adopt(self)
@@ -215,14 +215,14 @@ def _loop_time(self: _BaseLoop) -> float:
 
 def _run_in_executor(self: _BaseLoop, executor: Any, func: Any, *args: Any) -> Any:
     future = _ORIGINAL_RUN_IN_EXECUTOR(self, executor, func, *args)
-    active = _active
+    active: _LoopsOnClock | None = ACTIVE.loops
     if active is not None and active.owns(self) and not isinstance(future, _ThreadFuture):
         active.adopt(self).work.add(future)
     return future
 
 
 async def _shutdown_default_executor(self: _BaseLoop, *args: Any, **kwargs: Any) -> None:
-    active = _active
+    active: _LoopsOnClock | None = ACTIVE.loops
     state = active.adopt(self) if active is not None and active.owns(self) else None
     if state is not None:
         state.shutdowns += 1
@@ -233,26 +233,15 @@ async def _shutdown_default_executor(self: _BaseLoop, *args: Any, **kwargs: Any)
             state.shutdowns -= 1
 
 
-def _loop_classes() -> list[type]:
-    found: list[type] = []
-    pending: list[type] = [_BaseLoop]
-    while pending:
-        cls = pending.pop()
-        pending += cls.__subclasses__()
-        found.append(cls)
-    return found
-
-
 @contextmanager
-def running(clock: Clock) -> Iterator[None]:
+def running(clock: SkippableClock) -> Iterator[None]:
     """Run the calling thread's event loops on ``clock`` (already started) meanwhile."""
-    global _active
-    if _active is not None:
+    if ACTIVE.loops is not None:
         raise RuntimeError("event loops already run on another virtual clock")
     # Whatever the time backend put on each loop class (its real-time loop clock)
     # is set aside and put back, so that the backend's own stop finds it.
-    saved = {cls: cls.__dict__.get("time") for cls in _loop_classes()}
-    _active = _Active(clock)
+    saved = loop_times()
+    active = ACTIVE.loops = _LoopsOnClock(clock)
     try:
         for cls in saved:
             setattr(cls, "time", _loop_time)  # noqa: B010
@@ -260,14 +249,10 @@ def running(clock: Clock) -> Iterator[None]:
         _BaseLoop.shutdown_default_executor = _shutdown_default_executor  # type: ignore[method-assign]
         yield
     finally:
-        active, _active = _active, None
+        ACTIVE.loops = None
         try:
             active.release_all()
         finally:
             _BaseLoop.run_in_executor = _ORIGINAL_RUN_IN_EXECUTOR  # type: ignore[method-assign]
             _BaseLoop.shutdown_default_executor = _ORIGINAL_SHUTDOWN_EXECUTOR  # type: ignore[method-assign]
-            for cls, own in saved.items():
-                if own is not None:
-                    setattr(cls, "time", own)  # noqa: B010
-                elif "time" in cls.__dict__:
-                    delattr(cls, "time")
+            restore_loop_times(saved)

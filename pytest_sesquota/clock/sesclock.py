@@ -3,7 +3,7 @@
 While it runs, ``time.time``, ``datetime.now`` and friends read virtual time,
 and ``time.sleep`` advances it instantly instead of blocking, so retry loops
 that wait minutes finish in microseconds. How the process's time is taken over
-(freezegun or time-machine) is ``_timebackend``'s job. Everything is restored
+(freezegun or time-machine) is ``virtual_time``'s job. Everything is restored
 by ``stop``.
 """
 
@@ -19,18 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .timebackend import (
-    _REAL_SLEEP,
-    DEFAULT_TIME_BACKEND,
-    IGNORED_MODULES,
-    VirtualTime,
-    real_time,
-)
+from .faked import IGNORED_MODULES
+from .timebackend import DEFAULT_TIME_BACKEND, REAL_SLEEP, real_time
+from .virtual_time import VirtualTime
 
 __all__ = ["IGNORED_MODULES", "ScheduledAction", "SesClock", "Sleep", "VirtualClockStalled"]
 
 _EPOCH = datetime(1970, 1, 1)
-_yield: Callable[[], object] = getattr(os, "sched_yield", lambda: _REAL_SLEEP(0))
+_yield: Callable[[], object] = getattr(os, "sched_yield", lambda: REAL_SLEEP(0))
 #: Reads of the process's clock at one virtual instant before a loop is taken for one
 #: that polls a frozen clock and will never end (a few seconds of a busy loop).
 STALL_READS = 10_000_000
@@ -66,6 +62,17 @@ class Sleep:
     at: datetime
     seconds: float
     kind: str = "time.sleep"
+
+
+def _stalled_message(now: datetime) -> str:
+    return (
+        f"the virtual clock was read {STALL_READS:,} times at "
+        f"{now.replace(tzinfo=timezone.utc).isoformat()} without moving: a loop that "
+        "polls the clock without sleeping never ends while time is frozen. Sleep in "
+        "the loop (time.sleep(0) moves the clock 1 µs), advance the clock "
+        "(ses_clock.advance), or let every read move it: "
+        "@pytest.mark.ses_quota(auto_tick=0.001)"
+    )
 
 
 class SesClock:
@@ -158,21 +165,11 @@ class SesClock:
             # reads are nearly all of them, and a library reading the clock in passing (a
             # gc callback, a log record) should not fail for it.
             self._reads = 0
-            message = self._stalled_message(now)
+            message = _stalled_message(now)
             if message not in self.problems:
                 self.report(message)
             raise VirtualClockStalled(message)
         return now
-
-    def _stalled_message(self, now: datetime) -> str:
-        return (
-            f"the virtual clock was read {STALL_READS:,} times at "
-            f"{now.replace(tzinfo=timezone.utc).isoformat()} without moving: a loop that "
-            "polls the clock without sleeping never ends while time is frozen. Sleep in "
-            "the loop (time.sleep(0) moves the clock 1 µs), advance the clock "
-            "(ses_clock.advance), or let every read move it: "
-            "@pytest.mark.ses_quota(auto_tick=0.001)"
-        )
 
     def report(self, problem: str) -> None:
         """Keep a problem for the test's teardown (the pytest fixture fails with it)."""
@@ -268,7 +265,7 @@ class SesClock:
         """What ``time.sleep`` does while the clock runs: advance, record, yield."""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             # Same error as the real time.sleep for a non-number.
-            _REAL_SLEEP(seconds)
+            REAL_SLEEP(seconds)
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         with self._lock:
@@ -374,6 +371,6 @@ class DetachedClock(SesClock):
 
     def sleep(self, seconds: float) -> None:
         if self.real:
-            _REAL_SLEEP(seconds)
+            REAL_SLEEP(seconds)
         else:
             super().sleep(seconds)
