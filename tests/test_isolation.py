@@ -224,12 +224,12 @@ def test_scheduled_action_fails_the_teardown(ses_account):
 
 
 def test_internal_error_fails_the_teardown(ses_account, monkeypatch):
-    from pytest_sesquota.ses.v1 import SesV1
+    from pytest_sesquota.ses.account_settings import AccountV1
 
-    def crash(self, region, params):
+    def crash(self, call, params):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(SesV1, "GetSendQuota", crash)
+    monkeypatch.setattr(AccountV1, "GetSendQuota", crash)
     use_everything(ses_account)
     client = boto3.client("ses", region_name="us-east-1", config=NO_RETRIES)
     with pytest.raises(client.exceptions.ClientError):

@@ -208,7 +208,12 @@ def test_bad_addresses(ses_smtp, ses_account):
         )
         assert wire.last("RCPT TO:<>") == "553 <> Invalid email address"
         assert wire.last("RCPT TO:<a@example.com>") == "250 Ok"
-    assert ses_account.sent == [] and ses_account.requests == []
+    # Refused before DATA: requests of the conversation, with no message behind them.
+    assert ses_account.sent == [] and ses_account.rejected == []
+    assert [(r.operation, r.status, r.outcomes) for r in ses_account.requests] == [
+        *[("MAIL", 501, ())] * 3,
+        *[("RCPT", 553, ())] * 3,
+    ]
 
 
 # -- the decision after DATA ---------------------------------------------------

@@ -1,23 +1,283 @@
-"""The fake SES account: quotas per region, identities, templates, and the ledger.
+"""The fake SES account: what it can do, in one place, over the parts that do it.
 
-Front doors (botocore, SMTP and HTTP) translate their wire format into
-:meth:`Account.send` and friends; the account decides, records, and raises
-:class:`SendRefused` with the reason when SES would refuse. Its parts live in
-their own modules, each on :class:`AccountState`.
+Each part owns one resource's state per region (``account/part.py``); this façade builds
+them, sets every region up in each, and forwards its public names to them. Front doors
+(botocore, SMTP and HTTP) translate their wire format into :meth:`Account.send` and
+friends; the account decides, records, and raises :class:`SendRefused` with the kind of
+refusal when SES would refuse. Adding a resource is one part module and one line in
+:meth:`Account._build`; its state file rows come with it (``serve/store.py``).
 """
 
 from __future__ import annotations
 
-from .messages import Refusals
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+from ..clock.sesclock import ScheduledAction, SesClock
+from .book import Ledger
+from .enforcement import Enforcement
+from .faults import TransientFaults
+from .identities import Identities
+from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
+from .messages import DroppedMessage
+from .options import SesQuotaOptions, merge
+from .part import Context, Part
 from .quotas import Quotas
+from .review import ProductionAccess
 from .sending import Sending
+from .statistics import Statistics
 from .suppression import Suppression
+from .templates import Templates
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+PartT = TypeVar("PartT", bound=Part)
 
 
-class Account(Sending, Suppression, Quotas, Refusals):
+class _Forward(Generic[PartT, P, R]):
+    """A public name of the account that is a part's method (same signature, same doc)."""
+
+    def __init__(self, method: Callable[Concatenate[PartT, P], R]) -> None:
+        self.method = method
+        self.name = method.__name__
+        self.part = method.__qualname__.partition(".")[0]
+        self.__doc__ = method.__doc__
+
+    def __get__(self, account: Account | None, owner: type | None = None) -> Callable[P, R]:
+        if account is None:
+            return self.method  # type: ignore[return-value]  # for help() and docs
+        bound: Callable[P, R] = getattr(account._parts[self.part], self.name)
+        return bound
+
+
+class _LedgerList(Generic[T]):
+    """One of the ledger's lists as an attribute of the account (``+=`` extends it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, account: None, owner: type | None = None) -> _LedgerList[T]: ...
+    @overload
+    def __get__(self, account: Account, owner: type | None = None) -> list[T]: ...
+    def __get__(
+        self, account: Account | None, owner: type | None = None
+    ) -> list[T] | _LedgerList[T]:
+        if account is None:
+            return self
+        items: list[T] = getattr(account._ledger, self.name)
+        return items
+
+    def __set__(self, account: Account, value: list[T]) -> None:
+        items = self.__get__(account)
+        if value is not items:  # the ledger keeps its own list, which others hold
+            items[:] = value
+
+
+class Account:
     """A fake SES account: the quotas, identities and templates of every region,
     the ledger of everything sent, and the virtual clock.
 
     It knows no front door: :class:`pytest_sesquota.SesAccount` (``doors.activation``)
     is this account plus the switch that connects botocore, requests and the guard.
     """
+
+    def __init__(
+        self,
+        options: SesQuotaOptions | None = None,
+        *,
+        clock: SesClock | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if options is None:
+            options = merge([(f"{type(self).__name__}()", kwargs)])
+        elif kwargs:
+            raise TypeError("pass either options or keyword arguments, not both")
+        self.options = options
+        self.region = options.region
+        #: The virtual clock (a ``DetachedClock`` for an account served outside a test).
+        self.clock = (
+            clock
+            if clock is not None
+            else SesClock(
+                options.start, time_backend=options.time_backend, auto_tick=options.auto_tick
+            )
+        )
+        self._lock = threading.RLock()
+        self._build()
+
+    def _build(self) -> None:
+        """The parts, as the options describe them: no usage but the options', no ledger."""
+        context = Context(self.options, self.clock, self._lock, self._ensure_region)
+        self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
+        quotas = Quotas(context)
+        parts: list[Part] = [
+            quotas,
+            identities := Identities(context),
+            Templates(context),
+            enforcement := Enforcement(context),
+            ProductionAccess(context, quotas),
+            suppression := Suppression(context),
+            statistics := Statistics(context),
+            ledger := Ledger(context),
+        ]
+        parts.append(
+            Sending(
+                context,
+                quotas=quotas,
+                identities=identities,
+                enforcement=enforcement,
+                suppression=suppression,
+                statistics=statistics,
+                ledger=ledger,
+                faults=self._faults,
+            )
+        )
+        self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
+        self._ledger = ledger
+        self._set_up: set[str] = set()
+        # Usage already on the account at start, in the main region and any region set up.
+        for region in sorted({self.options.region, *self.options.regions}):
+            self._ensure_region(region)
+
+    def _ensure_region(self, region: str | None) -> str:
+        name = region or self.region
+        if name not in self._set_up:
+            with self._lock:
+                if name not in self._set_up:
+                    settings = self.options.settings(name)
+                    for part in self._parts.values():
+                        part.set_up(name, settings)
+                        part.changed(name)
+                    self._set_up.add(name)
+        return name
+
+    def reset(self) -> None:
+        """Back to the account the options describe: quotas, usage (the options'
+        ``sent_last_24_hours``, placed now), identities, templates and the ledger.
+        The clock keeps its time and its scheduled actions."""
+        with self._lock:
+            self._build()
+
+    def regions(self) -> list[str]:
+        """Regions the account has been used in: the main region first, then the others."""
+        quotas = part_of(self, Quotas)
+        with self._lock:
+            others = sorted(self._set_up | set(quotas.regions))
+        return [self.region, *(r for r in others if r != self.region)]
+
+    # -- quotas and the sandbox ---------------------------------------------------
+    quota = _Forward(Quotas.quota)
+    available_rate = _Forward(Quotas.available_rate)
+    set_quota = _Forward(Quotas.set_quota)
+    allow_api_call = _Forward(Quotas.allow_api_call)
+    in_sandbox = _Forward(Quotas.in_sandbox)
+    move_out_of_sandbox = _Forward(Quotas.move_out_of_sandbox)
+    # -- identities -----------------------------------------------------------------
+    verify = _Forward(Identities.verify)
+    check_identities = _Forward(Identities.check_identities)
+    request_identity = _Forward(Identities.request_identity)
+    identities = _Forward(Identities.identities)
+    identity = _Forward(Identities.identity)
+    delete_identity = _Forward(Identities.delete_identity)
+    is_verified = _Forward(Identities.is_verified)
+    # -- templates ------------------------------------------------------------------
+    templates = _Forward(Templates.templates)
+    # -- may the account send: its switch, AWS's enforcement --------------------------
+    pause_sending = _Forward(Enforcement.pause_sending)
+    resume_sending = _Forward(Enforcement.resume_sending)
+    sending_enabled = _Forward(Enforcement.sending_enabled)
+    set_enforcement_status = _Forward(Enforcement.set_enforcement_status)
+    enforcement_status = _Forward(Enforcement.enforcement_status)
+    # -- leaving the sandbox ----------------------------------------------------------
+    request_production_access = _Forward(ProductionAccess.request_production_access)
+    production_access_review = _Forward(ProductionAccess.production_access_review)
+    grant_production_access = _Forward(ProductionAccess.grant_production_access)
+    deny_production_access = _Forward(ProductionAccess.deny_production_access)
+    put_account_details = _Forward(ProductionAccess.put_account_details)
+    account_details = _Forward(ProductionAccess.account_details)
+    # -- the suppression list ---------------------------------------------------------
+    suppress = _Forward(Suppression.suppress)
+    unsuppress = _Forward(Suppression.unsuppress)
+    suppressed = _Forward(Suppression.suppressed)
+    # -- statistics -------------------------------------------------------------------
+    record_bounces = _Forward(Statistics.record_bounces)
+    record_complaints = _Forward(Statistics.record_complaints)
+    send_statistics = _Forward(Statistics.send_statistics)
+    # -- sending ----------------------------------------------------------------------
+    send = _Forward(Sending.send)
+    send_many = _Forward(Sending.send_many)
+    # -- the ledger -------------------------------------------------------------------
+    new_message_id = _Forward(Ledger.new_message_id)
+    reject = _Forward(Ledger.reject)
+    recording = _Forward(Ledger.recording)
+    log_request = _Forward(Ledger.log_request)
+    on_request = _Forward(Ledger.on_request)
+
+    #: Accepted messages, in order.
+    sent = _LedgerList[SentMessage]()
+    #: Sends refused by a quota (rate or daily), in order.
+    throttled = _LedgerList[ThrottledSend]()
+    #: Sends refused for other reasons (unverified identity, sending paused), in order.
+    rejected = _LedgerList[RejectedSend]()
+    #: Sends failed by a seeded transient fault (``transient_failures``), in order.
+    faults = _LedgerList[FaultedSend]()
+    #: Every request, in order, retries included.
+    requests = _LedgerList[SesRequest]()
+    #: Tracebacks of bugs in the fake itself (answered as InternalFailure);
+    #: the pytest fixture fails the test when this is not empty.
+    internal_errors = _LedgerList[str]()
+
+    @property
+    def dropped(self) -> list[DroppedMessage]:
+        """Every message refused by a quota or a transient fault and never accepted later
+        (same source, recipients, subject and body), with the refusals it got."""
+        return self._ledger.dropped
+
+    @property
+    def seed(self) -> int:
+        """The seed of the transient faults (the marker's ``seed``, or one picked at random)."""
+        return self._faults.seed
+
+    def schedule(
+        self,
+        after: timedelta | float | None = None,
+        *,
+        at: datetime | None = None,
+        action: Callable[[], object],
+    ) -> ScheduledAction:
+        """Run ``action()`` when the virtual clock passes ``after`` from now (a timedelta
+        or seconds) or the moment ``at``, e.g. ``schedule(after=timedelta(hours=24),
+        action=account.grant_production_access)``. The clock stops at that moment to run it."""
+        if (after is None) == (at is None):
+            raise TypeError("schedule() takes exactly one of after= or at=")
+        if at is None:
+            assert after is not None
+            delta = after if isinstance(after, timedelta) else timedelta(seconds=after)
+            if delta < timedelta():
+                raise ValueError(f"schedule(after={after!r}): the delay cannot be negative")
+            at = self.clock.now() + delta
+        return self.clock.call_at(at, action)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.region} sent={len(self.sent)} "
+            f"throttled={len(self.throttled)} "
+            f"rejected={len(self.rejected)} at {self.clock.now().isoformat()}>"
+        )
+
+
+def parts_of(account: Account) -> list[Part]:
+    """The account's parts, in the order built: for the state file, which saves and
+    restores each through its public methods."""
+    return list(account._parts.values())
+
+
+def part_of(account: Account, kind: type[PartT]) -> PartT:
+    """The account's part of class ``kind`` (the reports read the quota log there)."""
+    part = account._parts[kind.__name__]
+    assert isinstance(part, kind)
+    return part

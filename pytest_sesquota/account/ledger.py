@@ -12,7 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, get_args
 
 from ..quota.engine import Decision
 
@@ -33,31 +33,27 @@ SUSPENDED_MESSAGE = (
 )
 
 Transport = Literal["api", "smtp"]
+#: What a refusal was, in the account's words; each API's dialect names it in its own
+#: (``ses/v1.py``, ``ses/v2.py``, ``wire/smtp.py``): one entry there per kind here.
 RefusalKind = Literal["rate", "daily", "unverified", "paused", "suspended", "invalid", "transient"]
+#: Every refusal kind, in the order of ``RefusalKind``.
+REFUSAL_KINDS: tuple[RefusalKind, ...] = get_args(RefusalKind)
 #: SES's text for its transient server error (``ServiceUnavailable``, HTTP 503): the wording
 #: of the Common Errors page of the SES API reference (no capture of a real answer known).
 TRANSIENT_MESSAGE = "The request has failed due to a temporary failure of the server."
-#: Bulk sends report a transient failure per destination, in the entry's status.
-BULK_OPERATIONS = frozenset({"SendBulkTemplatedEmail", "SendBulkEmail"})
 
-#: The error code each front door answers a refusal with, recorded in the ledger.
-REFUSAL_CODES: dict[tuple[str, str], str] = {
-    ("ses", "unverified"): "MessageRejected",
-    ("ses", "paused"): "AccountSendingPausedException",
-    ("ses", "suspended"): "MessageRejected",
-    ("sesv2", "unverified"): "MessageRejected",
-    ("sesv2", "paused"): "SendingPausedException",
-    ("sesv2", "suspended"): "MessageRejected",
-    ("smtp", "unverified"): "554",
-    ("smtp", "paused"): "554",
-    ("smtp", "suspended"): "554",
-    # A seeded transient fault (the marker's transient_failures); bulk sends name it per entry.
-    ("ses", "transient"): "ServiceUnavailable",
-    ("sesv2", "transient"): "ServiceUnavailable",
-    ("smtp", "transient"): "454",
-    ("ses", "transient bulk"): "TransientFailure",
-    ("sesv2", "transient bulk"): "TRANSIENT_FAILURE",
-}
+
+class Dialect(Protocol):
+    """How a front door's API names a refusal: the code its caller receives, which the
+    ledger records (``RejectedSend.code``, ``FaultedSend.code``). The account holds no
+    table of codes: each API passes its own (``ses.dialect.ApiDialect``, SMTP's)."""
+
+    #: ``"ses"``, ``"sesv2"`` or ``"smtp"``, as ``SesRequest.api`` says.
+    api: str
+
+    def code(self, kind: RefusalKind, *, bulk: bool = False) -> str:
+        """The code of a refusal of ``kind``; ``bulk``: of one entry of a bulk send."""
+        ...
 
 
 # -- the ledger -------------------------------------------------------------

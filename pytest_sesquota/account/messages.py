@@ -26,7 +26,6 @@ from .ledger import (
     ThrottledSend,
     address_of,
 )
-from .state import AccountState
 
 #: Headers a client writes anew on each attempt of the same message.
 _VOLATILE = frozenset({"message-id", "date"})
@@ -181,19 +180,3 @@ def dropped_messages(entries: Iterable[LedgerEntry]) -> list[DroppedMessage]:
     for entry in entries:
         counter.see(entry)
     return counter.dropped()
-
-
-class Refusals(AccountState):
-    """What refused sends leave behind: the dropped messages; the transient faults' seed."""
-
-    @property
-    def dropped(self) -> list[DroppedMessage]:
-        """Every message refused by a quota or a transient fault and never accepted later
-        (same source, recipients, subject and body), with the refusals it got."""
-        with self._lock:
-            return dropped_messages(list(self._ledger))
-
-    @property
-    def seed(self) -> int:
-        """The seed of the transient faults (the marker's ``seed``, or one picked at random)."""
-        return self._faults.seed

@@ -1,8 +1,9 @@
 """The SMTP front door: a loopback server that talks like SES's SMTP interface.
 
 :class:`SesSmtpServer` runs aiosmtpd on its own event loop thread, serving a
-STARTTLS port and an implicit-TLS port on 127.0.0.1. Each completed DATA is handed
-to :meth:`Account.send`; its decision becomes SES's reply (REFERENCE.md §5).
+STARTTLS port and an implicit-TLS port on 127.0.0.1. What SES says and decides is
+SES's SMTP dialect (``wire/smtp.py``): each completed DATA is decided there, and each
+command refused before DATA is logged there; this module is the server and its life.
 
 The server thread never calls ``time.sleep`` (virtual while an account is active:
 it would move the test's clock) and waits only on the event loop's clock, which
@@ -13,433 +14,25 @@ read the account's virtual clock.
 from __future__ import annotations
 
 import asyncio
-import base64
-import functools
-import hmac
 import os
-import secrets
 import shutil
 import ssl
-import string
 import tempfile
 import threading
-import traceback
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from datetime import datetime
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, AnyStr
-
-from aiosmtpd.smtp import (
-    SMTP,
-    AuthResult,
-    Envelope,
-    LoginPassword,
-    Session,
-    TLSSetupException,
-    syntax,
-)
 
 from ..account.account import Account
-from ..account.ledger import SendRefused, SesRequest, address_of
 from ..account.options import Checker
-from ..ses.mail import (
-    MAX_MESSAGE_BYTES_SMTP,
-    ApiError,
-    check_address,
-    check_recipients,
-    header_addresses,
-    header_values,
-    parse_raw,
-)
+from ..ses.mail import MAX_MESSAGE_BYTES_SMTP
+from ..wire.smtp import HOSTNAME, greeting_ident, new_credentials
 from . import certs as _certs
 from .guard import check_loopback
+from .smtp_session import SesSmtpHandler, SesSmtpProtocol
 
-#: What SES's SMTP endpoints call themselves, in every region (captured greetings).
-HOSTNAME = "email-smtp.amazonaws.com"
 #: Seconds ``start``/``stop`` wait for the server thread before giving up (real time).
 THREAD_TIMEOUT = 30.0
-OPERATION = "DATA"
-
-AUTH_OK = "235 Authentication successful."
-AUTH_INVALID = "535 Authentication Credentials Invalid"
-AUTH_REQUIRED = "530 Authentication required"
-BAD_MAIL_FROM = "501 Invalid MAIL FROM address provided"
-TOO_LONG = "552 Message is too long."
-TOO_MANY_CONNECTIONS = "421 Too many concurrent SMTP connections"
-TOO_MANY_MESSAGES = "421 Maximum message count per session reached"
-IDLE_TIMEOUT = "451 4.4.2 Timeout waiting for data from client."
-TEMPORARY_FAILURE = "451 Temporary service failure"
-THROTTLED = "454 Throttling failure: "
-#: SES's SMTP answer to a transient failure (a seeded fault: the marker's transient_failures).
-TRANSIENT_FAILURE = "454 Temporary service failure"
-
-#: aiosmtpd's own words where SES's differ. The two DATA replies end a DATA
-#: transaction without reaching the handler, so they are also recorded in the ledger.
-_REWRITES = {
-    "552 Error: message size exceeds fixed maximum message size": TOO_LONG,
-    "504 5.5.4 Unrecognized authentication type": "504 Unrecognized authentication type",
-}
-_DATA_ABORTS = {
-    "552 Error: Too much mail data": TOO_LONG,
-    "500 Line too long (see RFC5321 4.5.3.1.6)": "500 Line too long",
-}
-
-_ACCESS_KEY_CHARS = string.ascii_uppercase + "234567"  # the base32 alphabet of AWS key ids
-_GREETING_CHARS = string.ascii_letters + string.digits
-
-
-def new_credentials() -> tuple[str, str]:
-    """SMTP credentials shaped like SES's: an access key id (``AKIA`` + 16) and a
-    44-character password (base64 of a version byte 0x04 and a 32-byte signature)."""
-    username = "AKIA" + "".join(secrets.choice(_ACCESS_KEY_CHARS) for _ in range(16))
-    password = base64.b64encode(b"\x04" + secrets.token_bytes(32)).decode("ascii")
-    return username, password
-
-
-def _ident() -> str:
-    # As in captured greetings: "ESMTP SimpleEmailService-d-B1D75AM90 83qp4IzaerfvF0CNuJJJ".
-    node = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9))
-    session = "".join(secrets.choice(_GREETING_CHARS) for _ in range(20))
-    return f"ESMTP SimpleEmailService-d-{node} {session}"
-
-
-def _is_address(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        check_address(address)
-    except ApiError:
-        return False
-    return True
-
-
-# -- the conversation ---------------------------------------------------------
-class SesSmtpHandler:
-    """aiosmtpd hooks: SES's EHLO, credentials, and the decision after DATA."""
-
-    def __init__(self, server: SesSmtpServer) -> None:
-        self.server = server
-        self.account = server.account
-
-    # hooks called by aiosmtpd ------------------------------------------------
-    async def handle_EHLO(
-        self, smtp: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
-    ) -> list[str]:
-        session.host_name = hostname
-        # No SIZE line: SES's EHLO has had none since 2023 (captures); it takes 40 MB.
-        lines = [f"250-{HOSTNAME}", "250-8BITMIME"]
-        if smtp.tls_context is not None and session.ssl is None:  # not yet upgraded
-            lines.append("250-STARTTLS")
-        return [*lines, "250-AUTH PLAIN LOGIN", "250 Ok"]
-
-    async def handle_MAIL(
-        self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        envelope.mail_from = address
-        envelope.mail_options.extend(options)
-        return "250 Ok"
-
-    async def handle_RCPT(
-        self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        # Every RCPT counts against the quotas, duplicates included; more than 50
-        # are refused after DATA, as SES does ("Recipient count exceeds 50.").
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(options)
-        return "250 Ok"
-
-    async def handle_RSET(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
-        return "250 Ok"
-
-    async def handle_NOOP(self, smtp: SMTP, session: Session, envelope: Envelope, arg: str) -> str:
-        return "250 Ok"
-
-    async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
-        return self.decide(envelope)
-
-    async def handle_exception(self, error: Exception) -> str:
-        # Client trouble (a failed TLS handshake, a reset) is not a bug of ours.
-        if not isinstance(error, (OSError, ssl.SSLError, TLSSetupException)):
-            self.account.internal_errors.append(
-                "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            )
-        return TEMPORARY_FAILURE
-
-    def authenticate(
-        self, smtp: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
-        ok = (
-            isinstance(data, LoginPassword)
-            and hmac.compare_digest(data.login, self.server.username.encode())
-            and hmac.compare_digest(data.password, self.server.password.encode())
-        )
-        if ok:
-            return AuthResult(success=True, message=AUTH_OK)
-        return AuthResult(success=False, handled=False, message=AUTH_INVALID)
-
-    # the decision ---------------------------------------------------------
-    def decide(self, envelope: Envelope) -> str:
-        """Decide one message after the final dot; log it; return the reply.
-
-        Runs without an ``await``: the ledger entries collected by ``recording``
-        (per thread) are this transaction's alone.
-        """
-        try:
-            with self._turn():
-                at = self.account.clock.now()
-                with self.account.recording() as outcomes:
-                    try:
-                        reply = self._deliver(envelope)
-                    except Exception:  # a bug of ours: answer as SES does a local failure, loudly
-                        self.account.internal_errors.append(traceback.format_exc())
-                        reply = TEMPORARY_FAILURE
-                self._log(at, reply, outcomes)
-        except Exception:
-            # The server's gate could not keep the message (a state file that cannot be
-            # written): nothing of it counted, and SES's transient failure says so.
-            return TEMPORARY_FAILURE
-        return reply
-
-    def refuse(self, envelope: Envelope, reply: str) -> None:
-        """Record a DATA transaction that aiosmtpd ended before the handler (too large)."""
-        try:
-            with self._turn():
-                at = self.account.clock.now()
-                with self.account.recording() as outcomes:
-                    self._reject(envelope, reply)
-                self._log(at, reply, outcomes)
-        except Exception:  # not kept: the reply stands, nothing counted
-            pass
-
-    def _turn(self) -> AbstractContextManager[object]:
-        gate = self.server.gate
-        return nullcontext() if gate is None else gate([self.server.region])
-
-    def _log(self, at: datetime, reply: str, outcomes: list[Any]) -> None:
-        code = int(reply[:3])
-        failed = code >= 400
-        self.account.log_request(
-            SesRequest(
-                time=at,
-                region=self.server.region,
-                api="smtp",
-                operation=OPERATION,
-                status=code,
-                error_code=reply[:3] if failed else None,
-                error_message=reply[4:] if failed else None,
-                outcomes=tuple(outcomes),
-            )
-        )
-
-    def _reject(self, envelope: Envelope, reply: str) -> None:
-        self.account.reject(
-            region=self.server.region,
-            operation=OPERATION,
-            reason="invalid",
-            code=reply[:3],
-            message=reply[4:],
-            source=envelope.mail_from or "",
-            recipients=envelope.rcpt_tos,
-            transport="smtp",
-        )
-
-    def _deliver(self, envelope: Envelope) -> str:
-        source = envelope.mail_from or ""
-        recipients = list(envelope.rcpt_tos)
-        raw = envelope.original_content or b""
-        try:
-            check_recipients(recipients)
-            message = parse_raw(raw)
-        except ApiError as error:
-            # SES's SMTP interface wraps the API's InvalidParameterValue texts.
-            reply = f"554 Transaction failed: {error.message}"
-            self._reject(envelope, reply)
-            return reply
-        to = header_addresses(message, "To")
-        cc = header_addresses(message, "Cc")
-        shown = {address_of(a) for a in to + cc}
-        subject = next(iter(header_values(message, "Subject")), None)
-        try:
-            sent = self.account.send(
-                region=self.server.region,
-                operation=OPERATION,
-                api="smtp",
-                source=source,
-                recipients=recipients,
-                to=tuple(to),
-                cc=tuple(cc),
-                bcc=tuple(r for r in recipients if address_of(r) not in shown),
-                subject=None if subject is None else str(subject),
-                raw=raw,
-            )
-        except SendRefused as refused:
-            if refused.kind in ("rate", "daily"):
-                return THROTTLED + refused.message
-            if refused.kind == "transient":
-                return TRANSIENT_FAILURE
-            if refused.kind in ("unverified", "paused", "suspended"):
-                return f"554 Message rejected: {refused.message}"
-            return f"554 Transaction failed: {refused.message}"
-        return f"250 Ok {sent.message_id}"
-
-
-class _Session(Session):
-    # aiosmtpd sets the deprecated ``login_data`` on every AUTH and logs a warning
-    # each time; nothing here reads it.
-    @property
-    def login_data(self) -> Any:
-        return self._login_data
-
-    @login_data.setter
-    def login_data(self, value: Any) -> None:
-        self._login_data = value
-
-
-@dataclass(frozen=True)
-class _Limits:
-    local_part_limit: int
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_address(arg: str, local_part_limit: int) -> tuple[str | None, str | None]:
-    # aiosmtpd's own parser, which only reads the limit from its instance.
-    parsed: tuple[str | None, str | None] = SMTP._getaddr(_Limits(local_part_limit), arg)  # type: ignore[arg-type]
-    return parsed
-
-
-class _SesSMTP(SMTP):
-    """aiosmtpd's SMTP protocol with SES's words, connection limit and idle timeout."""
-
-    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        # Every MAIL and RCPT argument is read twice (SES's checks, then aiosmtpd's),
-        # and the same few addresses come again and again: parse each once.
-        return _parse_address(arg, self.local_part_limit)
-
-    # Sent base64-encoded: "334 VXNlcm5hbWU6" and "334 UGFzc3dvcmQ6", as SES does.
-    AuthLoginUsernameChallenge = "Username:"
-    AuthLoginPasswordChallenge = "Password:"
-
-    def __init__(self, server: SesSmtpServer, handler: SesSmtpHandler, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        self._ses_server = server
-        self._ses_handler = handler
-        self._counted = False
-        self._refused = False
-        self._in_data = False
-        # DATA transactions this connection has completed (smtp_max_messages_per_connection).
-        self._messages = 0
-
-    def _create_session(self) -> Session:
-        return _Session(self.loop)
-
-    # connections ----------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        first = self.transport is None  # STARTTLS calls this again with the TLS transport
-        super().connection_made(transport)
-        if first:
-            self._ses_server._connections.add(self)
-            limit = self._ses_server.max_connections
-            if limit is not None and self._ses_server.active_connections >= limit:
-                self._refused = True
-            else:
-                self._counted = True
-                self._ses_server.active_connections += 1
-
-    def connection_lost(self, error: Exception | None) -> None:
-        self._ses_server._connections.discard(self)
-        if self._counted:
-            self._counted = False
-            self._ses_server.active_connections -= 1
-        super().connection_lost(error)
-        # asyncio keeps a client's reset in a future nobody awaits; read it, or
-        # "Future exception was never retrieved" is logged when it is collected.
-        closed = getattr(self, "_closed", None)
-        if closed is not None and closed.done() and not closed.cancelled():
-            closed.exception()
-
-    def data_received(self, data: bytes) -> None:
-        # Any bytes from the client are activity (aiosmtpd only counts whole
-        # commands, so a long DATA would otherwise time out half-way).
-        if self.transport is not None:
-            self._reset_timeout()
-        super().data_received(data)
-
-    def _timeout_cb(self) -> None:
-        if self.transport is not None:
-            self.transport.write(IDLE_TIMEOUT.encode("ascii") + b"\r\n")  # type: ignore[attr-defined]
-            self.transport.close()
-
-    async def _handle_client(self) -> None:
-        if self._refused:
-            await self.push(TOO_MANY_CONNECTIONS)
-            assert self.transport is not None
-            self.transport.close()
-            return
-        await super()._handle_client()
-
-    # SES's words ------------------------------------------------------------
-    async def push(self, status: AnyStr) -> None:
-        text = status.decode("ascii", "replace") if isinstance(status, bytes) else str(status)
-        if text.startswith("354"):
-            self._in_data = True
-        elif self._in_data:
-            self._in_data = False
-            self._messages += 1
-            if text in _DATA_ABORTS:
-                text = _DATA_ABORTS[text]
-                assert self.envelope is not None
-                self._ses_handler.refuse(self.envelope, text)
-        text = _REWRITES.get(text, text)
-        await super().push(text)
-
-    async def check_auth_needed(self, caller_method: str) -> bool:
-        assert self.session is not None
-        if not self.session.authenticated:
-            await self.push(AUTH_REQUIRED)
-            return True
-        return False
-
-    def _address_argument(self, keyword: str, arg: str | None) -> tuple[bool, str]:
-        """Whether ``arg`` names a usable address (``<>`` and ``user`` do not)."""
-        assert self.session is not None
-        if not self.session.host_name or not self.session.authenticated or arg is None:
-            return True, ""  # aiosmtpd answers these (EHLO first, AUTH first, syntax)
-        stripped = self._strip_command_keyword(keyword, arg)
-        if stripped is None:
-            return True, ""
-        address, params = self._getaddr(stripped)
-        shown = stripped[: len(stripped) - len(params or "")].strip() if params else stripped
-        return _is_address(address), shown or "<>"
-
-    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        limit = self._ses_server.max_messages_per_connection
-        if limit is not None and self._messages >= limit:
-            # As SES's users report it; then the connection closes, as after QUIT.
-            await self.push(TOO_MANY_MESSAGES)
-            assert self._handler_coroutine is not None and self.transport is not None
-            self._handler_coroutine.cancel()
-            self.transport.close()
-            return
-        ok, _shown = self._address_argument("FROM:", arg)
-        if not ok:
-            # Captured from SES for "MAIL FROM:<>" and for addresses without a domain.
-            await self.push(BAD_MAIL_FROM)
-            return
-        await super().smtp_MAIL(arg)
-
-    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        assert self.envelope is not None
-        ok, shown = self._address_argument("TO:", arg)
-        if not ok and self.envelope.mail_from:
-            if not shown.startswith("<"):
-                shown = f"<{shown}>"
-            await self.push(f"553 {shown} Invalid email address")
-            return
-        await super().smtp_RCPT(arg)
 
 
 # -- the server ---------------------------------------------------------------
@@ -522,7 +115,7 @@ class SesSmtpServer:
         )
         #: Connections open now (refused ones excluded).
         self.active_connections = 0
-        self._connections: set[_SesSMTP] = set()
+        self._connections: set[SesSmtpProtocol] = set()
         self._handler = SesSmtpHandler(self)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
@@ -614,21 +207,21 @@ class SesSmtpServer:
         return f"<SesSmtpServer {self.region} {state if self.running else 'stopped'}>"
 
     # -- the server thread ------------------------------------------------------
-    def _protocol(self, implicit_tls: bool) -> _SesSMTP:
+    def _protocol(self, implicit_tls: bool) -> SesSmtpProtocol:
         plain = not implicit_tls
-        return _SesSMTP(
+        return SesSmtpProtocol(
             self,
             self._handler,
             loop=self._loop,
             hostname=HOSTNAME,
-            ident=_ident(),
+            ident=greeting_ident(),
             data_size_limit=MAX_MESSAGE_BYTES_SMTP,
             tls_context=self._server_tls if plain else None,
             require_starttls=plain and self.require_starttls,
             # AUTH is refused before STARTTLS by require_starttls ("530 Must issue a
             # STARTTLS command first", as SES says), not by aiosmtpd's 538.
             auth_require_tls=False,
-            auth_required=False,  # checked by _SesSMTP.check_auth_needed, in SES's words
+            auth_required=False,  # checked by SesSmtpProtocol.check_auth_needed, in SES's words
             authenticator=self._handler.authenticate,
             timeout=self.idle_timeout,
         )

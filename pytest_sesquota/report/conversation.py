@@ -153,6 +153,8 @@ def describe_outcome(outcome: LedgerEntry, retry: int = 0) -> str:
 def _answer(request: SesRequest) -> str:
     if request.ok:
         return "ok"
+    if request.error_code == str(request.status):  # an SMTP reply: its code is its status
+        return f"failed {request.status}: {request.error_message}"
     return f"failed {request.status} {request.error_code}: {request.error_message}"
 
 

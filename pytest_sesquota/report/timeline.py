@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..account.account import Account
+from ..account.account import Account, part_of
 from ..account.ledger import FaultedSend, RejectedSend, SentMessage, ThrottledSend
 from ..account.messages import RetryCounter
+from ..account.quotas import Quotas
 from ..quota.engine import DAY, SLOT, UNLIMITED
 from .conversation import entries_outcomes
 
@@ -169,7 +170,7 @@ def timeline(account: Account, test_id: str = "") -> Timeline:
     for name in names:
         line = RegionTimeline(name)
         usage_events: list[tuple[float, int, float, int, bool]] = []
-        for change in account._quota_log:
+        for change in part_of(account, Quotas).log:
             if change.region != name:
                 continue
             t = since(change.time)

@@ -1,8 +1,9 @@
 """The account's pieces as JSON text for the state file, and back.
 
 Times are ``{"$time": iso}``, bytes ``{"$bytes": base64}``; ledger entries and
-requests are their dataclass fields. Fields are read one level deep (not with
-``dataclasses.asdict``, which deep-copies every message body on every save).
+requests are their dataclass fields, read one level deep (not with ``dataclasses.asdict``,
+which deep-copies every message body on every save); each part's state is what its
+``export`` gives.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from typing import Any
 
 from ..account.ledger import (
     FaultedSend,
-    Identity,
     LedgerEntry,
-    ProductionAccessReview,
     RejectedSend,
     SentMessage,
-    Template,
+    SesRequest,
     ThrottledSend,
 )
-from ..account.state import RegionState
 
 #: The ledger's lists of entries, by the name the state file and the control API use.
 ENTRY_KINDS: dict[str, type[Any]] = {
@@ -84,40 +82,22 @@ def load_entry(kind: str, text: str) -> LedgerEntry:
     return entry
 
 
-def dump_region(state: RegionState, quota: dict[str, Any]) -> str:
-    """A region's settings, identities and templates (not its usage or statistics,
-    which have tables of their own, saved a row at a time)."""
-    return dumps(
-        {
-            "quota": quota,
-            "production": state.production,
-            "sending_enabled": state.sending_enabled,
-            "check_identities": state.check_identities,
-            "identities": [fields_of(i) for i in state.identities.values()],
-            "templates": [fields_of(t) for t in state.templates.values()],
-            "details": state.details,
-            "review": None if state.review is None else fields_of(state.review),
-            "enforcement_status": state.enforcement_status,
-            "suppressed": [fields_of(e) for e in state.suppression.entries()],
-        }
-    )
+_REQUEST_FIELDS = ("time", "region", "api", "operation", "status", "error_code", "error_message")
 
 
-def load_region(data: dict[str, Any]) -> RegionState:
-    state = RegionState(
-        production=data["production"],
-        sending_enabled=data["sending_enabled"],
-        check_identities=data["check_identities"],
-        details=data["details"],
-        enforcement_status=data["enforcement_status"],
+def dump_request(request: SesRequest, outcomes: list[tuple[str, int]]) -> str:
+    """A request, its outcomes as ``(list, number)`` references to ledger entries."""
+    data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
+    data["outcomes"] = outcomes
+    return dumps(data)
+
+
+def load_request(text: str, by_number: dict[tuple[str, int], LedgerEntry]) -> SesRequest:
+    data = loads(text)
+    # Outcomes that have left the ledger (its retention) are left out.
+    outcomes = tuple(
+        by_number[kind, number]
+        for kind, number in data.pop("outcomes")
+        if (kind, number) in by_number
     )
-    for item in data["identities"]:
-        state.identities[item["name"].lower()] = Identity(**item)
-    for item in data["templates"]:
-        template = Template(**item)
-        state.templates[template.name] = template
-    if data["review"] is not None:
-        state.review = ProductionAccessReview(**data["review"])
-    for entry in data["suppressed"]:
-        state.suppression.put(entry["email_address"], entry["reason"], entry["last_update_time"])
-    return state
+    return SesRequest(**data, outcomes=outcomes)

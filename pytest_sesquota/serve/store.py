@@ -1,12 +1,15 @@
 """``sesquota serve --state FILE``: the account kept in SQLite across restarts.
 
-What survives a restart: every region's quotas, usage in the rolling 24 hours and
-send-rate bucket, identities, templates, account details and statistics; the ledger
-(as much as the retention keeps); and a virtual clock's time.
+What survives a restart: every part of the account (``account/part.py``: quotas and
+send-rate bucket, identities, templates, account details, suppression list, ... one row
+per part and region), the usage in the rolling 24 hours and the statistics (a row per
+slot and period), the ledger (as much as the retention keeps), and a virtual clock's time.
 
 Each request is saved before it is answered, in one transaction that writes only what
-changed: the regions the request touched, the usage slots and statistics row that moved,
-the new ledger entries. Its cost does not grow with the usage, the regions or the ledger.
+changed: the parts whose state moved in the regions the request touched (a send moves the
+quotas, not the identities or templates: those are not even serialized), the usage slots
+and statistics row that moved, the new ledger entries. Its cost does not grow with the
+usage, the regions, the resources or the ledger.
 What the store counts as written moves only after a COMMIT succeeds; a failed save
 raises :class:`SaveFailed`, and the caller puts the account back as the file has it.
 WAL with ``synchronous=NORMAL``: a crash of the process (``kill -9``) loses nothing
@@ -16,7 +19,6 @@ committed; a power cut may lose the last moments.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import sqlite3
 import threading
@@ -25,19 +27,33 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..account.account import Account
-from ..account.ledger import LedgerEntry, SesRequest
+from ..account.account import Account, part_of, parts_of
+from ..account.book import Ledger
+from ..account.ledger import LedgerEntry
+from ..account.part import Part
+from ..account.quotas import Quotas
+from ..account.statistics import Statistics
 from ..clock.sesclock import DetachedClock
-from ..quota.engine import export_region, import_region, usage_since
-from .codec import ENTRY_KINDS, dump_entry, dump_region, dumps, load_entry, load_region, loads
+from .codec import (
+    ENTRY_KINDS,
+    dump_entry,
+    dump_request,
+    dumps,
+    load_entry,
+    load_request,
+    loads,
+)
 from .retention import LISTS, Retention, ledger_lists
 from .statefile import StateFileError, StateLock, private_file
 
 #: The layout of the file; another one is refused, naming both.
-FORMAT = 2
+FORMAT = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS regions (region TEXT PRIMARY KEY, state TEXT NOT NULL);
+-- Each part's state in each region (Part.export), as JSON.
+CREATE TABLE IF NOT EXISTS parts (
+    part TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (part, region)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS usage (
     region TEXT NOT NULL, slot REAL NOT NULL, latest REAL NOT NULL, recipients REAL NOT NULL,
     PRIMARY KEY (region, slot)
@@ -53,7 +69,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, number INTEGER NOT NULL, entry TEXT NOT NULL
 );
 """
-_TABLES = ("meta", "regions", "usage", "stats", "ledger")
+_TABLES = ("meta", "parts", "usage", "stats", "ledger")
 
 
 class SaveFailed(Exception):
@@ -112,7 +128,9 @@ class Store:
         # entries stay alive in the account's ledger (or in a request), so the ids stay theirs.
         self._numbers: dict[int, tuple[str, int]] = {}
         self._written_meta: dict[str, str] = {}  # key -> JSON text in the file
-        self._written_regions: dict[str, str] = {}  # region -> its row's text in the file
+        # (part, region) -> its row's text in the file, and the part's version it is of
+        self._written_parts: dict[tuple[str, str], str] = {}
+        self._versions: dict[tuple[str, str], int] = {}
 
     def close(self) -> None:
         with self._mutex:
@@ -130,7 +148,7 @@ class Store:
     def load(self, account: Account, retention: Retention | None = None) -> bool:
         """Put the saved state into ``account``, just made or reset; False for an empty file."""
         retention = self.retention = retention or self.retention
-        with self._mutex, account._lock:
+        with self._mutex, _lock(account):
             self._forget()
             meta = self._meta()
             if "saved" not in meta:
@@ -142,7 +160,7 @@ class Store:
                     f"{FORMAT}): move it away to start afresh"
                 )
             self._written_meta = {k: json.dumps(v) for k, v in meta.items()}
-            self._load_clock(account, meta.get("clock"))
+            _load_clock(account, meta.get("clock"))
             self._load_regions(account)
             by_number: dict[tuple[str, int], LedgerEntry] = {}
             entries: dict[str, list[Any]] = {kind: [] for kind in LISTS}
@@ -152,7 +170,7 @@ class Store:
             ):
                 counts[kind] = number
                 if kind == "requests":
-                    entries[kind].append(self._request(loads(text), by_number))
+                    entries[kind].append(load_request(text, by_number))
                     continue
                 item = load_entry(kind, text)
                 entries[kind].append(item)
@@ -164,16 +182,8 @@ class Store:
                 self._dropped[name] = counts[name] - len(items)
             retention.dropped = dict(self._dropped)
             # Message ids number the accepted messages: go on from the last one.
-            account._ids = itertools.count(counts["sent"] + 1)
+            part_of(account, Ledger).number_ids_after(counts["sent"])
             return True
-
-    @staticmethod
-    def _load_clock(account: Account, saved: str | None) -> None:
-        clock = account.clock
-        if isinstance(clock, DetachedClock) and not clock.real and saved is not None:
-            gap = datetime.fromisoformat(saved) - clock.now()
-            if gap > timedelta():
-                clock.advance(gap)
 
     def _load_regions(self, account: Account) -> None:
         usage: dict[str, list[list[float]]] = {}
@@ -181,31 +191,30 @@ class Store:
             "SELECT region, slot, latest, recipients FROM usage ORDER BY region, slot"
         ):
             usage.setdefault(region, []).append([slot, latest, recipients])
-        stats: dict[str, dict[float, list[int]]] = {}
+        stats: dict[str, list[tuple[float, tuple[int, ...]]]] = {}
         for region, period, *row in self._db.execute(
             "SELECT region, period, attempts, bounces, complaints, rejects FROM stats "
             "ORDER BY region, period"
         ):
-            stats.setdefault(region, {})[period] = list(row)
-        for region, text in self._db.execute("SELECT region, state FROM regions"):
-            self._written_regions[region] = text
-            data = loads(text)
+            stats.setdefault(region, []).append((period, tuple(row)))
+        saved: dict[str, dict[str, str]] = {}
+        for key, region, text in self._db.execute("SELECT part, region, state FROM parts"):
+            saved.setdefault(region, {})[key] = text
+        quotas = part_of(account, Quotas)
+        for region, texts in saved.items():
+            quotas.region(region)  # set up from the options, then overwritten
+            for part in _saved_parts(account):
+                text = texts.get(part.key or "")
+                if text is None:  # a part this file's writer did not have
+                    continue
+                part.restore(region, loads(text))
+                self._written_parts[part.key or "", region] = text
+                self._versions[part.key or "", region] = part.version(region)
             window = usage.get(region, [])
-            account._engine.restore(region, import_region({**data["quota"], "window": window}))
-            state = account._regions[region] = load_region(data)
-            state.stats = stats.get(region, {})
+            quotas.restore_usage(region, window)
+            part_of(account, Statistics).restore_rows(region, stats.get(region, []))
             self._slots[region] = window[-1][0] if window else -1.0
             self._first[region] = window[0][0] if window else None
-
-    @staticmethod
-    def _request(data: dict[str, Any], by_number: dict[tuple[str, int], LedgerEntry]) -> SesRequest:
-        # Outcomes that have left the ledger (its retention) are left out.
-        outcomes = tuple(
-            by_number[kind, number]
-            for kind, number in data.pop("outcomes")
-            if (kind, number) in by_number
-        )
-        return SesRequest(**data, outcomes=outcomes)
 
     # -- saving ---------------------------------------------------------------------
     def save(
@@ -217,24 +226,28 @@ class Store:
         """Write what changed since the last save, in one transaction: the ``regions``
         named (every region when None), the new ledger items, the clock."""
         retention = self.retention = retention or self.retention
-        with self._mutex, account._lock:
+        with self._mutex, _lock(account):
             db = self._db
             saved = dict(self._saved)
             slots = dict(self._slots)
             first = dict(self._first)
             numbers: dict[int, tuple[str, int]] = {}
-            written = {"regions": dict(self._written_regions), "meta": dict(self._written_meta)}
+            written_parts = dict(self._written_parts)
+            versions = dict(self._versions)
+            written_meta = dict(self._written_meta)
             try:
                 db.execute("BEGIN IMMEDIATE")
                 names = account.regions() if regions is None else regions
                 for region in names:
-                    self._save_region(
+                    _save_region(
+                        db,
                         account,
                         region,
                         full=regions is None,
                         slots=slots,
                         first=first,
-                        written=written["regions"],
+                        written=written_parts,
+                        versions=versions,
                     )
                 self._save_ledger(account, retention, saved, numbers)
                 meta: dict[str, Any] = {"saved": True, "format": FORMAT}
@@ -243,10 +256,10 @@ class Store:
                 changed = [
                     (key, text)
                     for key, value in meta.items()
-                    if written["meta"].get(key) != (text := json.dumps(value))
+                    if written_meta.get(key) != (text := json.dumps(value))
                 ]
                 db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", changed)
-                written["meta"].update(changed)
+                written_meta.update(changed)
                 db.execute("COMMIT")
             except (sqlite3.Error, OSError) as error:
                 with contextlib.suppress(sqlite3.Error):
@@ -254,7 +267,8 @@ class Store:
                 raise SaveFailed(self.path, error) from error
             # Only now is it in the file.
             self._saved, self._slots, self._first = saved, slots, first
-            self._written_regions, self._written_meta = written["regions"], written["meta"]
+            self._written_parts, self._versions = written_parts, versions
+            self._written_meta = written_meta
             self._numbers.update(numbers)
             if retention.dropped != self._dropped:
                 # Forget what left the ledger (memory stays flat): only what is kept can
@@ -265,58 +279,6 @@ class Store:
                     for index, item in enumerate(ledger_lists(account)[kind])
                 }
             self._dropped = dict(retention.dropped)
-
-    def _save_region(
-        self,
-        account: Account,
-        region: str,
-        *,
-        full: bool,
-        slots: dict[str, float],
-        first: dict[str, float | None],
-        written: dict[str, str],
-    ) -> None:
-        db = self._db
-        quota = account._engine.region(region)
-        state = account._state(region)
-        text = dump_region(state, export_region(quota, window=False))
-        if written.get(region) != text:  # unchanged rows are not written again
-            db.execute(
-                "INSERT OR REPLACE INTO regions (region, state) VALUES (?, ?)", (region, text)
-            )
-            written[region] = text
-        oldest, new = usage_since(quota, slots.get(region, -1.0))
-        if full or oldest != first.get(region, -1.0):
-            # Slots that left the rolling 24 hours (all of them when the usage was reset).
-            db.execute(
-                "DELETE FROM usage WHERE region = ? AND slot < ?",
-                (region, float("inf") if oldest is None else oldest),
-            )
-            first[region] = oldest
-        db.executemany(
-            "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) VALUES (?, ?, ?, ?)",
-            [(region, *slot) for slot in new],
-        )
-        if new:
-            slots[region] = new[-1][0]
-        elif oldest is None:
-            slots[region] = -1.0
-        # Statistics: only the newest 15-minute period moves; older ones only expire.
-        periods = state.stats
-        if full:
-            db.execute("DELETE FROM stats WHERE region = ?", (region,))
-            rows = list(periods.items())
-        else:
-            rows = [] if not periods else [(p := next(reversed(periods)), periods[p])]
-            if periods:
-                db.execute(
-                    "DELETE FROM stats WHERE region = ? AND period < ?",
-                    (region, next(iter(periods))),
-                )
-        db.executemany(
-            "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
-            [(region, period, *row) for period, row in rows],
-        )
 
     def _save_ledger(
         self,
@@ -332,7 +294,12 @@ class Store:
             for index in range(max(saved[kind] - dropped[kind], 0), len(items)):
                 number = dropped[kind] + index + 1
                 if kind == "requests":
-                    rows.append((kind, number, self._dump_request(items[index], numbers)))
+                    request = items[index]
+                    refs = [
+                        numbers.get(id(o)) or self._numbers.get(id(o)) for o in request.outcomes
+                    ]
+                    # None: it left the ledger already (a tiny retention)
+                    rows.append((kind, number, dump_request(request, [r for r in refs if r])))
                 else:
                     numbers[id(items[index])] = (kind, number)
                     rows.append((kind, number, dump_entry(items[index])))
@@ -343,15 +310,8 @@ class Store:
                 )
         db.executemany("INSERT INTO ledger (kind, number, entry) VALUES (?, ?, ?)", rows)
 
-    def _dump_request(self, request: SesRequest, numbers: dict[int, tuple[str, int]]) -> str:
-        data: dict[str, Any] = {name: getattr(request, name) for name in _REQUEST_FIELDS}
-        refs = []
-        for outcome in request.outcomes:
-            ref = numbers.get(id(outcome)) or self._numbers.get(id(outcome))
-            if ref is not None:  # None: it left the ledger already (a tiny retention)
-                refs.append(ref)
-        data["outcomes"] = refs
-        return dumps(data)
+    def _ref(self, outcome: Any, numbers: dict[int, tuple[str, int]]) -> tuple[str, int] | None:
+        return numbers.get(id(outcome)) or self._numbers.get(id(outcome))
 
     def clear(self) -> None:
         """Forget everything (the control API's reset)."""
@@ -368,4 +328,74 @@ class Store:
             self._forget()
 
 
-_REQUEST_FIELDS = ("time", "region", "api", "operation", "status", "error_code", "error_message")
+def _save_region(
+    db: sqlite3.Connection,
+    account: Account,
+    region: str,
+    *,
+    full: bool,
+    slots: dict[str, float],
+    first: dict[str, float | None],
+    written: dict[tuple[str, str], str],
+    versions: dict[tuple[str, str], int],
+) -> None:
+    """Write a region's parts that changed, its new usage slots and its statistics."""
+    for part in _saved_parts(account):
+        key = (part.key or "", region)
+        version = part.version(region)
+        if versions.get(key) == version:
+            continue  # not changed since written: not even serialized
+        text = dumps(part.export(region))
+        if written.get(key) != text:  # unchanged rows are not written again
+            db.execute(
+                "INSERT OR REPLACE INTO parts (part, region, state) VALUES (?, ?, ?)",
+                (*key, text),
+            )
+            written[key] = text
+        versions[key] = version
+    oldest, new = part_of(account, Quotas).usage_since(region, slots.get(region, -1.0))
+    if full or oldest != first.get(region, -1.0):
+        # Slots that left the rolling 24 hours (all of them when the usage was reset).
+        db.execute(
+            "DELETE FROM usage WHERE region = ? AND slot < ?",
+            (region, float("inf") if oldest is None else oldest),
+        )
+        first[region] = oldest
+    db.executemany(
+        "INSERT OR REPLACE INTO usage (region, slot, latest, recipients) VALUES (?, ?, ?, ?)",
+        [(region, *slot) for slot in new],
+    )
+    if new:
+        slots[region] = new[-1][0]
+    elif oldest is None:
+        slots[region] = -1.0
+    # Statistics: only the newest 15-minute period moves; older ones only expire.
+    statistics = part_of(account, Statistics)
+    if full:
+        db.execute("DELETE FROM stats WHERE region = ?", (region,))
+    else:
+        oldest_period = statistics.oldest(region)
+        if oldest_period is not None:
+            db.execute("DELETE FROM stats WHERE region = ? AND period < ?", (region, oldest_period))
+    db.executemany(
+        "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
+        [(region, period, *row) for period, row in statistics.rows(region, newest_only=not full)],
+    )
+
+
+def _load_clock(account: Account, saved: str | None) -> None:
+    clock = account.clock
+    if isinstance(clock, DetachedClock) and not clock.real and saved is not None:
+        gap = datetime.fromisoformat(saved) - clock.now()
+        if gap > timedelta():
+            clock.advance(gap)
+
+
+def _saved_parts(account: Account) -> list[Part]:
+    """The parts saved a row per region (the others have tables of their own)."""
+    return [part for part in parts_of(account) if part.key is not None]
+
+
+def _lock(account: Account) -> Any:
+    """The account's lock (every part holds it): the state stands still while saved."""
+    return part_of(account, Ledger).lock

@@ -1,237 +1,136 @@
-"""What the SES v1 and v2 operation sets share: sending through the account, the
-errors a refused send becomes, templates, bulk sends and paging.
+"""An SES API as the fake answers it: groups of operations, one registry per API.
 
-Each API subclasses :class:`SesApi` with its own vocabulary: the error codes a
-refusal becomes and the status names of a bulk send's entries.
+An operation is a method of an :class:`Operations` group named as SES names it,
+``(call, params) -> result``: the parameters botocore's model describes in, the result
+structure out, or :class:`ApiError` with SES's code and message. Groups hold no state
+(the account comes with each :class:`Call`), so one registry serves every account.
+Adding a resource's operations is a new group module and one line in ``ses/v1.py`` or
+``ses/v2.py``: the set of answered operations, ``check_faked`` and docs/apis.md's lists
+all come from the registry.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ..account.account import Account
-from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
-from .mail import (
-    ACCOUNT_ID,
-    ApiError,
-    RenderingFailure,
-    check_recipients,
-    invalid,
-    render,
-    template_data,
-)
+from ..account.account import Account, PartT, part_of
+from .dialect import ApiDialect
+from .mail import ApiError, invalid
 
-Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
-#: The kinds of refusal a bulk entry can report, plus "success".
-BULK_KINDS = (
-    "success",
-    "rate",
-    "daily",
-    "unverified",
-    "paused",
-    "suspended",
-    "invalid",
-    "transient",
-)
+Params = dict[str, Any]
+Result = dict[str, Any]
 
 
-class SesApi:
-    """The faked operations of one API over one account, called with a region per request."""
+class Call:
+    """One request to one operation: the account it reaches, its region, the API's words."""
 
-    #: ``"ses"`` or ``"sesv2"``, as recorded in the ledger.
-    api: ClassVar[str]
-    #: How messages name the API: ``"SES v1"``.
-    label: ClassVar[str]
-    #: Names of the faked operations (methods of the subclass).
-    names: ClassVar[tuple[str, ...]]
-    #: Refusal kind -> (error code, HTTP status).
-    refusal_codes: ClassVar[dict[str, tuple[str, int]]]
-    #: Bulk entry outcome (see BULK_KINDS) -> the API's status name.
-    bulk_status: ClassVar[dict[str, str]]
-    #: The operations that send: governed by the sending quotas, never by ``api_rate_limit``.
-    sends: ClassVar[frozenset[str]]
-    #: (code, HTTP status) of a request over ``api_rate_limit``; the message is "Rate exceeded".
-    api_throttle: ClassVar[tuple[str, int]]
+    # A plain class, not a dataclass: one is made per request (a frozen dataclass's
+    # __init__ costs three times as much).
+    __slots__ = ("account", "dialect", "operation", "region")
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, region: str, dialect: ApiDialect, operation: str) -> None:
         self.account = account
-        self.operations: dict[str, Handler] = {name: getattr(self, name) for name in self.names}
+        self.region = region
+        self.dialect = dialect
+        self.operation = operation
+
+    def part(self, kind: type[PartT]) -> PartT:
+        """One part of the account (``call.part(Templates)``): a resource's operations
+        work on its part through the part's public methods."""
+        return part_of(self.account, kind)
+
+
+class Operations:
+    """A group of operations over one resource (templates, identities, ...) of one API."""
+
+    #: How docs/apis.md names the group ("templates").
+    title: ClassVar[str]
+    #: The group's operations, as SES names them: methods ``(self, call, params) -> result``.
+    names: ClassVar[tuple[str, ...]]
+    #: Those that send: governed by the sending quotas, never by ``api_rate_limit``.
+    sends: ClassVar[frozenset[str]] = frozenset()
+    #: What docs/apis.md says of an operation, or of the group (key ``""``), in brackets.
+    notes: ClassVar[dict[str, str]] = {}
+
+
+class Api:
+    """The registry of one API: its words and its groups of operations."""
+
+    def __init__(self, dialect: ApiDialect, groups: Sequence[Operations]) -> None:
+        self.dialect = dialect
+        self.groups = tuple(groups)
+        self._groups: dict[str, Operations] = {}
+        for group in self.groups:
+            for name in group.names:
+                if name in self._groups:
+                    raise ValueError(f"{dialect.label}: {name} is in two groups")
+                if not callable(getattr(group, name, None)):
+                    raise TypeError(f"{type(group).__name__} lists {name} but lacks its method")
+                self._groups[name] = group
+        #: Every faked operation, group by group.
+        self.names: tuple[str, ...] = tuple(self._groups)
+        self.sends: frozenset[str] = frozenset().union(*(g.sends for g in self.groups))
+
+    @property
+    def label(self) -> str:
+        return self.dialect.label
 
     def check_faked(self, operation: str) -> None:
         """Refuse, never pass through, an operation of the API that the fake does not fake."""
-        if operation not in self.operations:
+        if operation not in self._groups:
             raise ApiError(
                 "NotImplemented",
                 f"pytest-sesquota does not fake the {self.label} operation {operation}; "
-                f"faked operations: {', '.join(sorted(self.operations))}",
+                f"faked operations: {', '.join(sorted(self.names))}",
                 status=501,
             )
 
-    def call(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        if operation not in self.sends and not self.account.allow_api_call(region):
-            code, status = self.api_throttle
+    def call(self, account: Account, operation: str, region: str, params: Params) -> Result:
+        """Answer one faked operation; errors leave in this API's words."""
+        if operation not in self.sends and not account.allow_api_call(region):
+            code, status = self.dialect.api_throttle
             raise ApiError(code, "Rate exceeded", status)
+        # Looked up per call, not bound once: a test may patch a group's method.
+        handler = getattr(self._groups[operation], operation)
         try:
-            return self.operations[operation](region, params)
+            result: Result = handler(Call(account, region, self.dialect, operation), params)
         except ApiError as error:
-            raise self.translate(error) from None
+            raise self.dialect.translate(error) from None
+        return result
 
-    def translate(self, error: ApiError) -> ApiError:
-        """The error in this API's vocabulary (the shared rules speak SES v1's)."""
-        return error
+    def markdown(self) -> str:
+        """docs/apis.md's list of the faked operations, a line per group."""
+        lines = []
+        for group in self.groups:
+            names = [
+                f"{name} ({group.notes[name]})" if name in group.notes else name
+                for name in group.names
+            ]
+            note = f" ({group.notes['']})" if "" in group.notes else ""
+            lines.append(f"- {group.title}: {', '.join(names)}{note}")
+        return "\n".join(lines)
 
-    def check_recipients(self, recipients: list[str]) -> None:
-        """Refuse recipients as this API does (v2 has its own word for a blank one)."""
-        check_recipients(recipients)
+    def __repr__(self) -> str:
+        return f"<Api {self.label}: {len(self.names)} operations>"
 
-    # -- sending ----------------------------------------------------------------
-    def refusal_error(self, refused: SendRefused) -> ApiError:
-        code, status = self.refusal_codes[refused.kind]
-        return ApiError(code, refused.message, status)
 
-    def _send(
-        self,
-        region: str,
-        operation: str,
-        configuration_set: str | None,
-        **content: Any,
-    ) -> str:
-        """Hand one message to the account; its id, or the API's refusal error."""
-        try:
-            message = self.account.send(
-                region=region,
-                operation=operation,
-                api=self.api,
-                configuration_set=configuration_set,
-                **content,
-            )
-        except SendRefused as refused:
-            raise self.refusal_error(refused) from None
-        return message.message_id
+# -- what the groups share ------------------------------------------------------
+def does_not_exist(code: str, message: str) -> ApiError:
+    """A missing resource, in SES v1's words (``TemplateDoesNotExist``); SES v2 answers
+    every ``...DoesNotExist`` as ``NotFoundException`` (404)."""
+    return ApiError(code, message)
 
-    def _refuse_invalid(
-        self, region: str, operation: str, source: str, recipients: Sequence[str], error: ApiError
-    ) -> ApiError:
-        """Record a send refused for its input; the error to raise."""
-        error = self.translate(error)
-        self.account.reject(
-            region=region,
-            operation=operation,
-            reason="invalid",
-            code=error.code,
-            message=error.message,
-            source=source,
-            recipients=recipients,
-        )
-        return error
 
-    # -- templates --------------------------------------------------------------
-    def _template(self, region: str, name: str) -> Template:
-        template = self.account.templates(region).get(name)
-        if template is None:
-            raise ApiError("TemplateDoesNotExist", f"Template {name} does not exist.")
-        return template
+def already_exists(message: str) -> ApiError:
+    """A resource that exists already: v1 ``AlreadyExists``, v2 ``AlreadyExistsException``."""
+    return ApiError("AlreadyExists", message)
 
-    def _create_template(self, region: str, name: str, content: Mapping[str, str | None]) -> None:
-        """Store a template from its ``subject``, ``text`` and ``html`` (v1 needs a subject)."""
-        templates = self.account.templates(region)
-        if name in templates:
-            raise ApiError(
-                "AlreadyExists", f"Template {name} already exists for account id {ACCOUNT_ID}"
-            )
-        if self.api == "ses" and not content.get("subject"):
-            raise invalid("The subject must be specified.")
-        templates[name] = Template(
-            name,
-            content.get("subject"),
-            content.get("text"),
-            content.get("html"),
-            created=self.account.clock.now(),
-        )
 
-    def _templates_by_age(self, region: str) -> list[Template]:
-        return sorted(self.account.templates(region).values(), key=lambda t: t.created)
-
-    @staticmethod
-    def _rendered(template: Template, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The ledger's subject and bodies of a templated message."""
-        try:
-            return {
-                "template": template.name,
-                "template_data": dict(data),
-                "subject": render(template.subject, data, escape_html=False),
-                "text": render(template.text, data, escape_html=False),
-                "html": render(template.html, data, escape_html=True),
-            }
-        except RenderingFailure as failure:
-            # SES accepts the call and reports a Rendering Failure event later.
-            return {
-                "template": template.name,
-                "template_data": dict(data),
-                "rendering_failure": str(failure),
-            }
-
-    # -- bulk -------------------------------------------------------------------
-    def _bulk(
-        self,
-        region: str,
-        operation: str,
-        source: str,
-        template: Template,
-        defaults: Mapping[str, Any],
-        entries: Sequence[tuple[list[str], dict[str, Any], str | None]],
-        configuration_set: str | None,
-    ) -> list[dict[str, Any]]:
-        """Send one templated message per entry ``(recipients, addressing, replacement data)``;
-        a result per entry: ``{"Status", "Error"?, "MessageId"?}`` in this API's names.
-
-        Throttled per destination, or as a whole call (the marker's ``bulk_throttling``).
-        """
-        if not self.account.sending_enabled(region):
-            raise self.refusal_error(SendRefused("paused", PAUSED_MESSAGE))
-        results: list[dict[str, Any] | None] = [None] * len(entries)
-        messages: list[tuple[list[str], dict[str, Any]]] = []
-        positions: list[int] = []
-        for index, (recipients, addressing, replacement) in enumerate(entries):
-            try:
-                self.check_recipients(recipients)
-                data = {**defaults, **template_data(replacement)}
-            except ApiError as error:
-                self._refuse_invalid(region, operation, source, recipients, error)
-                results[index] = self._entry("invalid", error.message)
-                continue
-            content = {
-                "configuration_set": configuration_set,
-                **addressing,
-                **self._rendered(template, data),
-            }
-            messages.append((recipients, content))
-            positions.append(index)
-        try:
-            decided = self.account.send_many(
-                region=region,
-                operation=operation,
-                source=source,
-                messages=messages,
-                api=self.api,
-                whole_call=self.account.options.bulk_throttling == "whole_call",
-            )
-        except SendRefused as refused:  # the whole call, throttled
-            raise self.refusal_error(refused) from None
-        for index, outcome in zip(positions, decided, strict=True):
-            if isinstance(outcome, SentMessage):
-                results[index] = {
-                    "Status": self.bulk_status["success"],
-                    "MessageId": outcome.message_id,
-                }
-            else:
-                results[index] = self._entry(outcome.kind, outcome.message)
-        return [r for r in results if r is not None]
-
-    def _entry(self, kind: str, message: str) -> dict[str, Any]:
-        return {"Status": self.bulk_status[kind], "Error": message}
+def limit_exceeded(message: str) -> ApiError:
+    """Too many of a resource: v1 ``LimitExceeded``, v2 ``LimitExceededException``."""
+    return ApiError("LimitExceeded", message)
 
 
 def paginate(

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from ..account.account import Account
 from ..account.recipients import SuppressedDestination
-from .api import paginate
+from .api import Call, Operations, Params, Result, paginate
 from .mail import ApiError, bad_request, check_address
 
 #: ListSuppressedDestinations' page when PageSize is not given.
@@ -53,46 +52,47 @@ def _summary(entry: SuppressedDestination) -> dict[str, Any]:
     }
 
 
-class SuppressionOperations:
-    """Put, Get, List and DeleteSuppressedDestination (a part of :class:`SesV2`)."""
+class SuppressionV2(Operations):
+    """Put, Get, List and DeleteSuppressedDestination."""
 
-    names: ClassVar[tuple[str, ...]] = (
+    title = "the suppression list"
+    names = (
         "PutSuppressedDestination",
         "GetSuppressedDestination",
         "ListSuppressedDestinations",
         "DeleteSuppressedDestination",
     )
-    account: Account
+    notes: ClassVar[dict[str, str]] = {"": "the account-level list; tenants' lists are not faked"}
 
-    def PutSuppressedDestination(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+    def PutSuppressedDestination(self, call: Call, p: Params) -> Result:
         _no_tenants(p)
         # Putting an address again replaces its reason and time, as SES does.
-        self.account.suppress(_address(p["EmailAddress"]), reason=p["Reason"], region=region)
+        call.account.suppress(_address(p["EmailAddress"]), reason=p["Reason"], region=call.region)
         return {}
 
-    def GetSuppressedDestination(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+    def GetSuppressedDestination(self, call: Call, p: Params) -> Result:
         _no_tenants(p)
         address = _address(p["EmailAddress"])
-        found = self.account.suppressed(address, region)
+        found = call.account.suppressed(address, call.region)
         if not found:
             raise _not_on_list(address)
         return {"SuppressedDestination": _summary(found[0])}
 
-    def DeleteSuppressedDestination(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+    def DeleteSuppressedDestination(self, call: Call, p: Params) -> Result:
         _no_tenants(p)
         address = _address(p["EmailAddress"])
-        if not self.account.unsuppress(address, region):
+        if not call.account.unsuppress(address, call.region):
             raise _not_on_list(address)
         return {}
 
-    def ListSuppressedDestinations(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+    def ListSuppressedDestinations(self, call: Call, p: Params) -> Result:
         _no_tenants(p)
         reasons = set(p.get("Reasons") or ())
         start: datetime | None = p.get("StartDate")
         end: datetime | None = p.get("EndDate")
         items = [
             _summary(entry)
-            for entry in self.account.suppressed(region=region)
+            for entry in call.account.suppressed(region=call.region)
             if (not reasons or entry.reason in reasons)
             and (start is None or entry.last_update_time >= start)
             and (end is None or entry.last_update_time <= end)

@@ -2,28 +2,26 @@
 
 ``answer(account, method, url, headers, body)`` takes a request as it would
 reach ``email.<region>.amazonaws.com`` and returns the status, headers and body
-SES would send back, logging the attempt in the account's ledger. The botocore
-door calls it today; a ``responses`` door or a socket server can call it too.
+SES would send back, logging the attempt in the account's ledger through the
+answering step every door shares (``wire/answer.py``). The botocore, aiobotocore and
+requests doors and ``sesquota serve`` all call it.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import traceback
 import uuid
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..account.account import Account
-from ..account.ledger import SesRequest
-from ..ses.api import SesApi
 from ..ses.mail import ApiError
 from ..ses.v1 import SesV1
 from ..ses.v2 import SesV2
+from .answer import Exchange
+from .answer import answer as answered
 from .query import (
     API_VERSION,
     check_required,
@@ -47,9 +45,6 @@ _HOST = re.compile(rf"^{SES_HOST}$")
 #: The start of a URL of SES's HTTPS endpoint (both APIs), as a pattern.
 SES_URL_START = rf"https?://{SES_HOST}(?::\d+)?(?:[/?]|$)"
 SES_URL = re.compile(f"^{SES_URL_START}")
-_apis: weakref.WeakKeyDictionary[Account, dict[type[SesApi], SesApi]] = weakref.WeakKeyDictionary()
-_apis_lock = threading.Lock()
-Api = TypeVar("Api", bound=SesApi)
 
 
 @dataclass(frozen=True)
@@ -57,22 +52,14 @@ class HttpAnswer:
     status: int
     headers: dict[str, str]
     body: bytes
+    #: The SES error it carries, if any (for the ledger's request log).
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 def region_from_host(host: str | None) -> str | None:
     match = _HOST.match(host or "")
     return match.group(1) if match else None
-
-
-def _api(account: Account, kind: type[Api]) -> Api:
-    """The account's operations of one API, made once per account (any thread)."""
-    with _apis_lock:
-        apis = _apis.setdefault(account, {})
-        api = apis.get(kind)
-        if api is None:
-            api = apis[kind] = kind(account)
-    assert isinstance(api, kind)
-    return api
 
 
 def answer(
@@ -109,28 +96,26 @@ def refuse(
     region = region or region_from_host(parts.hostname) or account.region
     v2 = parts.path.startswith("/v2/")
 
-    def run(call: _Call, _request_id: str) -> HttpAnswer:
-        call.operation = f"{method} {parts.path}"
+    def run(exchange: Exchange) -> HttpAnswer:
+        exchange.operation = f"{method} {parts.path}"
         if v2:
             found = route(method, parts.path)
-            call.operation = found[0] if found else call.operation
+            exchange.operation = found[0] if found else exchange.operation
         else:
             try:
-                call.operation = parse_form(body).get("Action") or call.operation
+                exchange.operation = parse_form(body).get("Action") or exchange.operation
             except ApiError:
                 pass
         raise ApiError(code, message, status)
 
-    return _logged(
-        account, "sesv2" if v2 else "ses", region, run, _json_error if v2 else _xml_error
-    )
+    return answered(account, V2_WIRE if v2 else V1_WIRE, region, run)
 
 
 def error_answer(url: str, code: str, message: str, status: int) -> HttpAnswer:
     """SES's error shape for the API ``url`` is for, logged nowhere: for a failure of the
     server itself (a state file that cannot be written), which leaves the account as it was."""
     v2 = urlsplit(url).path.startswith(("/v2/", "/v1/email/"))
-    return (_json_error if v2 else _xml_error)(code, message, status, str(uuid.uuid4()))
+    return (V2_WIRE if v2 else V1_WIRE).error(code, message, status, str(uuid.uuid4()))
 
 
 def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
@@ -145,65 +130,40 @@ def _xml(status: int, body: bytes, request_id: str) -> HttpAnswer:
     )
 
 
-@dataclass
-class _Call:
-    """What a request turned out to be, filled in while it is answered."""
+class _HttpWire:
+    """How an SES API answers over HTTP, for the answering step."""
 
-    operation: str = "Unknown"
+    def __init__(self, api: str, error: Callable[[str, str, int, str], HttpAnswer]) -> None:
+        self.api = api
+        self.error = error
 
+    def refused(self, error: ApiError, request_id: str) -> HttpAnswer:
+        return self.error(error.code, error.message, error.status, request_id)
 
-def _logged(
-    account: Account,
-    api: str,
-    region: str,
-    run: Callable[[_Call, str], HttpAnswer],
-    error: Callable[[str, str, int, str], HttpAnswer],
-) -> HttpAnswer:
-    """Answer with ``run``; turn errors into ``error(code, message, status, request_id)``
-    answers; log the request with what it decided in the account's ledger."""
-    request_id = str(uuid.uuid4())
-    at = account.clock.now()
-    call = _Call()
-    code: str | None = None
-    message: str | None = None
-    with account.recording() as outcomes:
-        try:
-            reply = run(call, request_id)
-        except ApiError as failure:
-            code, message = failure.code, failure.message
-            reply = error(code, message, failure.status, request_id)
-        except Exception as failure:  # a bug of ours: answer like SES's InternalFailure, loudly
-            code = "InternalFailure"
-            message = f"pytest-sesquota internal error ({type(failure).__name__}: {failure})"
-            account.internal_errors.append(traceback.format_exc())
-            reply = error(code, message, 500, request_id)
-    account.log_request(
-        SesRequest(
-            time=at,
-            region=region,
-            api=api,
-            operation=call.operation,
-            status=reply.status,
-            error_code=code,
-            error_message=message,
-            outcomes=tuple(outcomes),
-        )
-    )
-    return reply
+    def internal(self, message: str, request_id: str) -> HttpAnswer:
+        return self.error("InternalFailure", message, 500, request_id)
+
+    def outcome(self, reply: HttpAnswer) -> tuple[int, str | None, str | None]:
+        return reply.status, reply.error_code, reply.error_message
 
 
 def _xml_error(code: str, message: str, status: int, request_id: str) -> HttpAnswer:
     fault = "Receiver" if status >= 500 and code != "NotImplemented" else "Sender"
-    return _xml(status, error_xml(code, message, request_id, fault=fault), request_id)
+    body = error_xml(code, message, request_id, fault=fault)
+    answer = _xml(status, body, request_id)
+    return HttpAnswer(answer.status, answer.headers, answer.body, code, message)
+
+
+V1_WIRE = _HttpWire("ses", _xml_error)
 
 
 def _answer_v1(
     account: Account, method: str, query: str, body: bytes | str | None, region: str
 ) -> HttpAnswer:
-    def run(call: _Call, request_id: str) -> HttpAnswer:
+    def run(exchange: Exchange) -> HttpAnswer:
         form = dict(parse_qsl(query, keep_blank_values=True))
         form.update(parse_form(body))
-        call.operation = operation = form.get("Action", "") or "Unknown"
+        exchange.operation = operation = form.get("Action", "") or "Unknown"
         if "Action" not in form:
             raise ApiError("MissingAction", "Missing Action")
         version = form.get("Version", API_VERSION)
@@ -212,15 +172,14 @@ def _answer_v1(
             raise ApiError(
                 "InvalidAction", f"Could not find operation {operation} for version {version}"
             )
-        api = _api(account, SesV1)
-        api.check_faked(operation)
+        SesV1.check_faked(operation)
         op_model = model.operation_model(operation)
         params = parse_input(op_model, form)
         check_required(op_model.input_shape, params)
-        result = api.call(operation, region, params)
-        return _xml(200, result_xml(op_model, result, request_id), request_id)
+        result = SesV1.call(account, operation, region, params)
+        return _xml(200, result_xml(op_model, result, exchange.request_id), exchange.request_id)
 
-    return _logged(account, "ses", region, run, _xml_error)
+    return answered(account, V1_WIRE, region, run)
 
 
 def _json(status: int, body: bytes, request_id: str, error: str | None = None) -> HttpAnswer:
@@ -235,31 +194,34 @@ def _json(status: int, body: bytes, request_id: str, error: str | None = None) -
 
 
 def _json_error(code: str, message: str, status: int, request_id: str) -> HttpAnswer:
-    return _json(status, error_json(message), request_id, error=code)
+    answer = _json(status, error_json(message), request_id, error=code)
+    return HttpAnswer(answer.status, answer.headers, answer.body, code, message)
+
+
+V2_WIRE = _HttpWire("sesv2", _json_error)
 
 
 def _answer_v2(
     account: Account, method: str, path: str, query: str, body: bytes | str | None, region: str
 ) -> HttpAnswer:
-    def run(call: _Call, request_id: str) -> HttpAnswer:
+    def run(exchange: Exchange) -> HttpAnswer:
         found = route(method, path)
         if found is None:
-            call.operation = f"{method} {path}"
+            exchange.operation = f"{method} {path}"
             raise ApiError(
                 "UnknownOperationException",
                 f"No SES v2 operation answers {method} {path}.",
                 status=404,
             )
         operation, labels = found
-        call.operation = operation
-        api = _api(account, SesV2)
-        api.check_faked(operation)
+        exchange.operation = operation
+        SesV2.check_faked(operation)
         op_model = service_model("sesv2").operation_model(operation)
         try:
             params = parse_rest_input(op_model, labels, query, body)
         except ApiError as error:
-            raise api.translate(error) from None
-        result = api.call(operation, region, params)
-        return _json(200, result_json(op_model, result), request_id)
+            raise SesV2.dialect.translate(error) from None
+        result = SesV2.call(account, operation, region, params)
+        return _json(200, result_json(op_model, result), exchange.request_id)
 
-    return _logged(account, "sesv2", region, run, _json_error)
+    return answered(account, V2_WIRE, region, run)

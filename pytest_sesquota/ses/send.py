@@ -1,0 +1,120 @@
+"""What the sending operations of both APIs share: handing a message to the account,
+recording a send refused for its input, templated content, and bulk sends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
+from .api import Call
+from .mail import ApiError, RenderingFailure, render, template_data
+
+
+def send(call: Call, configuration_set: str | None, **content: Any) -> str:
+    """Hand one message to the account; its id, or the API's refusal error."""
+    try:
+        message = call.account.send(
+            region=call.region,
+            operation=call.operation,
+            dialect=call.dialect,
+            configuration_set=configuration_set,
+            **content,
+        )
+    except SendRefused as refused:
+        raise call.dialect.error(refused) from None
+    return message.message_id
+
+
+def refuse_invalid(call: Call, source: str, recipients: Sequence[str], error: ApiError) -> ApiError:
+    """Record a send refused for its input; the error to raise, in the API's words."""
+    error = call.dialect.translate(error)
+    call.account.reject(
+        region=call.region,
+        operation=call.operation,
+        reason="invalid",
+        code=error.code,
+        message=error.message,
+        source=source,
+        recipients=recipients,
+    )
+    return error
+
+
+def rendered(template: Template, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ledger's subject and bodies of a templated message."""
+    try:
+        return {
+            "template": template.name,
+            "template_data": dict(data),
+            "subject": render(template.subject, data, escape_html=False),
+            "text": render(template.text, data, escape_html=False),
+            "html": render(template.html, data, escape_html=True),
+        }
+    except RenderingFailure as failure:
+        # SES accepts the call and reports a Rendering Failure event later.
+        return {
+            "template": template.name,
+            "template_data": dict(data),
+            "rendering_failure": str(failure),
+        }
+
+
+def bulk(
+    call: Call,
+    source: str,
+    template: Template,
+    defaults: Mapping[str, Any],
+    entries: Sequence[tuple[list[str], dict[str, Any], str | None]],
+    configuration_set: str | None,
+    check_recipients: Callable[[list[str]], None],
+) -> list[dict[str, Any]]:
+    """Send one templated message per entry ``(recipients, addressing, replacement data)``;
+    a result per entry: ``{"Status", "Error"?, "MessageId"?}`` in the API's names.
+
+    Throttled per destination, or as a whole call (the marker's ``bulk_throttling``).
+    """
+    account, dialect = call.account, call.dialect
+    if not account.sending_enabled(call.region):
+        raise dialect.error(SendRefused("paused", PAUSED_MESSAGE))
+    results: list[dict[str, Any] | None] = [None] * len(entries)
+    messages: list[tuple[list[str], dict[str, Any]]] = []
+    positions: list[int] = []
+    for index, (recipients, addressing, replacement) in enumerate(entries):
+        try:
+            check_recipients(recipients)
+            data = {**defaults, **template_data(replacement)}
+        except ApiError as error:
+            refused = SendRefused("invalid", error.message)
+            account.reject(
+                region=call.region,
+                operation=call.operation,
+                reason="invalid",
+                code=dialect.code("invalid", bulk=True),  # the entry's status, as received
+                message=error.message,
+                source=source,
+                recipients=recipients,
+            )
+            results[index] = dialect.bulk_entry(refused)
+            continue
+        content = {"configuration_set": configuration_set, **addressing, **rendered(template, data)}
+        messages.append((recipients, content))
+        positions.append(index)
+    try:
+        decided = account.send_many(
+            region=call.region,
+            operation=call.operation,
+            source=source,
+            messages=messages,
+            dialect=dialect,
+            bulk=True,
+            whole_call=account.options.bulk_throttling == "whole_call",
+        )
+    except SendRefused as refused:  # the whole call, throttled
+        raise dialect.error(refused) from None
+    for index, outcome in zip(positions, decided, strict=True):
+        if isinstance(outcome, SentMessage):
+            results[index] = {"Status": dialect.bulk_success, "MessageId": outcome.message_id}
+        else:
+            results[index] = dialect.bulk_entry(outcome)
+    return [r for r in results if r is not None]
