@@ -18,7 +18,7 @@ window.addEventListener("load", function () {
   // A list Python-Markdown did not see: its items are lines of a paragraph.
   document.querySelectorAll("article p").forEach(function (p) {
     p.textContent.split("\n").slice(1).forEach(function (line) {
-      if (/^\s*([-*+]|\d+[.)])\s+\S/.test(line)) {
+      if (/^\s*([-*+]|\d+\.)\s+\S/.test(line)) {
         problems.run_on_lists.push(line.trim().slice(0, 70));
       }
     });

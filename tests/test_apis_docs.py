@@ -17,7 +17,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "apis.md"
 def listed(api: str) -> str:
     text = DOCS.read_text(encoding="utf-8")
     found = re.search(
-        rf"<!-- faked operations: {api} \(.*?\) -->\n(.*?)\n<!-- end of faked operations -->",
+        # Blank lines around the list: Python-Markdown needs one before a list.
+        rf"<!-- faked operations: {api} \(.*?\) -->\n\n(.*?)\n\n<!-- end of faked operations -->",
         text,
         re.S,
     )

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 #: The start of a Markdown list item (bullets and numbers), after any indentation.
-ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+\S")
+ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+\.)\s+\S")
 
 
 def unfenced(text: str) -> list[tuple[int, str]]:
