@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from .quota.engine import Decision, QuotaEngine, RegionQuota
     from .serve.server import SesServer
 
-__version__ = "0.1.0"
-
 #: Each public name and the module that defines it.
 _WHERE = {
     "Decision": ".quota.engine",
@@ -87,8 +85,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        value: Any = importlib.import_module(f".{name}", __name__)
+    if name == "__version__":  # pyproject.toml's, the one place it is written
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("pytest-sesquota")
+        except PackageNotFoundError:  # the source tree, not installed
+            value = "0+unknown"
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
     elif name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     else:

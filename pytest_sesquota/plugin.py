@@ -435,3 +435,63 @@ def _ses_quota_marker(request: pytest.FixtureRequest) -> None:
     """A test marked ses_quota gets the fake account even without asking for it."""
     if request.node.get_closest_marker("ses_quota") is not None:
         request.getfixturevalue("ses_account")
+
+
+# -- reading a failure: SES's refusals, misspelled markers ----------------------------
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """A failure SES caused reads short: its traceback ends in the code that made the
+    call (not in botocore's hooks or the plugin), and its summary line says what SES
+    answered (``report.failure``). ``--fulltrace`` keeps every frame."""
+    excinfo = call.excinfo
+    account = item.stash.get(_ACCOUNT, None)
+    line: str | None = None
+    if excinfo is not None and (
+        account is not None or isinstance(excinfo.value, guard.UnfakedSesCall)
+    ):
+        from .report.failure import short_line, without_library_tail
+
+        line = short_line(excinfo.value, None if account is None else account.requests)
+        if line is not None and not item.config.getoption("fulltrace", False):
+            shorter = without_library_tail(excinfo.tb)
+            if shorter is not None:  # a copy: the exception's own traceback is left whole
+                excinfo.traceback = type(excinfo.traceback)(shorter)
+    outcome = yield
+    reprcrash = getattr(outcome.get_result().longrepr, "reprcrash", None)
+    if line is not None and reprcrash is not None:
+        reprcrash.message = line
+
+
+#: The plugin's markers, which a misspelling would silently leave out.
+_MARKERS = ("ses_quota", REAL_MARKER)
+_REGISTERED: pytest.StashKey[frozenset[str]] = pytest.StashKey()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A marker spelled close to one of the plugin's (``ses_qouta``) fails the test at
+    setup: pytest only warns about an unknown marker, and the test would run on the
+    defaults. Registered markers are never questioned."""
+    config = item.config
+    if _REGISTERED not in config.stash:
+        lines = config.getini("markers")
+        config.stash[_REGISTERED] = frozenset(
+            line.split(":")[0].split("(")[0].strip() for line in lines
+        )
+    registered = config.stash[_REGISTERED]
+    for mark in item.iter_markers():
+        if mark.name in registered:
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(mark.name.lower(), _MARKERS, n=1, cutoff=0.8)
+        if close:
+            pytest.fail(
+                f"@pytest.mark.{mark.name} is not a marker pytest knows: did you mean "
+                f"@pytest.mark.{close[0]} (pytest-sesquota)? As written, the test would run "
+                "without it. Run pytest with --strict-markers to make every unknown marker "
+                "an error.",
+                pytrace=False,
+            )

@@ -13,13 +13,17 @@ from pytest_sesquota.ses.v2 import SesV2
 from pytest_sesquota.wire.query import service_model
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "apis.md"
-MARKERS = r"(<!-- faked operations: {api} \(.*?\) -->\n)(.*?)(\n<!-- end of faked operations -->)"
+# Blank lines around the list: Python-Markdown needs one before a list.
+MARKERS = (
+    r"(<!-- faked operations: {api} \(.*?\) -->\n\n)(.*?)(\n\n<!-- end of faked operations -->)"
+)
 
 
 def listed(api: str) -> str:
     text = DOCS.read_text(encoding="utf-8")
     found = re.search(
-        rf"<!-- faked operations: {api} \(.*?\) -->\n(.*?)\n<!-- end of faked operations -->",
+        # Blank lines around the list: Python-Markdown needs one before a list.
+        rf"<!-- faked operations: {api} \(.*?\) -->\n\n(.*?)\n\n<!-- end of faked operations -->",
         text,
         re.S,
     )

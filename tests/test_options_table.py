@@ -41,7 +41,6 @@ from pytest_sesquota.serve.settings import SETTINGS, ServerSettings
 ROOT = Path(__file__).resolve().parent.parent
 #: page -> the tables it holds (each found by its header line and replaced whole).
 TABLES = {
-    ROOT / "README.md": [docs_table(OPTIONS, links="docs/")],
     ROOT / "docs" / "configuration.md": [docs_table(OPTIONS), ini_table(OPTIONS)],
     ROOT / "docs" / "server.md": [settings_table(SETTINGS)],
 }

@@ -14,6 +14,7 @@ from conftest import send
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 
+from pytest_sesquota.report import panels as _panels
 from pytest_sesquota.report import plot as _plot
 from pytest_sesquota.report.timeline import timeline
 
@@ -62,28 +63,113 @@ def test_a_short_throttling_test(ses_account, ses):
     assert fig._suptitle.get_text() == (
         "SES sending over virtual time: tests/test_x.py::test_it\n"
         "fake SES account (pytest-sesquota); virtual start 2026-01-01 00:00:00 UTC, "
-        "the test ran 2.5 seconds of virtual time"
+        "the test ran 2.5 seconds of virtual time\n"
+        "messages: 2 accepted, 2 throttled by the send rate, 2 retries"
     )
     assert rate.get_title(loc="left") == (
-        "us-east-1: send rate, recipients accepted and throttled in each virtual second"
+        "us-east-1: send rate, recipients sent and refused in each virtual second"
     )
     assert daily.get_xlabel() == "virtual time since the test started (seconds)"
     assert rate.get_ylabel() == "recipients per second"
-    # Stacked per second: accepted from 0, the throttled drawn as the running total.
-    assert bars(rate, _plot.ACCEPTED) == {0.5: 2.0, 2.5: 1.0}
-    assert bars(rate, _plot.THROTTLED) == {0.5: 4.0, 2.5: 1.0}
-    assert line(rate, "MaxSendRate") == ([0.0, 5.0], [1.0, 1.0])
+    # Stacked per second, drawn as running totals: accepted at the first attempt from 0,
+    # then the throttled (the first attempt, then the retry), then c's accepted retry.
+    assert bars(rate, _panels.ACCEPTED) == {0.5: 2.0}
+    assert bars(rate, _panels.THROTTLED) == {0.5: 3.0}
+    assert bars(rate, _panels.THROTTLED_RETRY) == {0.5: 4.0}
+    assert bars(rate, _panels.ACCEPTED_RETRY) == {2.5: 1.0}
+    assert line(rate, "MaxSendRate") == ([0.0, 3.0], [1.0, 1.0])
     assert legend(rate) == [
-        "accepted (3 recipients in all)",
-        "throttled by the send rate (2 recipients in all)",
+        "accepted at the first attempt (2 recipients)",
+        "accepted on a retry (1 recipient)",
+        "throttled by the send rate at the first attempt (1 recipient)",
+        "throttled by the send rate on a retry (1 recipient)",
         "MaxSendRate = 1 per second",
+        "accepted above MaxSendRate: no violation, the token bucket\n"
+        "spends what it saved up (burst) while it refills",
         "time.sleep (virtual)",
-        "after the test ended",
     ]
     assert line(daily, "SentLast24Hours") == ([0.0, 0.0, 2.5, 2.5], [0.0, 2.0, 3.0, 3.0])
     assert legend(daily)[1] == "Max24HourSend = 200 per 24 hours (far above this scale)"
     assert daily.get_ylim() == (0.0, 10.0)
-    assert rate.get_xlim()[1] == pytest.approx(5.06)
+    # The axis ends with the last second drawn: no empty seconds after the test, no
+    # shading a bar could run into.
+    assert rate.get_xlim()[1] == pytest.approx(3 * 1.012)
+    assert [p for p in rate.patches if p.get_label() == "after the test ended"] == []
+
+
+@pytest.mark.ses_quota(profile="sandbox")
+def test_a_one_second_test_gets_a_one_second_axis(ses_account, ses):
+    send(ses, "a@example.com")
+    ses_account.clock.sleep(0.4)
+    rate = figure(ses_account).axes[0]
+    assert rate.get_xlim() == pytest.approx((-0.012, 1.012))
+    # The bar fills its second (less a gap), whatever the layout left the axes.
+    (bar,) = [c for c in rate.collections if c.get_gid() == _panels.BARS]
+    width_pt = rate.get_window_extent().width * 72 / rate.figure.dpi
+    assert bar.get_linewidth()[0] == pytest.approx(0.85 * width_pt / 1.024)
+
+
+@pytest.mark.ses_quota(profile="production")  # 14 per second
+def test_a_second_above_max_send_rate_shows_the_bucket(ses_account, ses):
+    for n in range(14):
+        send(ses, f"u{n}@example.com")
+    ses_account.clock.sleep(0.5)
+    for n in range(7):  # half a second's refill
+        send(ses, f"v{n}@example.com")
+    with pytest.raises(ClientError):
+        send(ses, "w@example.com")
+    rate = figure(ses_account).axes[0]
+    assert bars(rate, _panels.ACCEPTED) == {0.5: 21.0}
+    (hatched,) = rate.patches[-1:]
+    assert hatched.get_hatch() == "///"
+    assert (hatched.get_y(), hatched.get_height()) == (14.0, 7.0)  # above MaxSendRate
+    assert hatched.get_width() == pytest.approx(0.85)
+    assert legend(rate)[:2] == [
+        "accepted (21 recipients)",
+        "throttled by the send rate (1 recipient)",
+    ]
+    assert legend(rate)[3].startswith("MaxSendRate = 14")  # after w, dropped
+    assert legend(rate)[4].startswith("accepted above MaxSendRate: no violation")
+
+
+@pytest.mark.ses_quota(
+    profile="sandbox", verified=["app@example.com", "a@example.com", "b@example.com"]
+)
+def test_dropped_and_rejected_messages_are_marked(ses_account, ses):
+    send(ses, "a@example.com")
+    for _ in range(2):  # b is refused twice, and never sent: dropped
+        with pytest.raises(ClientError):
+            send(ses, "b@example.com")
+        ses_account.clock.sleep(0.25)
+    ses_account.clock.advance(seconds=1)
+    with pytest.raises(ClientError):
+        send(ses, "c@example.com")  # not verified, in the sandbox
+    fig = figure(ses_account)
+    rate = fig.axes[0]
+    (dropped,) = [c for c in rate.collections if c.get_label().startswith("dropped")]
+    # Above the bar of the second b was last refused in: 1 accepted + 2 throttled.
+    assert dropped.get_offsets().tolist() == [[0.5, 3 + 3 * 0.06]]
+    assert dropped.get_label() == "dropped: refused, never sent later (1 message)"
+    assert bars(rate, _panels.REJECTED) == {1.5: 1.0}
+    assert "rejected (1 recipient)" in legend(rate)
+    assert fig._suptitle.get_text().splitlines()[-1] == (
+        "messages: 1 accepted, 2 throttled by the send rate, 1 rejected, 1 retry, 1 dropped"
+    )
+
+
+@pytest.mark.ses_quota(transient_failures=1, seed=3)
+def test_transient_faults_are_drawn(ses_account, ses):
+    for _ in range(3):
+        with pytest.raises(ClientError):
+            send(ses, "a@example.com")
+    rate = figure(ses_account).axes[0]
+    assert bars(rate, _panels.FAULTED) == {0.5: 1.0}
+    assert bars(rate, _panels.FAULTED_RETRY) == {0.5: 3.0}
+    assert legend(rate)[:3] == [
+        "failed by a transient fault at the first attempt (1 recipient)",
+        "failed by a transient fault on a retry (2 recipients)",
+        "dropped: refused, never sent later (1 message)",
+    ]
 
 
 @pytest.mark.ses_quota(profile="sandbox", sent_last_24_hours=199)
@@ -97,9 +183,10 @@ def test_a_daily_quota_over_days_is_drawn_in_days(ses_account, ses):
     rate, daily = figure(ses_account).axes
     assert daily.get_xlabel() == "virtual time since the test started (days)"
     # Drawn as running totals: accepted + throttled by the daily quota, per second.
-    assert bars(rate, _plot.DAILY) == {0.0: 2.0, 3.5: 1.0}
-    assert legend(rate)[1:3] == [
-        "throttled by the daily quota (1 recipient in all)",
+    assert bars(rate, _panels.DAILY) == {0.0: 2.0}
+    assert legend(rate)[1:4] == [
+        "accepted on a retry (1 recipient)",  # b, three and a half days later
+        "throttled by the daily quota (1 recipient)",
         "MaxSendRate (per second; changed during the test)",
     ]
     _, ys = line(rate, "MaxSendRate")
@@ -158,10 +245,10 @@ def test_the_png_shows_the_bars(ses_account, ses):
     def pixels(color):
         return int((abs(rgb - to_rgba(color)[:3]) < 0.5 / 255).all(axis=2).sum())
 
-    # Each bar one virtual second wide on an axis of 5 s: thousands of pixels each.
-    assert pixels(_plot.ACCEPTED) > 2000
-    assert pixels(_plot.THROTTLED) > 2000
-    assert pixels(_plot.DAILY) == 0
+    # One bar, a virtual second wide on an axis of 1 s: thousands of pixels of each.
+    assert pixels(_panels.ACCEPTED) > 20_000
+    assert pixels(_panels.THROTTLED) > 20_000
+    assert pixels(_panels.DAILY) == 0
     # The user's matplotlib is left alone.
     assert "matplotlib.pyplot" not in sys.modules
     assert raw_rc_params() == before

@@ -26,7 +26,7 @@ INI = [block for text in TEXTS.values() for block in re.findall(r"```ini\n(.*?)`
 
 
 def test_docs_have_examples():
-    assert len(re.findall(r"```python\n", TEXTS[README])) >= 3
+    assert len(re.findall(r"```python\n", TEXTS[README])) >= 2
     assert len(BLOCKS) >= 20 and len(INI) == 1
 
 
@@ -82,12 +82,36 @@ def test_readme_opens_with_the_two_commands_ci_runs():
         assert re.search(rf"^\s*{re.escape(command)}$", ci, re.M), command
 
 
-def test_the_marker_table_is_the_same_in_the_readme_and_the_docs():
-    def table(text: str) -> str:
-        start = text.index("| argument | default | meaning |")
-        return text[start : text.index("\n\n", start)].replace("(docs/", "(")
+def test_the_install_story_is_the_same_in_the_readme_and_the_docs():
+    def install(text: str, heading: str) -> str:
+        start = text.index(heading)
+        return text[text.index("```bash", start) : text.index("## A first test", start)]
 
-    assert table(TEXTS[README]) == table(TEXTS[ROOT / "docs" / "configuration.md"])
+    readme = install(TEXTS[README], "## Install it in your project")
+    assert readme == install(TEXTS[ROOT / "docs" / "index.md"], "## Install")
+    assert "<owner>" not in readme and "python -m build" not in readme  # one way to build
+
+
+def test_the_wrong_argument_error_is_quoted_as_it_is(pytester: pytest.Pytester):
+    """The docs quote the start of the error a wrong marker argument gets."""
+    quoted = re.findall(
+        r"`(ses_quota got an unexpected argument [^`]*?), \.\.\.`", "".join(TEXTS.values())
+    )
+    assert quoted
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.ses_quota(max_rate=3)
+        def test_it(ses_account):
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result.assert_outcomes(errors=1)
+    error = next(line for line in result.outlines if line.startswith("ses_quota got an"))
+    for text in quoted:
+        assert error.startswith(text), (text, error)
 
 
 def slug(heading: str) -> str:
@@ -120,3 +144,21 @@ def test_relative_link_lands(page: Path, target: str):
     assert file.exists(), f"{page.relative_to(ROOT)} links to {target}: no such file"
     if anchor:
         assert anchor in anchors(file), f"{page.relative_to(ROOT)} links to {target}: no heading"
+
+
+@pytest.mark.ses_quota
+def test_smtplib_without_a_context_verifies_nothing(ses_smtp):
+    """docs/smtp.md: ``starttls()`` without ``context=`` accepts any certificate (the fake's
+    CA is in no trust store); a verifying context refuses it unless told about the CA."""
+    import smtplib
+    import ssl
+
+    with smtplib.SMTP(ses_smtp.host, ses_smtp.port) as client:
+        client.starttls()
+        client.login(ses_smtp.username, ses_smtp.password)
+    with smtplib.SMTP(ses_smtp.host, ses_smtp.port) as client:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            client.starttls(context=ssl.create_default_context())
+    with smtplib.SMTP(ses_smtp.host, ses_smtp.port) as client:
+        client.starttls(context=ses_smtp.ssl_context())
+        client.login(ses_smtp.username, ses_smtp.password)

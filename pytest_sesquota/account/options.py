@@ -87,8 +87,8 @@ class SesQuotaOptions:
         check=OneOf(PROFILES, "profiles"),
         where=_PER_REGION | INI,
         help="SES profile: sandbox (200 per 24 h, 1 per second) or production",
-        doc='`"sandbox"`: 200 per 24 h, 1 per second, recipients must be verified too; '
-        '`"production"`: 50,000 per 24 h, 14 per second',
+        doc='`"sandbox"`: 200 per 24 h, 1 per second (recipients must be verified too once '
+        '`verified` is set); `"production"`: 50,000 per 24 h, 14 per second',
     )
     max_24_hour_send: float | None = option(
         None,

@@ -15,29 +15,23 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..account.account import Account
-from ..quota.engine import UNLIMITED
-from .timeline import RegionTimeline, Timeline, timeline
+from .panels import BARS, KINDS, draw_daily, draw_rate
+from .timeline import Timeline, timeline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 INSTALL = 'pip install "pytest-sesquota[plot]"'
-#: A test shorter than this still gets this much time axis (seconds).
-MIN_SPAN = 5.0
+#: The time axis is at least this long (seconds): a test at one instant still gets a bar.
+MIN_SPAN = 1.0
+#: The time axis' margins, as a fraction of its span.
+X_MARGIN = 0.012
 #: At most this many regions are drawn (the ones sending, the main region first).
 MAX_REGIONS = 3
-
-ACCEPTED = "#2e8b57"
-THROTTLED = "#d62728"
-DAILY = "#ff7f0e"
-USAGE = "#1f77b4"
-LIMIT = "#222222"
-SLEEP = "#9ecae1"
-SLEEP_EDGE = "#3182bd"
 
 #: (longest span in seconds, seconds per unit, unit name) for the time axis.
 _UNITS = (
@@ -84,178 +78,20 @@ def time_unit(span: float) -> tuple[float, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _steps(
-    points: Sequence[tuple[float, float]], end: float, scale: float
-) -> tuple[list[float], list[float]]:
-    """A step series (each value holding until the next) up to ``end``, in the
-    axis' unit; unlimited values (-1) become gaps."""
-    xs = [t / scale for t, _ in points] + [end / scale]
-    ys = [math.nan if v == UNLIMITED else v for _, v in points]
-    return xs, [*ys, ys[-1]] if ys else []
-
-
-def _sleeps(ax: Axes, tl: Timeline, scale: float) -> None:
-    """Sleeps as a strip along the top of the axes: each one as long as it slept,
-    and at least a hairline, so that thousands of short back-offs stay readable."""
-    if not tl.sleeps:
-        return
-    ax.broken_barh(
-        [(t / scale, s / scale) for t, s in tl.sleeps],
-        (0.93, 0.07),
-        transform=ax.get_xaxis_transform(),
-        facecolors=SLEEP,
-        edgecolors=SLEEP_EDGE,
-        linewidth=0.6,
-        zorder=3,
-    )
-
-
-def _legend(ax: Axes, handles: list[Any]) -> None:
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        frameon=False,
-        fontsize="small",
-    )
-
-
-def _limit_label(name: str, points: Sequence[tuple[float, float]], unit: str) -> str:
-    values = {v for _, v in points}
-    if values == {UNLIMITED}:
-        return f"{name}: unlimited"
-    if len(values) == 1:
-        return f"{name} = {next(iter(values)):g} {unit}"
-    return f"{name} ({unit}; changed during the test)"
-
-
-def _count(recipients: int) -> str:
-    return f"{recipients} recipient" + ("" if recipients == 1 else "s")
-
-
-def _end_marker(ax: Axes, tl: Timeline, span: float, scale: float) -> None:
-    if span > tl.end:  # the axis runs past the end of a short test: say where it ended
-        ax.axvspan(tl.end / scale, span / scale * 1.01, color="#f2f2f2", zorder=0, linewidth=0)
-
-
-def _draw_rate(
-    ax: Axes, region: RegionTimeline, tl: Timeline, span: float, scale: float, bar_pt: float
-) -> None:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    seconds = sorted(set(region.accepted) | set(region.throttled) | set(region.throttled_daily))
-    x = [(s + 0.5) / scale for s in seconds]
-    layers = [
-        (region.accepted, ACCEPTED, "accepted"),
-        (region.throttled, THROTTLED, "throttled by the send rate"),
-        (region.throttled_daily, DAILY, "throttled by the daily quota"),
+def totals_line(tl: Timeline) -> str:
+    """What the test did, in messages: ``12 accepted, 5 throttled by the send rate,
+    4 retries, 1 dropped``."""
+    counts = tl.totals()
+    names = [(kind, what) for kind, _, _, what in KINDS] + [
+        ("retries", "retries"),
+        ("dropped", "dropped"),
     ]
-    _end_marker(ax, tl, span, scale)
-    _sleeps(ax, tl, scale)
-    handles: list[Any] = []
-    # Stacked, each second: accepted at the bottom, then the throttled. Drawn as
-    # running totals from the top layer down, each from zero, so that where many
-    # seconds share a pixel the tallest of each layer still shows (not the last).
-    totals: list[list[int]] = []
-    running = [0] * len(seconds)
-    for counts, _, _ in layers:
-        running = [r + counts.get(s, 0) for r, s in zip(running, seconds, strict=True)]
-        totals.append(running)
-    for (counts, color, _), tops in reversed(list(zip(layers, totals, strict=True))):
-        recipients = sum(counts.values())
-        if recipients:
-            ax.vlines(x, 0, tops, colors=color, linewidth=bar_pt, capstyle="butt", zorder=2)
-    for counts, color, what in layers:
-        recipients = sum(counts.values())
-        if recipients:
-            handles.append(Patch(color=color, label=f"{what} ({_count(recipients)} in all)"))
-    peak = max(running, default=0)
-    xs, ys = _steps(region.max_send_rate, span, scale)
-    label = _limit_label("MaxSendRate", region.max_send_rate, "per second")
-    (line,) = ax.step(xs, ys, where="post", color=LIMIT, linestyle="--", linewidth=1.4, label=label)
-    handles.append(line)
-    if tl.sleeps:
-        handles.append(Patch(facecolor=SLEEP, edgecolor=SLEEP_EDGE, label="time.sleep (virtual)"))
-    if span > tl.end:
-        handles.append(Patch(color="#f2f2f2", label="after the test ended"))
-    finite = [v for v in ys if not math.isnan(v)]
-    ax.set_ylim(0, max(1.0, peak, *finite) * 1.25)
-    ax.set_ylabel("recipients per second")
-    ax.set_title(
-        f"{region.region}: send rate, recipients accepted and throttled in each virtual second",
-        loc="left",
-        fontsize="medium",
-    )
-    if not seconds:
-        ax.text(0.5, 0.5, "no send in this region", transform=ax.transAxes, ha="center")
-        handles.insert(0, Line2D([], [], linestyle="none", label="no send"))
-    _legend(ax, handles)
-
-
-def _draw_daily(ax: Axes, region: RegionTimeline, tl: Timeline, span: float, scale: float) -> None:
-    from matplotlib.patches import Patch
-
-    _end_marker(ax, tl, span, scale)
-    _sleeps(ax, tl, scale)
-    handles: list[Any] = []
-    usage = [(t, float(v)) for t, v in region.sent_last_24_hours if t <= tl.end]
-    xs, ys = _steps(usage, tl.end, scale)
-    if xs:
-        ax.fill_between(xs, ys, step="post", color=USAGE, alpha=0.15, linewidth=0)
-        (line,) = ax.step(
-            xs, ys, where="post", color=USAGE, linewidth=2, label="SentLast24Hours (rolling count)"
-        )
-        handles.append(line)
-    peak = max([0.0, *(v for v in ys if not math.isnan(v))])
-    lx, ly = _steps(region.max_24_hour_send, span, scale)
-    limits = [v for v in ly if not math.isnan(v)]
-    label = _limit_label("Max24HourSend", region.max_24_hour_send, "per 24 hours")
-    top = max([peak, *limits, 1.0]) * 1.15
-    if limits and peak > 0 and min(limits) > 4 * peak:
-        # Far below the quota: draw the usage readably and say where the quota is.
-        top = max(peak * 1.4, 10.0)
-        label += " (far above this scale)"
-        ax.text(
-            0.99,
-            0.86,
-            f"Max24HourSend {max(limits):g} is far above: at most {peak:g} sent in 24 h",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize="small",
-            color=LIMIT,
-        )
-    (limit,) = ax.step(
-        lx, ly, where="post", color=LIMIT, linestyle="--", linewidth=1.4, label=label
-    )
-    handles.append(limit)
-    if region.daily_throttles:
-        handles.append(
-            ax.scatter(
-                [t / scale for t, _ in region.daily_throttles],
-                [v for _, v in region.daily_throttles],
-                marker="x",
-                color=DAILY,
-                s=30,
-                zorder=4,
-                label=f"throttled by the daily quota ({len(region.daily_throttles)} sends)",
-            )
-        )
-    if tl.sleeps:
-        handles.append(Patch(facecolor=SLEEP, edgecolor=SLEEP_EDGE, label="time.sleep (virtual)"))
-    ax.set_ylim(0, top)
-    ax.set_ylabel("recipients sent in\nthe last 24 hours")
-    end_value = usage[-1][1] if usage else 0
-    limit_now = region.max_24_hour_send[-1][1] if region.max_24_hour_send else UNLIMITED
-    of = "unlimited" if limit_now == UNLIMITED else f"{limit_now:g}"
-    ax.set_title(
-        f"{region.region}: rolling 24 hours, SentLast24Hours against Max24HourSend "
-        f"(at the end: {end_value:g} of {of})",
-        loc="left",
-        fontsize="medium",
-    )
-    _legend(ax, handles)
+    parts = [
+        f"{counts[key]} {'retry' if what == 'retries' and counts[key] == 1 else what}"
+        for key, what in names
+        if counts.get(key)
+    ]
+    return "messages: " + (", ".join(parts) if parts else "none sent")
 
 
 def build_figure(tl: Timeline) -> Figure:
@@ -266,27 +102,22 @@ def build_figure(tl: Timeline) -> Figure:
     from matplotlib.ticker import MaxNLocator
 
     regions = tl.regions[:MAX_REGIONS]
-    span = max(tl.end, MIN_SPAN)
+    # The axis ends with the test, or with the last second drawn (a send at the last
+    # instant counts in a whole second): no bar runs past the axis, none is lost in
+    # empty space after the test.
+    last = max((s + 1 for r in regions for s in r.seconds()), default=0)
+    span = max(tl.end, last, MIN_SPAN)
     scale, unit = time_unit(span)
-    width_in = 13.0
-    fig = Figure(figsize=(width_in, 1.2 + 5.0 * len(regions)), dpi=100, layout="constrained")
+    fig = Figure(figsize=(13.0, 1.2 + 5.0 * len(regions)), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(2 * len(regions), 1, sharex=True, squeeze=False)[:, 0]
-    # A bar one virtual second wide as drawn on the axis (the axes take ~68% of the
-    # figure's width beside the legends), never thinner than a visible line.
-    axes_pt = width_in * 72 * 0.68
-    bar_pt = max(0.8, min(0.85 * axes_pt / span, 60.0))
     for i, region in enumerate(regions):
-        _draw_rate(axes[2 * i], region, tl, span, scale, bar_pt)
-        _draw_daily(axes[2 * i + 1], region, tl, span, scale)
-    # The axis shows every second drawn (a test may end inside its last one), with
-    # a margin on the left so that what happened at +0s is not hidden by the spine.
-    last = max(
-        (s + 1 for r in regions for s in (*r.accepted, *r.throttled, *r.throttled_daily)), default=0
-    )
-    right = max(span, last) / scale
+        draw_rate(axes[2 * i], region, tl, span, scale)
+        draw_daily(axes[2 * i + 1], region, tl, span, scale)
+    # A margin on the left, so that what happened at +0s is not hidden by the spine.
+    right = span / scale
     for ax in axes:
-        ax.set_xlim(-0.012 * right, right * 1.012)
+        ax.set_xlim(-X_MARGIN * right, right * (1 + X_MARGIN))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -294,12 +125,26 @@ def build_figure(tl: Timeline) -> Figure:
     title = "\n".join(textwrap.wrap(f"SES sending over virtual time: {tl.test_id}", 110))
     notes = [
         f"fake SES account (pytest-sesquota); virtual start {tl.start:%Y-%m-%d %H:%M:%S} UTC, "
-        f"the test ran {_duration(tl.end)} of virtual time"
+        f"the test ran {_duration(tl.end)} of virtual time",
+        totals_line(tl),
     ]
     if len(tl.regions) > MAX_REGIONS:
         notes.append("not drawn: " + ", ".join(r.region for r in tl.regions[MAX_REGIONS:]))
-    fig.suptitle(f"{title}\n{'; '.join(notes)}", fontsize="large")
+    fig.suptitle("\n".join([title, *notes]), fontsize="large")
+    _fit_bars(fig, list(axes), span)
     return fig
+
+
+def _fit_bars(fig: Figure, axes: Sequence[Axes], span: float) -> None:
+    """Each bar one virtual second wide less a gap (as the hatched ones, drawn in data
+    units), never thinner than a visible line: known once the layout is done."""
+    fig.draw_without_rendering()
+    for ax in axes:
+        width_pt = ax.get_window_extent().width * 72 / fig.dpi
+        bar_pt = max(0.8, 0.85 * width_pt / (span * (1 + 2 * X_MARGIN)))
+        for collection in ax.collections:
+            if collection.get_gid() == BARS:
+                collection.set_linewidth(bar_pt)
 
 
 def _duration(seconds: float) -> str:
