@@ -9,6 +9,23 @@ so clients made at import time by application modules are answered too.
 
 from __future__ import annotations
 
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "PROPERTY_PREFIX",
+    "SECTION",
+    "options_for",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+    "pytest_runtest_setup",
+    "pytest_unconfigure",
+    "ses_account",
+    "ses_clock",
+    "ses_server",
+    "ses_smtp",
+    "tolerance",
+]
+
 import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path

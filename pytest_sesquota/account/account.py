@@ -10,6 +10,8 @@ refusal when SES would refuse. Adding a resource is one part module and one line
 
 from __future__ import annotations
 
+__all__ = ["Account", "P", "PartT", "R", "T", "part_of", "parts_of"]
+
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta

@@ -3,6 +3,8 @@ in order; the requests' outcomes; message ids; the fake's own internal errors.""
 
 from __future__ import annotations
 
+__all__ = ["Ledger"]
+
 import itertools
 import threading
 import uuid

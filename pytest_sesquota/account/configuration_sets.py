@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ConfigurationSet", "ConfigurationSets"]
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Enforcement"]
+
 from typing import Any
 
 from .ledger import (

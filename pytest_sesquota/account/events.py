@@ -8,6 +8,8 @@ identity's notification topics) is read from the parts that keep them.
 
 from __future__ import annotations
 
+__all__ = ["EVENT_TYPES", "EventDestination", "EventType", "Events", "SesEvent"]
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime

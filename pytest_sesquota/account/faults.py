@@ -4,6 +4,8 @@ whatever else in the test uses ``random``."""
 
 from __future__ import annotations
 
+__all__ = ["TransientFaults"]
+
 import random
 import secrets
 

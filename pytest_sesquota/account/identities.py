@@ -3,6 +3,8 @@ whether sends are checked against them (the marker's ``verified``)."""
 
 from __future__ import annotations
 
+__all__ = ["Identities", "Status"]
+
 import secrets
 from typing import Any, Literal
 

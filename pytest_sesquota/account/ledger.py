@@ -5,6 +5,39 @@ Plain data, shared by the account, the operations, the front doors and the repor
 
 from __future__ import annotations
 
+__all__ = [
+    "DAILY_MESSAGE",
+    "ENFORCEMENT_STATUSES",
+    "MAX_RECIPIENTS",
+    "PAUSED_MESSAGE",
+    "RATE_MESSAGE",
+    "REFUSAL_KINDS",
+    "SIMULATOR_DOMAIN",
+    "STATS_HORIZON",
+    "STATS_PERIOD",
+    "SUSPENDED_MESSAGE",
+    "TRANSIENT_MESSAGE",
+    "Dialect",
+    "EnforcementStatus",
+    "FaultedSend",
+    "Identity",
+    "LedgerEntry",
+    "Outgoing",
+    "ProductionAccessReview",
+    "QuotaChange",
+    "Refusal",
+    "RefusalKind",
+    "RejectedSend",
+    "ReviewStatus",
+    "SendRefused",
+    "SentMessage",
+    "SesRequest",
+    "Template",
+    "ThrottledSend",
+    "Transport",
+    "address_of",
+]
+
 import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

@@ -9,6 +9,8 @@ Date, the multipart boundary).
 
 from __future__ import annotations
 
+__all__ = ["DroppedMessage", "Key", "MessageKeys", "RetryCounter", "dropped_messages"]
+
 import email
 import functools
 import json

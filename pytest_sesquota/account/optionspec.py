@@ -9,6 +9,37 @@ and the docs table are all read from that one declaration (``rows``).
 
 from __future__ import annotations
 
+__all__ = [
+    "INI_PREFIX",
+    "Check",
+    "Invalid",
+    "OneOf",
+    "Option",
+    "OptionsError",
+    "Parse",
+    "Where",
+    "boolean",
+    "docs_table",
+    "flags_note",
+    "ini_table",
+    "is_number",
+    "marker_hint",
+    "marker_line",
+    "meaning",
+    "nested_keys",
+    "not_flags",
+    "number",
+    "option",
+    "quoted",
+    "read_ini",
+    "rows",
+    "settings_table",
+    "shown_default",
+    "true_or_false",
+    "whole",
+    "words",
+]
+
 import enum
 import math
 import re

@@ -7,6 +7,8 @@ A part owns one resource's state, per region, behind public methods; the account
 
 from __future__ import annotations
 
+__all__ = ["Context", "Part", "new_stamp"]
+
 import itertools
 import threading
 from collections.abc import Callable, Mapping

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Quotas"]
+
 from typing import Any
 
 from ..quota.api_rate import ApiRateLimit

@@ -7,6 +7,17 @@ a simulator address costs send rate but no daily quota (AWS developer guide).
 
 from __future__ import annotations
 
+__all__ = [
+    "SCENARIOS",
+    "SUPPRESSION_REASONS",
+    "Scenario",
+    "SuppressedDestination",
+    "SuppressionList",
+    "SuppressionReason",
+    "is_simulator",
+    "simulator_scenario",
+]
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal

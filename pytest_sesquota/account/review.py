@@ -3,6 +3,8 @@ GetAccount returns (the AWS guide's "Request production access")."""
 
 from __future__ import annotations
 
+__all__ = ["ProductionAccess"]
+
 import secrets
 from typing import Any
 

@@ -4,6 +4,8 @@ and recorded in the ledger and the statistics."""
 
 from __future__ import annotations
 
+__all__ = ["Message", "Sending"]
+
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any

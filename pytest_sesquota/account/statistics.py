@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Counts", "Row", "Statistics"]
+
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Suppression"]
+
 from typing import Any
 
 from .options import RegionSettings

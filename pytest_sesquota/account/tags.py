@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Tags"]
+
 from collections.abc import Iterable, Mapping
 from typing import Any
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Templates"]
+
 from typing import Any
 
 from .ledger import Template

@@ -7,6 +7,8 @@ is undone by :meth:`Activation.close`, in reverse order, whatever fails on the w
 
 from __future__ import annotations
 
+__all__ = ["Activation", "SesAccount", "activate", "current_account", "current_activation"]
+
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any

@@ -8,6 +8,8 @@ door patches it while a fake account is active; loaded only once aiobotocore is.
 
 from __future__ import annotations
 
+__all__ = ["patch", "unpatch"]
+
 from typing import Any
 
 from aiobotocore.signers import AioRequestSigner

@@ -14,6 +14,8 @@ skipped like botocore's (``doors.aiobotocore``, loaded once aiobotocore is).
 
 from __future__ import annotations
 
+__all__ = ["HANDLERS", "activate", "current", "deactivate", "install", "skip_signing"]
+
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping

@@ -12,6 +12,8 @@ Run as a script, this module prints the PEM blobs (the child process's job).
 
 from __future__ import annotations
 
+__all__ = ["made_in", "pems"]
+
 import datetime
 import subprocess
 import sys

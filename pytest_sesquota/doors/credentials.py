@@ -10,6 +10,8 @@ works, with the fake keys), and the metadata lookups are off. All of it is resto
 
 from __future__ import annotations
 
+__all__ = ["ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "fake"]
+
 import atexit
 import configparser
 import os

@@ -16,6 +16,21 @@ it opted out (``ses_quota_block_unfaked = false``) or the test did (``ses_quota_
 
 from __future__ import annotations
 
+__all__ = [
+    "BLOCK_OPTION",
+    "REAL_MARKER",
+    "Guard",
+    "RealSesRefused",
+    "UnfakedSesCall",
+    "allowing",
+    "check",
+    "check_loopback",
+    "installed",
+    "is_loopback",
+    "is_ses_host",
+    "refusal",
+]
+
 import re
 import socket
 from collections.abc import Callable, Iterator

@@ -9,6 +9,8 @@ it), by a finder on ``sys.meta_path`` that wraps that one module's loader.
 
 from __future__ import annotations
 
+__all__ = ["Callback", "forget", "when_imported"]
+
 import importlib.abc
 import importlib.machinery
 import sys

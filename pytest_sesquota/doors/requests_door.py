@@ -9,6 +9,8 @@ started, so a test's own ``responses`` mock keeps working alongside.
 
 from __future__ import annotations
 
+__all__ = ["RequestsDoor", "add_ses_callbacks"]
+
 import re
 from typing import Any, cast
 

@@ -8,6 +8,8 @@ the test's process instead, through the loopback server that serves its account.
 
 from __future__ import annotations
 
+__all__ = ["Forward", "respond"]
+
 from collections.abc import Callable
 from typing import Any
 

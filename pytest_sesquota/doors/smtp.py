@@ -13,6 +13,8 @@ read the account's virtual clock.
 
 from __future__ import annotations
 
+__all__ = ["THREAD_TIMEOUT", "SesSmtpServer"]
+
 import asyncio
 import os
 import shutil

@@ -10,6 +10,8 @@ read once per argument): those few private members are overridden, each saying w
 
 from __future__ import annotations
 
+__all__ = ["SesSmtpHandler", "SesSmtpProtocol"]
+
 import asyncio
 import functools
 import hmac

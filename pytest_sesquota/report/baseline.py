@@ -4,6 +4,25 @@ and as a Markdown table (GitHub's job summary)."""
 
 from __future__ import annotations
 
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "FIGURES",
+    "LESS_IS_WORSE",
+    "VERSION",
+    "BaselineError",
+    "BaselineRun",
+    "Row",
+    "TestFigures",
+    "compare",
+    "dump",
+    "figures_of",
+    "is_worse",
+    "load",
+    "markdown",
+    "terminal_lines",
+    "verdict",
+]
+
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BUDGET_FIGURES", "figure_text", "teardown_failures"]
+
 from collections.abc import Callable
 
 from ..account.account import Account

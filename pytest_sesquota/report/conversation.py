@@ -5,6 +5,28 @@ quota picture draws. It reads an account's ledger and clock; it knows nothing of
 
 from __future__ import annotations
 
+__all__ = [
+    "MAX_ADDRESS",
+    "SECTION",
+    "SHOWN_ENTRIES",
+    "SHOWN_RECIPIENTS",
+    "WHOLE_UP_TO",
+    "Entry",
+    "ci_lines",
+    "describe_outcome",
+    "dropped_line",
+    "entries",
+    "entries_outcomes",
+    "full_text",
+    "number",
+    "offset",
+    "operation_name",
+    "quota_lines",
+    "section_text",
+    "short_address",
+    "short_recipients",
+]
+
 import email.utils
 import math
 from collections import Counter

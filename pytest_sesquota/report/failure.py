@@ -8,6 +8,8 @@ reports. Nothing here imports the SDKs: an exception is recognised by its attrib
 
 from __future__ import annotations
 
+__all__ = ["LIBRARIES", "is_unfaked_call", "library_tail", "short_line", "without_library_tail"]
+
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any

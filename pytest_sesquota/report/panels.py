@@ -5,6 +5,27 @@ Max24HourSend. Drawn on axes :mod:`.plot` gives them.
 
 from __future__ import annotations
 
+__all__ = [
+    "ACCEPTED",
+    "ACCEPTED_RETRY",
+    "BARS",
+    "DAILY",
+    "DAILY_RETRY",
+    "DROPPED",
+    "FAULTED",
+    "FAULTED_RETRY",
+    "KINDS",
+    "LIMIT",
+    "REJECTED",
+    "SLEEP",
+    "SLEEP_EDGE",
+    "THROTTLED",
+    "THROTTLED_RETRY",
+    "USAGE",
+    "draw_daily",
+    "draw_rate",
+]
+
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any

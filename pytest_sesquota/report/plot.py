@@ -7,6 +7,21 @@ touched, so a user's own matplotlib setup is left as it was.
 
 from __future__ import annotations
 
+__all__ = [
+    "INSTALL",
+    "MAX_REGIONS",
+    "MIN_SPAN",
+    "X_MARGIN",
+    "PlotUnavailable",
+    "build_figure",
+    "quiet_matplotlib",
+    "render_png",
+    "require_matplotlib",
+    "time_unit",
+    "totals_line",
+    "write_png",
+]
+
 import importlib
 import io
 import math

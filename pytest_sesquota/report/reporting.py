@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PLOT_PROPERTY", "PROBLEM_PROPERTY", "Reporting", "file_name", "own_property"]
+
 import hashlib
 import re
 from collections.abc import Callable, Iterable

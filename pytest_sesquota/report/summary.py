@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PROPERTY_PREFIX", "SUMMARY_COLUMNS", "Figures", "summary_lines"]
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 

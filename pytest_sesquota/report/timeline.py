@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["LAYERS", "RegionTimeline", "Timeline", "rate_at", "timeline"]
+
 import math
 from collections import Counter, deque
 from collections.abc import Sequence

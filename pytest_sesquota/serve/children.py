@@ -22,6 +22,8 @@ What is served, installed and forwarded is kept in the registry of what is activ
 
 from __future__ import annotations
 
+__all__ = ["install"]
+
 import functools
 import os
 import sys

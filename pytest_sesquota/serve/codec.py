@@ -8,6 +8,17 @@ which deep-copies every message body on every save); each part's state is what i
 
 from __future__ import annotations
 
+__all__ = [
+    "ENTRY_KINDS",
+    "dump_entry",
+    "dump_request",
+    "dumps",
+    "fields_of",
+    "load_entry",
+    "load_request",
+    "loads",
+]
+
 import base64
 import dataclasses
 import json

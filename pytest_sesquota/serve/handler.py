@@ -10,6 +10,8 @@ idle keep-alive connections at once.
 
 from __future__ import annotations
 
+__all__ = ["BACKLOG", "MAX_BODY", "STOP_GRACE", "Handler", "Headers", "Reply", "Route", "Server"]
+
 import json
 import re
 import select

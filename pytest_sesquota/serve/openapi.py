@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["OPENAPI", "PREFIX"]
+
 from typing import Any
 
 PREFIX = "/_sesquota"

@@ -13,6 +13,8 @@ port itself (the state file, with the mail, is owner-only).
 
 from __future__ import annotations
 
+__all__ = ["SAFE_METHODS", "is_local_name", "refusal"]
+
 import ipaddress
 from urllib.parse import urlsplit
 

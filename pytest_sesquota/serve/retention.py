@@ -10,6 +10,8 @@ reader that pages through the ledger with ``after=`` never sees one twice.
 
 from __future__ import annotations
 
+__all__ = ["DEFAULT_RETENTION", "LISTS", "Retention", "ledger_lists"]
+
 from typing import Any
 
 from ..account.account import Account

@@ -10,6 +10,8 @@ process ends, ``kill -9`` included, so a crash leaves nothing to clean up.
 
 from __future__ import annotations
 
+__all__ = ["PRIVATE", "StateFileError", "StateLock", "private_file", "write_private"]
+
 import contextlib
 import os
 from pathlib import Path

@@ -18,6 +18,8 @@ committed; a power cut may lose the last moments.
 
 from __future__ import annotations
 
+__all__ = ["FORMAT", "SaveFailed", "Store", "connect"]
+
 import contextlib
 import json
 import sqlite3

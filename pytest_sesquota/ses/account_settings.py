@@ -3,6 +3,8 @@ SES v2's GetAccount, PutAccountSendingAttributes and PutAccountDetails."""
 
 from __future__ import annotations
 
+__all__ = ["AccountV1", "AccountV2"]
+
 from typing import Any
 
 from .api import Call, Operations, Params, Result

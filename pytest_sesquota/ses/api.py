@@ -11,6 +11,18 @@ all come from the registry.
 
 from __future__ import annotations
 
+__all__ = [
+    "Api",
+    "Call",
+    "Operations",
+    "Params",
+    "Result",
+    "already_exists",
+    "does_not_exist",
+    "limit_exceeded",
+    "paginate",
+]
+
 import base64
 from collections.abc import Sequence
 from typing import Any, ClassVar

@@ -8,6 +8,8 @@ API's table (``ses/v1.py``, ``ses/v2.py``) and in SMTP's (``wire/smtp.py``);
 
 from __future__ import annotations
 
+__all__ = ["ApiDialect", "ApiRefusal"]
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any

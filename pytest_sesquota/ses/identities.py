@@ -3,6 +3,8 @@ and DeleteIdentity; SES v2's Create/Get/List/DeleteEmailIdentity."""
 
 from __future__ import annotations
 
+__all__ = ["IdentitiesV1", "IdentitiesV2"]
+
 import hashlib
 from collections.abc import Mapping
 from typing import Any

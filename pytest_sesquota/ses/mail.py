@@ -7,6 +7,27 @@ own codes at its boundary (SES v2 answers ``BadRequestException``, ``NotFoundExc
 
 from __future__ import annotations
 
+__all__ = [
+    "ACCOUNT_ID",
+    "MAX_MESSAGE_BYTES",
+    "MAX_MESSAGE_BYTES_SMTP",
+    "MAX_MESSAGE_BYTES_V2",
+    "ApiError",
+    "RenderingFailure",
+    "addressed",
+    "bad_request",
+    "check_address",
+    "check_recipients",
+    "check_size",
+    "header_addresses",
+    "header_values",
+    "invalid",
+    "parse_raw",
+    "raw_addressing",
+    "render",
+    "template_data",
+]
+
 import email.utils
 import html
 import json

@@ -3,6 +3,8 @@ recording a send refused for its input, templated content, and bulk sends."""
 
 from __future__ import annotations
 
+__all__ = ["attributes", "bulk", "entry_tags", "refuse_invalid", "rendered", "send"]
+
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 

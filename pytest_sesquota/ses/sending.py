@@ -3,6 +3,8 @@ SES v2's SendEmail (Simple, Raw or Template content) and SendBulkEmail."""
 
 from __future__ import annotations
 
+__all__ = ["BLANK_ADDRESS", "MAX_BULK_DESTINATIONS", "MAX_BULK_ENTRIES", "SendingV1", "SendingV2"]
+
 from collections.abc import Mapping
 from typing import Any, ClassVar
 

@@ -6,6 +6,8 @@ The errors are the model's (``NotFoundException`` 404, ``BadRequestException`` 4
 
 from __future__ import annotations
 
+__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2"]
+
 from datetime import datetime
 from typing import Any, ClassVar
 

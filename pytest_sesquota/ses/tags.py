@@ -7,6 +7,19 @@ type and how to tell whether one of that name exists in a region.
 
 from __future__ import annotations
 
+__all__ = [
+    "MAX_KEY",
+    "MAX_TAGS",
+    "MAX_VALUE",
+    "RESOURCE_TYPES",
+    "TagsV2",
+    "arn",
+    "checked_tags",
+    "tag_list",
+    "tag_new",
+    "untag_gone",
+]
+
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 

@@ -3,6 +3,8 @@ Create/Get/Update/Delete/ListEmailTemplates, over the account's templates."""
 
 from __future__ import annotations
 
+__all__ = ["TemplatesV1", "TemplatesV2", "template"]
+
 from collections.abc import Mapping
 from typing import Any
 

@@ -6,6 +6,8 @@ A new group of operations is one line in ``SesV1``.
 
 from __future__ import annotations
 
+__all__ = ["V1", "SesV1"]
+
 from .account_settings import AccountV1
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal

@@ -8,6 +8,8 @@ with the same texts, as real SES v2 answers them. A new group is one line in ``S
 
 from __future__ import annotations
 
+__all__ = ["V2", "SesV2"]
+
 from .account_settings import AccountV2
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal

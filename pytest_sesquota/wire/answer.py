@@ -8,6 +8,8 @@ answered, and what a reply says for the log (status, error code, error message).
 
 from __future__ import annotations
 
+__all__ = ["Exchange", "Reply", "Wire", "answer"]
+
 import traceback
 import uuid
 from collections.abc import Callable

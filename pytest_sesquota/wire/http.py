@@ -9,6 +9,19 @@ requests doors and ``sesquota serve`` all call it.
 
 from __future__ import annotations
 
+__all__ = [
+    "SES_HOST",
+    "SES_URL",
+    "SES_URL_START",
+    "V1_WIRE",
+    "V2_WIRE",
+    "HttpAnswer",
+    "answer",
+    "error_answer",
+    "refuse",
+    "region_from_host",
+]
+
 import re
 import uuid
 from collections.abc import Callable

@@ -8,6 +8,18 @@ every faked operation's shape exactly what botocore's parser expects.
 
 from __future__ import annotations
 
+__all__ = [
+    "API_VERSION",
+    "NAMESPACE",
+    "check_required",
+    "error_xml",
+    "escape",
+    "parse_form",
+    "parse_input",
+    "result_xml",
+    "service_model",
+]
+
 import base64
 import binascii
 import functools

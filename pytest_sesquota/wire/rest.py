@@ -9,6 +9,8 @@ returns (timestamps as epoch seconds), errors with their code in the
 
 from __future__ import annotations
 
+__all__ = ["error_json", "parse_input", "result_json", "route"]
+
 import base64
 import functools
 import json

@@ -8,6 +8,8 @@ AWS's wording. The credential scope names the region the client signed for.
 
 from __future__ import annotations
 
+__all__ = ["REGION_NAME", "AuthError", "signed_region"]
+
 import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl

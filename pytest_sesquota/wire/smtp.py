@@ -12,6 +12,34 @@ lifecycle are the SMTP door's (``doors/smtp.py``).
 
 from __future__ import annotations
 
+__all__ = [
+    "AUTH_INVALID",
+    "AUTH_OK",
+    "AUTH_REQUIRED",
+    "BAD_MAIL_FROM",
+    "HOSTNAME",
+    "IDLE_TIMEOUT",
+    "OPERATION",
+    "SMTP",
+    "SMTP_WIRE",
+    "STARTTLS_FIRST",
+    "TEMPORARY_FAILURE",
+    "TOO_LONG",
+    "TOO_MANY_CONNECTIONS",
+    "TOO_MANY_MESSAGES",
+    "TRANSIENT_FAILURE",
+    "SmtpDialect",
+    "SmtpWire",
+    "bad_recipient",
+    "command_refused",
+    "data_refused",
+    "decide_data",
+    "greeting_ident",
+    "invalid_message",
+    "is_address",
+    "new_credentials",
+]
+
 import base64
 import secrets
 import string
