@@ -114,7 +114,7 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
             # An aiobotocore client (or one could be): its signer is its own.
             from . import aiobotocore
 
-            aiobotocore.patch()
+            aiobotocore.patch(skip_signing)
         return
     if _moto_answers():
         return
