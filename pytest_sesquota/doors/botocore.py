@@ -89,7 +89,11 @@ def _moto_answers() -> bool:
 
 def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
-    region = context.get("signing", {}).get("region") or context.get("client_region")
+    region = context.get("signing", {}).get("region")
+    if region is None or "*" in region or "," in region:
+        # SigV4a's region set (a send through a multi-region endpoint signs for "*"):
+        # the client's own region.
+        region = context.get("client_region")
     reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
