@@ -2,7 +2,7 @@
 
 A private :class:`responses.RequestsMock` answers ``https://email.<region>.amazonaws.com/``
 (v1 and v2 paths; FIPS, dual-stack ``api.aws`` and VPC endpoint names too) with the
-same implementation as the botocore door (``_http.answer``)
+same implementation as the botocore door (``wire.http.answer``)
 and lets every other URL through to whatever ``HTTPAdapter.send`` was in place when it
 started, so a test's own ``responses`` mock keeps working alongside.
 """
