@@ -11,6 +11,7 @@ from typing import Literal
 __all__ = ["DAILY_MODES", "DailyMode"]
 
 #: How the rolling 24-hour quota is checked: refuse a send that *would exceed* it
-#: (the default), or accept while the usage is *below* the maximum (the AWS guide's sending-quotas page says both).
+#: (the default), or accept while the usage is *below* the maximum (the AWS guide's
+#: sending-quotas page says both).
 DailyMode = Literal["would_exceed", "below_max"]
 DAILY_MODES: tuple[DailyMode, ...] = ("would_exceed", "below_max")
