@@ -35,6 +35,7 @@ from .statistics import Statistics
 from .suppression import Suppression
 from .tags import Tags
 from .templates import Templates
+from .verification import CustomVerification
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -131,6 +132,7 @@ class Account:
             Events(context),
             Tags(context),
             ConfigurationSets(context),
+            CustomVerification(context, identities),
         ]
         parts.append(
             Sending(
@@ -193,6 +195,9 @@ class Account:
     identity = _Forward(Identities.identity)
     delete_identity = _Forward(Identities.delete_identity)
     is_verified = _Forward(Identities.is_verified)
+    set_identity_status = _Forward(Identities.set_identity_status)
+    verification_emails = _Forward(CustomVerification.verification_emails)
+    click_verification_link = _Forward(CustomVerification.click_verification_link)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
     # -- may the account send: its switch, AWS's enforcement --------------------------

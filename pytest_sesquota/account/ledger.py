@@ -48,6 +48,7 @@ from email.policy import default as default_policy
 from typing import Any, Literal, Protocol, get_args
 
 from ..quota.engine import Decision
+from .identity import Identity
 
 #: SES's mailbox simulator: always a valid recipient, even in the sandbox.
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
@@ -359,14 +360,6 @@ class SendRefused(Exception):
 
 
 # -- per-region state ---------------------------------------------------------
-@dataclass
-class Identity:
-    name: str
-    kind: Literal["EmailAddress", "Domain"]
-    status: Literal["Pending", "Success", "Failed", "TemporaryFailure", "NotStarted"]
-    token: str | None = None
-
-
 @dataclass
 class Template:
     name: str

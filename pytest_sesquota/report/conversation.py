@@ -39,12 +39,11 @@ from ..account.account import Account
 from ..account.ledger import (
     FaultedSend,
     LedgerEntry,
-    Refusal,
     SentMessage,
     SesRequest,
     ThrottledSend,
 )
-from ..account.messages import DroppedMessage, RetryCounter
+from ..account.messages import DroppedMessage, Loss, RetryCounter
 from ..clock.sesclock import Sleep
 
 #: Conversations up to this many entries (requests and sleeps) are shown whole;
@@ -308,9 +307,11 @@ def _hidden(items: Sequence[Entry]) -> str:
     )
 
 
-def _refusal(refusal: Refusal) -> str:
+def _refusal(refusal: Loss) -> str:
     if isinstance(refusal, ThrottledSend):
         return f"throttled ({refusal.reason})"
+    if isinstance(refusal, SentMessage):
+        return f"accepted, not delivered (rendering failure: {refusal.rendering_failure})"
     return f"failed ({refusal.code}: transient fault)"
 
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 __all__ = ["IdentitiesV1", "IdentitiesV2"]
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..account.ledger import Identity
+from ..account.identities import Identities
+from ..account.identity import Identity
 from .api import Call, Operations, Params, Result, paginate
+from .identity_settings import (
+    VERIFICATION,
+    byodkim,
+    check_configuration_set,
+    dkim_attributes,
+    easy_dkim,
+    mail_from_attributes,
+)
 from .mail import ApiError, bad_request, check_address, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
-
-_VERIFICATION = {
-    "Pending": "PENDING",
-    "Success": "SUCCESS",
-    "Failed": "FAILED",
-    "TemporaryFailure": "TEMPORARY_FAILURE",
-    "NotStarted": "NOT_STARTED",
-}
 
 
 class IdentitiesV1(Operations):
@@ -83,30 +83,6 @@ def _type(identity: Identity) -> str:
     return "EMAIL_ADDRESS" if identity.kind == "EmailAddress" else "DOMAIN"
 
 
-def _dkim_tokens(identity: Identity) -> list[str]:
-    """Three 32-character tokens, as SES gives a domain; stable per identity."""
-    seed = (identity.token or identity.name).encode()
-    return [hashlib.sha256(seed + bytes([i])).hexdigest()[:32] for i in range(3)]
-
-
-def _dkim(identity: Identity) -> dict[str, Any]:
-    if identity.kind == "EmailAddress":
-        return {
-            "SigningEnabled": False,
-            "Status": "NOT_STARTED",
-            "SigningAttributesOrigin": "AWS_SES",
-            "NextSigningKeyLength": "RSA_1024_BIT",
-        }
-    return {
-        "SigningEnabled": True,
-        "Status": _VERIFICATION[identity.status],
-        "Tokens": _dkim_tokens(identity),
-        "SigningAttributesOrigin": "AWS_SES",
-        "NextSigningKeyLength": "RSA_2048_BIT",
-        "CurrentSigningKeyLength": "RSA_2048_BIT",
-    }
-
-
 def _matches(item: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
     for key, value in filters.items():
         if key == "IDENTITY_NAME_CONTAINS" and value.lower() not in item["IdentityName"].lower():
@@ -143,29 +119,44 @@ class IdentitiesV2(Operations):
         if call.account.identity(name, call.region) is not None:
             raise ApiError("AlreadyExistsException", f"Email identity {name} already exist.")
         checked_tags(p.get("Tags"))
-        identity = call.account.request_identity(name, call.region)
+        configuration_set = p.get("ConfigurationSetName") or None
+        check_configuration_set(call, configuration_set)
+        signing = p.get("DkimSigningAttributes")
+        if signing is not None and "@" in name:
+            raise bad_request(f"DKIM signing attributes can be set for a domain only, not {name}.")
+        identities = call.part(Identities)
+        identity = identities.request_identity(name, call.region)
+        if identity.kind == "Domain":
+            if signing and signing.get("DomainSigningPrivateKey"):
+                dkim = byodkim(call, identity, signing)
+            else:
+                dkim = easy_dkim(call, identity, (signing or {}).get("NextSigningKeyLength"))
+            identities.set_dkim(identity.name, dkim, call.region)
+        identities.put_settings(identity.name, call.region, configuration_set=configuration_set)
         tag_new(call, "identity", identity.name, p.get("Tags"))
         result: dict[str, Any] = {
             "IdentityType": _type(identity),
             "VerifiedForSendingStatus": identity.status == "Success",
         }
         if identity.kind == "Domain":
-            result["DkimAttributes"] = _dkim(identity)
+            result["DkimAttributes"] = dkim_attributes(call, identity)
         return result
 
     def GetEmailIdentity(self, call: Call, p: Params) -> Result:
         identity = self._identity(call, p["EmailIdentity"])
-        return {
+        found = {
             "IdentityType": _type(identity),
             "FeedbackForwardingStatus": True,
             "VerifiedForSendingStatus": identity.status == "Success",
-            "DkimAttributes": _dkim(identity),
-            "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
+            "DkimAttributes": dkim_attributes(call, identity),
+            "MailFromAttributes": mail_from_attributes(identity, v2=True),
             "Policies": {},
             "Tags": tag_list(call, "identity", identity.name),
-            "VerificationStatus": _VERIFICATION[identity.status],
+            "ConfigurationSetName": identity.configuration_set,
+            "VerificationStatus": VERIFICATION[identity.status],
             "VerificationInfo": {},
         }
+        return {k: v for k, v in found.items() if v is not None}
 
     def ListEmailIdentities(self, call: Call, p: Params) -> Result:
         filters = p.get("Filter", {})
@@ -175,7 +166,7 @@ class IdentitiesV2(Operations):
                 "IdentityType": _type(identity),
                 "IdentityName": identity.name,
                 "SendingEnabled": identity.status == "Success",
-                "VerificationStatus": _VERIFICATION[identity.status],
+                "VerificationStatus": VERIFICATION[identity.status],
             }
             if _matches(item, filters):
                 items.append(item)

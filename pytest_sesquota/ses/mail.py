@@ -13,7 +13,6 @@ __all__ = [
     "MAX_MESSAGE_BYTES_SMTP",
     "MAX_MESSAGE_BYTES_V2",
     "ApiError",
-    "RenderingFailure",
     "addressed",
     "bad_request",
     "check_address",
@@ -24,12 +23,10 @@ __all__ = [
     "invalid",
     "parse_raw",
     "raw_addressing",
-    "render",
     "template_data",
 ]
 
 import email.utils
-import html
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -204,38 +201,6 @@ def raw_addressing(
 
 
 # -- templates ------------------------------------------------------------------
-_PLACEHOLDER = re.compile(r"\{\{\{\s*([\w.\-]+)\s*\}\}\}|\{\{\s*([\w.\-]+)\s*\}\}")
-
-
-class RenderingFailure(Exception):
-    pass
-
-
-def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> str | None:
-    """Fill ``{{name}}`` (and dotted ``{{a.b}}``) as SES's Handlebars does.
-
-    ``{{x}}`` is HTML-escaped in HTML parts; ``{{{x}}}`` never is.
-    """
-    if text is None:
-        return None
-
-    def fill(match: re.Match[str]) -> str:
-        raw_name, name = match.group(1), match.group(2)
-        value: Any = data
-        for part in (raw_name or name).split("."):
-            if not isinstance(value, Mapping) or part not in value:
-                raise RenderingFailure(
-                    f"Attribute '{raw_name or name}' is not present in the rendering data."
-                )
-            value = value[part]
-        shown = (
-            "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
-        )
-        return html.escape(shown) if escape_html and name else shown
-
-    return _PLACEHOLDER.sub(fill, text)
-
-
 def template_data(text: str | None) -> dict[str, Any]:
     if text is None or text == "":
         return {}

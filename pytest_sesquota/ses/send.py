@@ -3,14 +3,23 @@ recording a send refused for its input, templated content, and bulk sends."""
 
 from __future__ import annotations
 
-__all__ = ["attributes", "bulk", "entry_tags", "refuse_invalid", "rendered", "send"]
+__all__ = [
+    "attributes",
+    "bulk",
+    "entry_tags",
+    "merged_data",
+    "refuse_invalid",
+    "rendered",
+    "send",
+]
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
 from .api import Call
-from .mail import ApiError, RenderingFailure, render, template_data
+from .handlebars import RenderingFailure, TemplateSyntaxError, render
+from .mail import ApiError, template_data
 
 
 def _tags(given: Any) -> dict[str, str]:
@@ -83,22 +92,35 @@ def refuse_invalid(call: Call, source: str, recipients: Sequence[str], error: Ap
 
 
 def rendered(template: Template, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The ledger's subject and bodies of a templated message."""
+    """The ledger's subject and bodies of a templated message; a rendering failure (a
+    variable the data lacks) is accepted, recorded, and kept from delivery, as SES does."""
     try:
         return {
             "template": template.name,
             "template_data": dict(data),
-            "subject": render(template.subject, data, escape_html=False),
-            "text": render(template.text, data, escape_html=False),
-            "html": render(template.html, data, escape_html=True),
+            "subject": render(template.subject, data),
+            "text": render(template.text, data),
+            "html": render(template.html, data),
         }
-    except RenderingFailure as failure:
+    except (RenderingFailure, TemplateSyntaxError) as failure:
         # SES accepts the call and reports a Rendering Failure event later.
         return {
             "template": template.name,
             "template_data": dict(data),
             "rendering_failure": str(failure),
         }
+
+
+def merged_data(defaults: Mapping[str, Any], replacement: Mapping[str, Any]) -> dict[str, Any]:
+    """A bulk entry's data: its replacement data over the defaults, key by key and into
+    nested objects (a list or a value replaces the default's), as real SES merges them."""
+    merged = dict(defaults)
+    for key, value in replacement.items():
+        default = merged.get(key)
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            value = merged_data(default, value)
+        merged[key] = value
+    return merged
 
 
 def bulk(
@@ -124,7 +146,7 @@ def bulk(
     for index, (recipients, addressing, replacement) in enumerate(entries):
         try:
             check_recipients(recipients)
-            data = {**defaults, **template_data(replacement)}
+            data = merged_data(defaults, template_data(replacement))
         except ApiError as error:
             refused = SendRefused("invalid", error.message)
             account.reject(

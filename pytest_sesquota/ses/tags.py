@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ..account.tags import Tags
+from ..account.verification import CustomVerification
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
 
@@ -36,6 +37,9 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "custom-verification-email-template": lambda call, name: (
+        call.part(CustomVerification).template(name, call.region) is not None
+    ),
 }
 
 

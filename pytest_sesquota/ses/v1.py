@@ -12,8 +12,10 @@ from .account_settings import AccountV1
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
+from .identity_settings import IdentitySettingsV1
 from .sending import SendingV1
 from .templates import TemplatesV1
+from .verification import CustomVerificationV1
 
 #: SES v1's words for what the account decided (all HTTP 400 but the transient fault).
 V1 = ApiDialect(
@@ -37,6 +39,7 @@ V1 = ApiDialect(
             "ConfigurationSetSendingPausedException", 400, "ConfigurationSetSendingPaused"
         ),
         "sending_pool_missing": ApiRefusal("MessageRejected", 400, "InvalidSendingPoolName"),
+        # Checked: the model's code, status and bulk status (the text is the account's).
         "mail_from_unverified": ApiRefusal(
             "MailFromDomainNotVerifiedException", 400, "MailFromDomainNotVerified"
         ),
@@ -59,6 +62,8 @@ SesV1 = Api(
         SendingV1(),
         AccountV1(),
         IdentitiesV1(),
+        IdentitySettingsV1(),
         TemplatesV1(),
+        CustomVerificationV1(),
     ],
 )

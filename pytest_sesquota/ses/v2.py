@@ -14,10 +14,12 @@ from .account_settings import AccountV2
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .identity_settings import IdentitySettingsV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
 from .templates import TemplatesV2
+from .verification import CustomVerificationV2
 
 #: SES v2's words for what the account decided.
 V2 = ApiDialect(
@@ -42,6 +44,7 @@ V2 = ApiDialect(
             "SendingPausedException", 400, "CONFIGURATION_SET_SENDING_PAUSED"
         ),
         "sending_pool_missing": ApiRefusal("BadRequestException", 400, "INVALID_SENDING_POOL_NAME"),
+        # Checked: the model's code, status and bulk status (the text is the account's).
         "mail_from_unverified": ApiRefusal(
             "MailFromDomainNotVerifiedException", 400, "MAIL_FROM_DOMAIN_NOT_VERIFIED"
         ),
@@ -72,7 +75,9 @@ SesV2 = Api(
         SendingV2(),
         AccountV2(),
         IdentitiesV2(),
+        IdentitySettingsV2(),
         TemplatesV2(),
+        CustomVerificationV2(),
         SuppressionV2(),
         TagsV2(),
     ],

@@ -133,6 +133,7 @@ SMTP = SmtpDialect(
         "configuration_set_missing": "554 Transaction failed: {message}",
         "configuration_set_paused": "554 Message rejected: {message}",
         "sending_pool_missing": "554 Transaction failed: {message}",
+        # No capture: as the unverified identity is refused after DATA.
         "mail_from_unverified": "554 Message rejected: {message}",
         "not_authorized": "554 Message rejected: {message}",
         "contact_list_missing": "554 Transaction failed: {message}",

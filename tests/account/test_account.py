@@ -27,6 +27,9 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "set_identity_status",
+    "verification_emails",
+    "click_verification_link",
 }
 
 
