@@ -128,6 +128,8 @@ def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
 
 # -- routes ---------------------------------------------------------------------
 _QUOTA_KEYS = ("max_24_hour_send", "max_send_rate", "burst", "daily", "sent_last_24_hours")
+#: What SES found for an identity, as POST /identities may say it (else: verified).
+_STATUSES = ("verification", "dkim", "mail_from")
 _REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
 
 
@@ -352,7 +354,7 @@ class Control:
 
     def verify(self, body: bytes, **_: Any) -> Reply:
         document = _body(body)
-        _unknown(document, ("identities", "region"))
+        _unknown(document, ("identities", "region", *_STATUSES))
         identities = document.get("identities")
         region = document.get("region")
         if (
@@ -365,7 +367,14 @@ class Control:
             )
         if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
             raise ControlError(400, "BadRequest", "region must be an AWS region name.")
-        self.account.verify(*identities, region=region)
+        statuses = {k: document[k] for k in _STATUSES if k in document}
+        if not statuses:
+            self.account.verify(*identities, region=region)
+        for identity in identities if statuses else ():
+            try:  # what SES found: a verification, DKIM or MAIL FROM status
+                self.account.set_identity_status(identity, **statuses, region=region)
+            except ValueError as error:
+                raise ControlError(400, "BadRequest", str(error)) from None
         return _json(200, {"verified": identities, "region": region or self.account.region})
 
     def reset(self, **_: Any) -> Reply:

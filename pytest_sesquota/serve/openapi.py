@@ -38,6 +38,7 @@ _REGION_PARAM = {
     "schema": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},
 }
 _STRING_OR_NULL = {"type": ["string", "null"]}
+_STATUS = {"enum": ["Pending", "Success", "Failed", "TemporaryFailure"]}
 _ADDRESSES = {"type": "array", "items": {"type": "string"}}
 _COMMON_ENTRY = {
     "kind": {"type": "string"},
@@ -132,7 +133,8 @@ OPENAPI: dict[str, Any] = {
         },
         f"{PREFIX}/identities": {
             "post": {
-                "summary": "Mark addresses and domains verified (as if the link was clicked)",
+                "summary": "Mark addresses and domains verified (as if the link was clicked), "
+                "or say what SES found: a verification, DKIM or MAIL FROM status",
                 "requestBody": _body_of("Identities"),
                 "responses": _ok("Verified", "What was verified"),
             }
@@ -233,6 +235,9 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "identities": {"type": "array", "minItems": 1, "items": {"type": "string"}},
                     "region": {"type": "string"},
+                    "verification": _STATUS,
+                    "dkim": _STATUS,
+                    "mail_from": _STATUS,
                 },
             },
             "Verified": {
