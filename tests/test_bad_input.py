@@ -89,16 +89,6 @@ def service_model(name: str) -> Any:
     return botocore.session.get_session().get_service_model(name)
 
 
-@functools.cache
-def modeled_codes(api: str, operation: str) -> frozenset[str]:
-    """The error codes the model gives the operation (its own exceptions)."""
-    model = service_model(api)
-    if operation not in model.operation_names:
-        return frozenset()
-    errors = model.operation_model(operation).error_shapes
-    return frozenset(e.error_code or e.name for e in errors)
-
-
 def plugin_frames(error: BaseException) -> list[str]:
     return [
         f"{frame.filename}:{frame.lineno}"
@@ -125,8 +115,18 @@ def answered(account: SesAccount, api: str, call: Callable[[], Any]) -> str:
     except ClientError as error:
         assert len(account.requests) == before + 1
         code = error.response["Error"]["Code"]
-        operation = account.requests[-1].operation
-        assert code in CODES[api] | modeled_codes(api, operation), (code, error.response)
+        # The codes every operation may answer, and the errors its model names.
+        model = service_model(api)
+        name = account.requests[-1].operation
+        modeled = (
+            {
+                e.metadata.get("error", {}).get("code", e.name)
+                for e in model.operation_model(name).error_shapes
+            }
+            if name in model.operation_names
+            else set()
+        )
+        assert code in CODES[api] | modeled, (code, error.response)
         assert error.response["Error"]["Message"], error.response
         assert error.response["ResponseMetadata"]["HTTPStatusCode"] in STATUSES
         request = account.requests[-1]

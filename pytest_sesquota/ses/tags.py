@@ -23,6 +23,8 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.dedicated_ips import DedicatedIpPools
+from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
 from ..account.verification import CustomVerification
 from .api import Call, Operations, Params, Result
@@ -39,6 +41,12 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "template": lambda call, name: name in call.account.templates(call.region),
     "custom-verification-email-template": lambda call, name: (
         call.part(CustomVerification).template(name, call.region) is not None
+    ),
+    "dedicated-ip-pool": lambda call, name: (
+        call.part(DedicatedIpPools).pool(name, call.region) is not None
+    ),
+    "multi-region-endpoint": lambda call, name: (
+        call.part(MultiRegionEndpoints).endpoint(name, call.region) is not None
     ),
 }
 

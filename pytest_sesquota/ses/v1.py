@@ -13,6 +13,7 @@ from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .identity_settings import IdentitySettingsV1
+from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
 from .verification import CustomVerificationV1
@@ -65,5 +66,6 @@ SesV1 = Api(
         IdentitySettingsV1(),
         TemplatesV1(),
         CustomVerificationV1(),
+        ReceivingV1(),
     ],
 )

@@ -30,6 +30,12 @@ ADDED = {
     "set_identity_status",
     "verification_emails",
     "click_verification_link",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
