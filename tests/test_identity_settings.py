@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from conftest import send, send_v2
@@ -15,6 +16,9 @@ from pytest_sesquota.account.configuration_sets import ConfigurationSet, Configu
 from pytest_sesquota.account.identities import Identities
 
 KEY = base64.b64encode(b"not a real key, but base64").decode()
+_V2 = botocore.session.get_session().get_service_model("sesv2")
+#: Deterministic Easy DKIM's origins came with botocore 1.35 (1.34 knows AWS_SES, EXTERNAL).
+DEED = "AWS_SES_US_EAST_1" in _V2.shape_for("DkimSigningAttributesOrigin").enum
 
 
 def error_of(excinfo):
@@ -184,6 +188,7 @@ def test_byodkim_and_back_to_easy_dkim(ses_account, sesv2):
     )
 
 
+@pytest.mark.skipif(not DEED, reason="this botocore's SES v2 model has no AWS_SES_<REGION>")
 def test_deterministic_easy_dkim_replicates_a_parent_in_another_region(ses_account, sesv2):
     import boto3
     from conftest import NO_RETRIES
