@@ -139,15 +139,19 @@ def on_suppression_list(happening: Happening) -> bool:
 # -- what happened -------------------------------------------------------------------------
 def happenings(message: SentMessage, events: Iterable[SesEvent] = ()) -> list[Happening]:
     """What happened to the message's recipients, oldest first: from its events when
-    there are any, from the ledger's record otherwise."""
+    there are any, from the ledger's record otherwise. Its sends are always the record's
+    (every recipient of an accepted message, at the moment it was accepted)."""
     events = list(events)
-    found = _from_events(message, events) if events else _from_record(message)
+    if not events:
+        found = _from_record(message)
+    else:
+        found = [Happening(message.time, "SEND", r) for r in message.recipients]
+        found += _from_events(message, [e for e in events if e.event_type != "Send"])
     found.sort(key=lambda h: h.time)
     return found
 
 
 _EVENT_KINDS: dict[str, HappeningKind] = {
-    "Send": "SEND",
     "Delivery": "DELIVERY",
     "Complaint": "COMPLAINT",
     "Open": "OPEN",

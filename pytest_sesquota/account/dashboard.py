@@ -103,8 +103,13 @@ def end_of_month(now: datetime) -> datetime:
     return datetime(year, month, 1, tzinfo=timezone.utc)
 
 
-def _decide(placement: dict[str | None, Placement]) -> dict[str, Placement]:
-    """A test's result: each provider's placement, or every provider's, or all inbox."""
+def _decide(
+    account: dict[str | None, Placement], own: dict[str | None, Placement]
+) -> dict[str, Placement]:
+    """A test's result: what was set for the test itself, then for every test; per
+    provider, then for every provider; all inbox where nothing was set."""
+    placement = dict(account) if None not in own else {}
+    placement.update(own)
     every = placement.get(None, Placement())
     isps = sorted({*DEFAULT_ISPS, *(isp for isp in placement if isp is not None)})
     return {isp: placement.get(isp, every) for isp in isps}
@@ -228,7 +233,7 @@ class Dashboard(Part):
             now = self.clock.now()
             for test in state.tests.values():
                 if test.result is None and test.status(now) == "COMPLETED":
-                    test.result = _decide({**state.placement, **test.placement})
+                    test.result = _decide(state.placement, test.placement)
                     self.changed(name)
             return list(state.tests.values())
 
@@ -268,7 +273,7 @@ class Dashboard(Part):
                 else:
                     test.placement[isp] = placement
                 if test.result is not None:  # done already: its result changes
-                    test.result = _decide({**state.placement, **test.placement})
+                    test.result = _decide(state.placement, test.placement)
             self.changed(name)
 
     # -- blacklists --------------------------------------------------------------------------

@@ -148,7 +148,7 @@ class DashboardV2(Operations):
     # -- predictive inbox placement tests --------------------------------------------------
     def CreateDeliverabilityTestReport(self, call: Call, p: Params) -> Result:
         dashboard = _enabled(call)
-        tags = checked_tags(p.get("Tags"))
+        checked_tags(p.get("Tags"))
         subject, message = report_content(call, p)
         test = dashboard.start_test(
             report_name=p.get("ReportName"),
@@ -157,7 +157,7 @@ class DashboardV2(Operations):
             message=message,
             region=call.region,
         )
-        tag_new(call, _TEST_ARN_TYPE, test.report_id, tags)
+        tag_new(call, _TEST_ARN_TYPE, test.report_id, p.get("Tags"))
         return {"ReportId": test.report_id, "DeliverabilityTestStatus": "IN_PROGRESS"}
 
     def GetDeliverabilityTestReport(self, call: Call, p: Params) -> Result:

@@ -142,7 +142,7 @@ def traffic_recommendations(call: Call) -> list[Recommendation]:
 class VdmV2(Operations):
     """BatchGetMetricData and ListRecommendations."""
 
-    title = "Virtual Deliverability Manager"
+    title = "the Virtual Deliverability Manager"
     names = ("BatchGetMetricData", "ListRecommendations")
     notes: ClassVar[dict[str, str]] = {
         "": "computed from the ledger and the account's events, on the virtual clock"
