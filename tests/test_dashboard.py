@@ -174,7 +174,7 @@ def test_inbox_placement_tests_end_a_day_later_as_the_test_decided(ses_account, 
         "SpfPercentage": 100.0,
         "DkimPercentage": 90.0,
     }
-    assert done["OverallPlacement"]["InboxPercentage"] == 74.0  # (50 + 4 × 80) / 5
+    assert done["OverallPlacement"]["InboxPercentage"] == 74.0  # (50 + 4 * 80) / 5
     ses_account.set_inbox_placement(0, 100, 0, report_id=report_id)  # SES changes its mind
     assert (
         sesv2.get_deliverability_test_report(ReportId=report_id)["OverallPlacement"][

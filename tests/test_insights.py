@@ -144,13 +144,15 @@ def test_recommendations_from_the_bounce_rate_and_the_test_s(ses_account, sesv2)
     assert bounce == {
         "ResourceArn": ARN,
         "Type": "BOUNCE",
-        "Description": "The bounce rate of example.com over the last 30 days is 5.00%, at or over 5.0%.",
+        "Description": (
+            "The bounce rate of example.com over the last 30 days is 5.00%, at or over 5.0%."
+        ),
         "Status": "OPEN",
         "CreatedTimestamp": bounce["CreatedTimestamp"],
         "LastUpdatedTimestamp": bounce["LastUpdatedTimestamp"],
         "Impact": "HIGH",
     }
-    assert bounce["CreatedTimestamp"].astimezone(timezone.utc) == START.replace(hour=0)
+    assert bounce["CreatedTimestamp"].astimezone(timezone.utc) == START  # its bounce
     ses_account.clock.advance(hours=1)
     ses_account.recommend(ARN, "DMARC", "No DMARC record was found for example.com.", impact="LOW")
     ses_account.recommend(ARN, "DKIM", "DKIM signing is not set up.", status="FIXED")

@@ -52,7 +52,10 @@ def test_an_import_fills_the_suppression_list_when_it_ends(ses_account, sesv2, s
     s3.put_object(
         Bucket="lists",
         Key="bounced.csv",
-        Body=b"ann@example.com,BOUNCE\nbob@example.com,complaint\nnot an address,BOUNCE\ncy@example.com,SPAM\n",
+        Body=(
+            b"ann@example.com,BOUNCE\nbob@example.com,complaint\n"
+            b"not an address,BOUNCE\ncy@example.com,SPAM\n"
+        ),
     )
     job_id = import_job(sesv2, TO_LIST, "s3://lists/bounced.csv")
     job = sesv2.get_import_job(JobId=job_id)
@@ -211,12 +214,12 @@ def test_a_metrics_export_writes_its_file_to_moto_s3(ses_account, sesv2, s3):
     assert (job["JobStatus"], job["ExportSourceType"]) == ("COMPLETED", "METRICS_DATA")
     assert job["Statistics"] == {"ProcessedRecordsCount": 4, "ExportedRecordsCount": 4}
     expected = (
-        "timestamp,ISP,SEND,DELIVERY_RATE\n"
-        "2026-06-01T00:00:00+00:00,Gmail,1,1.0\n"
-        "2026-06-02T00:00:00+00:00,Gmail,0,0.0\n"
-        "2026-06-01T00:00:00+00:00,Yahoo,0,0.0\n"
-        "2026-06-02T00:00:00+00:00,Yahoo,0,0.0\n"
-    ).encode()
+        b"timestamp,ISP,SEND,DELIVERY_RATE\n"
+        b"2026-06-01T00:00:00+00:00,Gmail,1,1.0\n"
+        b"2026-06-02T00:00:00+00:00,Gmail,0,0.0\n"
+        b"2026-06-01T00:00:00+00:00,Yahoo,0,0.0\n"
+        b"2026-06-02T00:00:00+00:00,Yahoo,0,0.0\n"
+    )
     url = job["ExportDestination"]["S3Url"]
     assert url.startswith("https://sesquota-export-jobs-us-east-1.s3.amazonaws.com/")
     assert requests.get(url, timeout=10).content == expected  # the pre-signed URL, from moto

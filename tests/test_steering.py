@@ -95,10 +95,10 @@ def test_steering_through_the_control_api_and_a_restart(tmp_path):
                 )[0]
                 == 200
             )
+            recommendation = {"resource_arn": ARN, "type": "SPF", "description": "No SPF record."}
             status, reply = steer(
-                endpoint, "POST", "/_sesquota/recommendations",
-                {"resource_arn": ARN, "type": "SPF", "description": "No SPF record.", "impact": "LOW"},
-            )  # fmt: skip
+                endpoint, "POST", "/_sesquota/recommendations", {**recommendation, "impact": "LOW"}
+            )
             assert (status, reply["status"], reply["created"]) == (
                 200,
                 "OPEN",
@@ -139,15 +139,37 @@ def test_steering_through_the_control_api_and_a_restart(tmp_path):
     )
 
 
+TYPES = "DKIM, DMARC, SPF, BIMI, COMPLAINT, BOUNCE, FEEDBACK_3P, IP_LISTING"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "message"),
     [
-        ("POST", "/_sesquota/jobs/fail", {"job_id": "abc"}, "fail_job('abc'): no such job in us-east-1; its jobs: none"),
-        ("POST", "/_sesquota/jobs/fail", {"jobid": "abc"}, "Unknown field(s): jobid. Valid fields: job_id, message, region."),
-        ("PUT", "/_sesquota/inbox-placement", {"inbox": 50}, "inbox + spam + missing must make 100 (got 50 + 0.0 + 0.0)"),
-        ("POST", "/_sesquota/recommendations", {"resource_arn": ARN, "type": "X", "description": "d"}, "type='X': valid choices: DKIM, DMARC, SPF, BIMI, COMPLAINT, BOUNCE, FEEDBACK_3P, IP_LISTING"),
-        ("PUT", "/_sesquota/address-insights", {"address": "a@b.c", "verdicts": ["LOW"]}, 'verdicts must be an object: {"MailboxExists": "LOW", ...}.'),
-        ("GET", "/_sesquota/jobs/abc/file", None, "export_file('abc'): no completed export job of that id"),
+        (
+            "POST", "/_sesquota/jobs/fail", {"job_id": "abc"},
+            "fail_job('abc'): no such job in us-east-1; its jobs: none",
+        ),
+        (
+            "POST", "/_sesquota/jobs/fail", {"jobid": "abc"},
+            "Unknown field(s): jobid. Valid fields: job_id, message, region.",
+        ),
+        (
+            "PUT", "/_sesquota/inbox-placement", {"inbox": 50},
+            "inbox + spam + missing must make 100 (got 50 + 0.0 + 0.0)",
+        ),
+        (
+            "POST", "/_sesquota/recommendations",
+            {"resource_arn": ARN, "type": "X", "description": "d"},
+            f"type='X': valid choices: {TYPES}",
+        ),
+        (
+            "PUT", "/_sesquota/address-insights", {"address": "a@b.c", "verdicts": ["LOW"]},
+            'verdicts must be an object: {"MailboxExists": "LOW", ...}.',
+        ),
+        (
+            "GET", "/_sesquota/jobs/abc/file", None,
+            "export_file('abc'): no completed export job of that id",
+        ),
     ],
 )  # fmt: skip
 def test_steering_mistakes_are_400s_that_say_why(tmp_path, method, path, body, message):

@@ -250,7 +250,10 @@ class Jobs(Part):
         job.processed, job.exported = processed, len(rows)
         if s3.moto_active():
             key = f"{job.job_id}.{data_format.lower()}"
-            s3.write(EXPORT_BUCKET.format(region=job.region), key, job.file, job.region)
+            try:
+                s3.write(EXPORT_BUCKET.format(region=job.region), key, job.file, job.region)
+            except s3.S3Unreadable:
+                return  # SES's own bucket never fails: the file stays here (export_file)
             job.s3_key = key
 
     # -- the state file --------------------------------------------------------------------

@@ -18,6 +18,7 @@ __all__ = [
     "Metrics",
     "Traffic",
     "day_of",
+    "reputation",
     "series",
 ]
 
@@ -42,6 +43,7 @@ from .events import Events, SesEvent
 from .ledger import STATS_HORIZON, STATS_PERIOD, RejectedSend, SentMessage
 from .options import RegionSettings
 from .part import Context, Part
+from .recipients import is_simulator
 
 DAY = 86_400.0
 #: SES v2's VDM metrics (BatchGetMetricData's ``Metric``).
@@ -103,6 +105,32 @@ def series(
         if all(key[place] == value for place, value in others if place != 2):
             totals[key[0]] += count
     return [(datetime.fromtimestamp(day, timezone.utc), totals[day]) for day in days]
+
+
+def reputation(
+    activity: Iterable[tuple[SentMessage, Sequence[Happening]]], since: datetime
+) -> dict[str, tuple[Counter[str], list[Happening]]]:
+    """What SES's reputation counts per sending domain since ``since``: sends, deliveries,
+    deliveries to providers with a feedback loop (``DELIVERY_COMPLAINT``), hard bounces and
+    complaints, every recipient counted but the mailbox simulator's and those on the
+    suppression list (the guide: neither counts toward the bounce or complaint rates); and
+    the bounces and complaints themselves, oldest first."""
+    found: dict[str, tuple[Counter[str], list[Happening]]] = {}
+    for message, happened in activity:
+        counts, events = found.setdefault(identity_names(message.source)[1], (Counter(), []))
+        suppressed = set(message.suppressed)
+        for happening in happened:
+            recipient = happening.recipient
+            if happening.time < since or recipient in suppressed or is_simulator(recipient):
+                continue
+            kind = happening.kind
+            if kind in ("SEND", "DELIVERY", "PERMANENT_BOUNCE", "COMPLAINT"):
+                counts[kind] += 1
+            if kind == "DELIVERY" and isp_of(recipient) != "Gmail":
+                counts["DELIVERY_COMPLAINT"] += 1
+            if kind in ("PERMANENT_BOUNCE", "COMPLAINT"):
+                events.append(happening)
+    return found
 
 
 def _period(time: datetime) -> float:

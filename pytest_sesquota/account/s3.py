@@ -71,19 +71,23 @@ def read(url: str, region: str) -> bytes:
 
 
 def write(bucket: str, key: str, data: bytes, region: str) -> None:
-    """Put ``data`` at ``bucket``/``key`` in moto's S3 (the bucket made if needed)."""
-    from botocore.exceptions import ClientError
+    """Put ``data`` at ``bucket``/``key`` in moto's S3 (the bucket made if needed);
+    :class:`S3Unreadable` if moto would not take it."""
+    from botocore.exceptions import BotoCoreError, ClientError
 
     client = _client(region)
     try:
-        client.head_bucket(Bucket=bucket)
-    except ClientError:
-        options = {} if region == "us-east-1" else {"LocationConstraint": region}
-        if options:
-            client.create_bucket(Bucket=bucket, CreateBucketConfiguration=options)
-        else:
-            client.create_bucket(Bucket=bucket)
-    client.put_object(Bucket=bucket, Key=key, Body=data)
+        try:
+            client.head_bucket(Bucket=bucket)
+        except ClientError:
+            if region == "us-east-1":
+                client.create_bucket(Bucket=bucket)
+            else:
+                location = {"LocationConstraint": region}
+                client.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
+        client.put_object(Bucket=bucket, Key=key, Body=data)
+    except (BotoCoreError, ClientError) as error:
+        raise S3Unreadable(f"Failed to write s3://{bucket}/{key}: {error}.") from None
 
 
 def presign(bucket: str, key: str, region: str, expires: int = 300) -> str:

@@ -16,14 +16,13 @@ __all__ = [
     "traffic_recommendations",
 ]
 
-from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from ..account.activity import ISP_NAMES
 from ..account.advisor import RECOMMENDATION_TYPES, Advisor, Recommendation
-from ..account.metrics import DAY, DIMENSIONS, METRICS, Metrics, day_of, series
+from ..account.metrics import DAY, DIMENSIONS, METRICS, Metrics, reputation, series
 from .api import Call, Operations, Params, Result, paginate
 from .mail import ACCOUNT_ID, ApiError, bad_request
 
@@ -31,7 +30,7 @@ from .mail import ACCOUNT_ID, ApiError, bad_request
 MAX_DAYS = 1_000
 #: ListRecommendations' page when PageSize is not given.
 RECOMMENDATIONS_PAGE = 100
-#: The advisor recommends on an identity's bounce and complaint rates over the last 30
+#: The advisor recommends on a sending domain's bounce and complaint rates over the last 30
 #: days at the rates where SES's enforcement starts a review (the guide: 5% and 0.1%).
 BOUNCE_THRESHOLD = 0.05
 COMPLAINT_THRESHOLD = 0.001
@@ -99,43 +98,36 @@ def _arn(region: str, identity: str) -> str:
 
 
 def traffic_recommendations(call: Call) -> list[Recommendation]:
-    """BOUNCE and COMPLAINT recommendations for each sending identity whose rate over the
-    last 30 days (VDM's counts: single-recipient messages, no simulator) is at or over
-    SES's review threshold; created the first day it bounced (or was complained of) in
-    that window, updated the last."""
-    traffic = call.part(Metrics).traffic(call.region)
-    first_day = day_of(call.account.clock.now()) - (_WINDOW_DAYS - 1) * DAY
-    totals: dict[str, Counter[str]] = {}
-    days: dict[tuple[str, str], list[float]] = {}
-    for (day, metric, address, domain, *_rest), count in traffic.days.items():
-        if day < first_day:
-            continue
-        identity = domain if call.account.identity(address, call.region) is None else address
-        totals.setdefault(identity, Counter())[metric] += count
-        days.setdefault((identity, metric), []).append(day)
+    """BOUNCE and COMPLAINT recommendations for each sending domain whose rate over the
+    last 30 days (as SES's reputation counts: no mailbox simulator, no suppression list) is
+    at or over SES's review threshold; created at its first bounce (complaint) in that
+    window, updated at its last."""
+    since = call.account.clock.now() - timedelta(days=_WINDOW_DAYS)
+    activity = call.part(Metrics).activity(call.region)
     found = []
-    for identity, counts in sorted(totals.items()):
+    for domain, (counts, events) in sorted(reputation(activity, since).items()):
         checks = (
             ("BOUNCE", "PERMANENT_BOUNCE", counts["SEND"], BOUNCE_THRESHOLD),
             ("COMPLAINT", "COMPLAINT", counts["DELIVERY_COMPLAINT"], COMPLAINT_THRESHOLD),
         )
         for kind, metric, base, threshold in checks:
-            if counts[metric] and base and counts[metric] / base >= threshold:
-                when = sorted(days[(identity, metric)])
-                found.append(
-                    Recommendation(
-                        resource_arn=_arn(call.region, identity),
-                        type=kind,
-                        description=(
-                            f"The {kind.lower()} rate of {identity} over the last 30 days is "
-                            f"{counts[metric] / base:.2%}, at or over {threshold:.1%}."
-                        ),
-                        status="OPEN",
-                        impact="HIGH",
-                        created=datetime.fromtimestamp(when[0], timezone.utc),
-                        updated=datetime.fromtimestamp(when[-1], timezone.utc),
-                    )
+            if not (counts[metric] and base and counts[metric] / base >= threshold):
+                continue
+            when = [e.time for e in events if e.kind == metric]
+            found.append(
+                Recommendation(
+                    resource_arn=_arn(call.region, domain),
+                    type=kind,
+                    description=(
+                        f"The {kind.lower()} rate of {domain} over the last 30 days is "
+                        f"{counts[metric] / base:.2%}, at or over {threshold:.1%}."
+                    ),
+                    status="OPEN",
+                    impact="HIGH",
+                    created=min(when),
+                    updated=max(when),
                 )
+            )
     return found
 
 

@@ -3,6 +3,7 @@ there are any and from the ledger's record otherwise; counts folded when records
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from pytest_sesquota.account.account import Account, part_of
 from pytest_sesquota.account.activity import happenings, identity_names, isp_of
 from pytest_sesquota.account.events import Events, SesEvent
-from pytest_sesquota.account.metrics import Metrics, Traffic, series
+from pytest_sesquota.account.metrics import Metrics, Traffic, reputation, series
 from pytest_sesquota.clock.sesclock import DetachedClock
 
 from .conftest import START
@@ -140,3 +141,20 @@ def test_statistics_expire_after_two_weeks_and_record_checks_its_count():
     acct.record_bounces(0)
     assert acct.send_statistics() == []
     assert Traffic.restore(Traffic().export()).days == Traffic().days
+
+
+def test_reputation_counts_leave_out_the_simulator_and_the_suppression_list():
+    acct = account()
+    acct.suppress("gone@example.com")
+    send(acct, "a@gmail.com", "b@yahoo.com", "gone@example.com", "bounce@simulator.amazonses.com")
+    send(acct, "c@yahoo.com", source="news@other.org")
+    metrics = part_of(acct, Metrics)
+    found = reputation(metrics.activity(), START)
+    counts, events = found["example.com"]
+    assert dict(counts) == {"SEND": 2, "DELIVERY": 2, "DELIVERY_COMPLAINT": 1}
+    assert events == []
+    assert found["other.org"][0]["SEND"] == 1
+    assert reputation(metrics.activity(), START + timedelta(seconds=1)) == {
+        "example.com": (Counter(), []),
+        "other.org": (Counter(), []),
+    }
