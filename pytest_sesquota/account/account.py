@@ -19,9 +19,11 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
 from .advisor import Advisor
+from .attributes import AccountAttributes
 from .book import Ledger
 from .configuration_sets import ConfigurationSets
 from .dashboard import Dashboard
+from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
 from .events import Events, SesEvent
 from .faults import TransientFaults
@@ -30,9 +32,11 @@ from .jobs import Jobs
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from .messages import DroppedMessage
 from .metrics import Metrics
+from .multi_region import MultiRegionEndpoints
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
+from .receiving import ReceiptRules
 from .review import ProductionAccess
 from .sending import Sending
 from .suppression import Suppression
@@ -137,6 +141,10 @@ class Account:
             Dashboard(context),
             Advisor(context),
             Jobs(context, suppression, metrics),
+            ReceiptRules(context),
+            DedicatedIpPools(context),
+            AccountAttributes(context),
+            MultiRegionEndpoints(context),
         ]
         parts.append(
             Sending(
@@ -230,6 +238,13 @@ class Account:
     jobs = _Forward(Jobs.jobs)
     fail_job = _Forward(Jobs.fail_job)
     export_file = _Forward(Jobs.export_file)
+    # -- receiving email, dedicated IPs: what SES decides, and what it keeps -----------
+    receive_email = _Forward(ReceiptRules.receive_email)
+    received = _Forward(ReceiptRules.received)
+    active_receipt_rule_set = _Forward(ReceiptRules.active_receipt_rule_set)
+    lease_dedicated_ips = _Forward(DedicatedIpPools.lease_dedicated_ips)
+    release_dedicated_ip = _Forward(DedicatedIpPools.release_dedicated_ip)
+    dedicated_ips = _Forward(DedicatedIpPools.dedicated_ips)
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)

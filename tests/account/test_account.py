@@ -35,6 +35,12 @@ ADDED = {
     "jobs",
     "fail_job",
     "export_file",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
