@@ -130,7 +130,7 @@ class Account:
             ledger := Ledger(context),
             Events(context),
             Tags(context),
-            ConfigurationSets(context),
+            ConfigurationSets(context, identities),
         ]
         parts.append(
             Sending(
@@ -195,6 +195,9 @@ class Account:
     is_verified = _Forward(Identities.is_verified)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

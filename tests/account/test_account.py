@@ -27,6 +27,8 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "configuration_set",
+    "configuration_sets",
 }
 
 
