@@ -10,6 +10,7 @@ __all__ = ["V1", "SesV1"]
 
 from .account_settings import AccountV1
 from .api import Api
+from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .sending import SendingV1
@@ -60,5 +61,6 @@ SesV1 = Api(
         AccountV1(),
         IdentitiesV1(),
         TemplatesV1(),
+        ConfigurationSetsV1(),
     ],
 )

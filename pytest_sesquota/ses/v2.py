@@ -12,6 +12,7 @@ __all__ = ["V2", "SesV2"]
 
 from .account_settings import AccountV2
 from .api import Api
+from .configuration_sets_v2 import ConfigurationSetsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
 from .sending import SendingV2
@@ -61,6 +62,11 @@ V2 = ApiDialect(
         "ValidationError": ("BadRequestException", 400),
         "AlreadyExists": ("AlreadyExistsException", 400),
         "LimitExceeded": ("LimitExceededException", 400),
+        # configuration sets and their event destinations (SES v1's codes, v2's words)
+        "ConfigurationSetAlreadyExists": ("AlreadyExistsException", 400),
+        "EventDestinationAlreadyExists": ("AlreadyExistsException", 400),
+        "InvalidConfigurationSet": ("BadRequestException", 400),
+        "InvalidCloudWatchDestination": ("BadRequestException", 400),
     },
     does_not_exist=("NotFoundException", 404),
 )
@@ -75,5 +81,6 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        ConfigurationSetsV2(),
     ],
 )
