@@ -438,22 +438,19 @@ def test_a_suppression_reason_refused_at_create_makes_no_set(sesv2):
     assert sesv2.list_configuration_sets()["ConfigurationSets"] == []
 
 
-def test_a_sending_pool_must_exist(sesv2, ses_account, monkeypatch):
+def test_a_sending_pool_must_exist(sesv2, ses_account):
     sesv2.create_configuration_set(ConfigurationSetName="cs")
-    sets = part_of(ses_account, ConfigurationSets)
-    # The dedicated IP pools the account has, as that resource's part would say.
-    pools = {"marketing"}
-    monkeypatch.setattr(sets, "pools", lambda pool, region: pool in pools)
     with pytest.raises(sesv2.exceptions.BadRequestException) as err:
         sesv2.put_configuration_set_delivery_options(
-            ConfigurationSetName="cs", SendingPoolName="ghost"
+            ConfigurationSetName="cs", SendingPoolName="marketing"
         )
-    assert error_of(err)[2] == "SendingPool <ghost> doesn't exist"
+    assert error_of(err)[2] == "SendingPool <marketing> doesn't exist"
+    sesv2.create_dedicated_ip_pool(PoolName="marketing")
     sesv2.put_configuration_set_delivery_options(
         ConfigurationSetName="cs", SendingPoolName="marketing"
     )
     send_v2(sesv2, ConfigurationSetName="cs")
-    pools.clear()  # the pool was deleted since
+    sesv2.delete_dedicated_ip_pool(PoolName="marketing")  # the set still names it
     with pytest.raises(sesv2.exceptions.BadRequestException) as err:
         send_v2(sesv2, ConfigurationSetName="cs")
     assert error_of(err) == ("BadRequestException", 400, "SendingPool <marketing> doesn't exist")
@@ -531,6 +528,7 @@ def test_v2_paused_set_is_sending_paused(sesv2):
     )
 
 
+@pytest.mark.ses_quota(max_send_rate=100)
 def test_a_set_s_suppression_options_replace_the_account_s(sesv2, ses_account):
     ses_account.suppress("bounced@example.com", reason="BOUNCE")
     ses_account.suppress("complained@example.com", reason="COMPLAINT")
@@ -550,6 +548,14 @@ def test_a_set_s_suppression_options_replace_the_account_s(sesv2, ses_account):
         ("bounced@example.com", "a@example.com"),
         everyone,  # suppression overridden, no reason given: none at all
         ("a@example.com",),
+    ]
+    # The set's reasons replace the account's, even when the account suppresses for none.
+    sesv2.put_account_suppression_attributes(SuppressedReasons=[])
+    send_v2(sesv2, *everyone)
+    send_v2(sesv2, *everyone, ConfigurationSetName="complaints")
+    assert [m.delivered for m in ses_account.sent[4:]] == [
+        everyone,
+        ("bounced@example.com", "a@example.com"),
     ]
 
 

@@ -10,7 +10,6 @@ the input and say SES's errors; this part keeps the sets and decides sends.
 from __future__ import annotations
 
 __all__ = [
-    "RESERVED_POOLS",
     "ConfigurationSet",
     "ConfigurationSets",
     "PoolLookup",
@@ -25,18 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .dedicated_ips import RESERVED_POOLS
 from .events import EventDestination
 from .identities import Identities
 from .ledger import Outgoing, SendRefused, address_of
 from .options import RegionSettings
 from .part import Context, Part
 
-#: The pools every account has in every region (the SES guide, "Assigning IP pools"):
-#: its dedicated IPs outside any pool, and the IPs SES shares among its customers.
-RESERVED_POOLS = frozenset({"ses-default-dedicated-pool", "ses-shared-pool"})
-
-#: ``(pool name, region) -> whether the account has that dedicated IP pool``: the
-#: dedicated IP pools' part answers it once there is one (``Account._build`` passes it).
+#: ``(pool name, region) -> whether a set may send through that pool``: the dedicated IP
+#: pools' part answers it (``Account._build`` passes ``DedicatedIpPools.exists``).
 PoolLookup = Callable[[str, str], bool]
 
 
@@ -133,8 +129,8 @@ class ConfigurationSets(Part):
 
     def pool_exists(self, pool: str, region: str | None = None) -> bool:
         """Whether the account has the dedicated IP pool ``pool`` in the region: SES's
-        reserved pools always; any other as the dedicated IP pools' part says, and any
-        name at all while the account has no such part."""
+        reserved pools always; any other as the dedicated IP pools' part says (and any name
+        at all for a part built without one, as the unit tests build it)."""
         if pool in RESERVED_POOLS or self.pools is None:
             return True
         return self.pools(pool, self.region(region))

@@ -339,15 +339,19 @@ class _Call:
         """What became of an accepted message's recipients: suppressed by the account's
         list (not delivered, no event), or bounced or complained at the simulator."""
         suppression = self.sending.suppression.list_of(self.region)
-        suppressed = tuple(r for r in recipients if r in suppression)
-        if suppressed and self.sending.reasoners:
-            # A part may say for which reasons the list suppresses this send (a
-            # configuration set's suppression options): the others are delivered.
-            reasons = self.suppression_reasons(recipients, content)
-            if reasons is not None:
-                suppressed = tuple(
-                    r for r in suppressed if getattr(suppression.get(r), "reason", None) in reasons
-                )
+        # A part may say for which reasons the list suppresses this send, in place of the
+        # account's (a configuration set's suppression options); an empty list, none.
+        reasons = (
+            self.suppression_reasons(recipients, content)
+            if self.sending.reasoners and len(suppression)
+            else None
+        )
+        if reasons is None:
+            suppressed = tuple(r for r in recipients if r in suppression)
+        else:
+            suppressed = tuple(
+                r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
+            )
         scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,

@@ -13,6 +13,7 @@ from .api import Api
 from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
+from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
 
@@ -61,6 +62,7 @@ SesV1 = Api(
         AccountV1(),
         IdentitiesV1(),
         TemplatesV1(),
+        ReceivingV1(),
         ConfigurationSetsV1(),
     ],
 )
