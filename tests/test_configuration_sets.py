@@ -669,16 +669,23 @@ def default_set(ses_account, identity, name):
     ses_account.identity(identity).configuration_set = name
 
 
-@pytest.mark.ses_quota(verified=["app@example.com", "example.com"])
+@pytest.mark.ses_quota(verified=["example.com"])
 def test_an_identity_s_default_set_applies_to_sends_that_name_none(ses_account, sesv2):
     for name in ("domain-set", "address-set", "named"):
         sesv2.create_configuration_set(ConfigurationSetName=name)
     default_set(ses_account, "example.com", "domain-set")
-    send_v2(sesv2)
+    send_v2(sesv2)  # from app@example.com: its domain's set
+    ses_account.verify("app@example.com")
+    send_v2(sesv2)  # an address verified on its own: the domain's set no longer applies
     default_set(ses_account, "app@example.com", "address-set")
-    send_v2(sesv2)  # the address's default over its domain's
+    send_v2(sesv2)
     send_v2(sesv2, ConfigurationSetName="named")  # a set named wins
-    assert [m.configuration_set for m in ses_account.sent] == ["domain-set", "address-set", "named"]
+    assert [m.configuration_set for m in ses_account.sent] == [
+        "domain-set",
+        None,
+        "address-set",
+        "named",
+    ]
     sesv2.delete_configuration_set(ConfigurationSetName="address-set")
     with pytest.raises(sesv2.exceptions.NotFoundException) as err:
         send_v2(sesv2)

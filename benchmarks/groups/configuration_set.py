@@ -16,7 +16,7 @@ import boto3
 
 from pytest_sesquota import SesAccount
 
-from ..harness import Row, Size, cpu_clock, interleaved
+from ..measure import Row, Size, cpu_clock, interleaved
 from .per_send import MESSAGE
 
 APIS = {"ses": "SES v1", "sesv2": "SES v2"}

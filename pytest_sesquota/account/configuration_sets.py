@@ -18,6 +18,7 @@ __all__ = [
     "pool_missing_text",
 ]
 
+import copy
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -116,7 +117,7 @@ class ConfigurationSets(Part):
         """The region's configuration set ``name`` as it stands (a copy), or ``None``."""
         with self.lock:
             found = self.get(name, region)
-            return None if found is None else dataclasses.replace(found)
+            return None if found is None else copy.deepcopy(found)
 
     def configuration_sets(self, region: str | None = None) -> list[str]:
         """The names of the region's configuration sets, in the order created."""
@@ -220,21 +221,21 @@ class ConfigurationSets(Part):
 
     def default_set(self, source: str, region: str) -> str | None:
         """The default configuration set of the identity ``source`` sends from: its
-        address's, else its domain's (the SES guide: "A default configuration set at the
-        email address level overrides a default configuration set at the domain level"),
-        applied only once that identity is verified, or while the account does not check
-        identities (``verified`` not given)."""
+        address's if the address is an identity of its own, else its domain's (the SES
+        guide: the domain's "applies to all email addresses for that domain (unless you
+        verify specific addresses for the domain)"). An identity counts once verified, or
+        while the account does not check identities (``verified`` not given)."""
         identities = self.identities
+        checked = identities.checked(region)
         bare = source.lower() if "<" not in source else address_of(source)
         for name in (bare, bare.rpartition("@")[2]):
             identity = identities.identity(name, region)
-            if identity is None:
+            if identity is None or (checked and identity.status != "Success"):
                 continue
             # Identities keep a default set once they can be given one (the identity
-            # settings' part adds it); an identity without one has none.
+            # settings' PutEmailIdentityConfigurationSetAttributes); none is no default.
             default: str | None = getattr(identity, "configuration_set", None)
-            if default and (identity.status == "Success" or not identities.checked(region)):
-                return default
+            return default or None
         return None
 
     def check_send(self, send: Outgoing) -> SendRefused | None:

@@ -93,6 +93,8 @@ def test_an_identity_s_default_set(make_parts):
     assert sets.prepare_send(outgoing("App <APP@example.com>")).configuration_set == "address"
     assert sets.prepare_send(outgoing(configuration_set="named")).configuration_set == "named"
     assert sets.prepare_send(outgoing("x@other.org")).configuration_set is None
+    identities.verify("plain@example.com")  # an address of its own, without a default
+    assert sets.prepare_send(outgoing("plain@example.com")).configuration_set is None
     # Without the identity check (``verified`` not given), every identity's set applies.
     identities.check_identities(False)
     identities.request_identity("new@other.org").configuration_set = "new"
