@@ -13,7 +13,6 @@ from botocore.exceptions import ClientError
 from conftest import send, send_v2
 
 from pytest_sesquota.account.configuration_sets import ConfigurationSet, ConfigurationSets
-from pytest_sesquota.account.identities import Identities
 
 KEY = base64.b64encode(b"not a real key, but base64").decode()
 _V2 = botocore.session.get_session().get_service_model("sesv2")
@@ -346,7 +345,7 @@ def test_the_mail_from_refusal_over_smtp(ses_account, ses, ses_smtp):
 
 
 # -- the identity's configuration set -------------------------------------------------------
-def test_an_identity_s_configuration_set_and_tags_come_back(ses_account, sesv2):
+def test_an_identity_s_configuration_set_and_tags_come_back(ses_account, ses, sesv2):
     sets = ses_account._parts["ConfigurationSets"]
     assert isinstance(sets, ConfigurationSets)
     sets.put(ConfigurationSet("marketing", ses_account.clock.now()))
@@ -361,18 +360,20 @@ def test_an_identity_s_configuration_set_and_tags_come_back(ses_account, sesv2):
         "marketing",
         [{"Key": "team", "Value": "growth"}],
     )
-    identities = ses_account._parts["Identities"]
-    assert isinstance(identities, Identities)
-    assert identities.configuration_set("Ann <ann@example.com>") == "marketing"
+    # The set a send that names none goes through (configuration sets' own rule, tested
+    # there): the domain's, or an address identity's own.
+    assert sets.default_set("Ann <ann@example.com>", "us-east-1") == "marketing"
     sesv2.create_email_identity(EmailIdentity="ann@example.com")
     sesv2.put_email_identity_configuration_set_attributes(
         EmailIdentity="ann@example.com", ConfigurationSetName="alerts"
     )
-    assert identities.configuration_set("ann@example.com") == "alerts"  # the address's own
-    assert identities.configuration_set("bob@example.com") == "marketing"
+    assert sets.default_set("ann@example.com", "us-east-1") == "alerts"
+    assert sets.default_set("bob@example.com", "us-east-1") == "marketing"
+    send(ses, "x@example.net", source="bob@example.com")
+    assert ses_account.sent[-1].configuration_set == "marketing"
     sesv2.put_email_identity_configuration_set_attributes(EmailIdentity="example.com")
     assert "ConfigurationSetName" not in sesv2.get_email_identity(EmailIdentity="example.com")
-    assert identities.configuration_set("bob@example.com") is None
+    assert sets.default_set("bob@example.com", "us-east-1") is None
     with pytest.raises(ClientError) as err:
         sesv2.put_email_identity_configuration_set_attributes(
             EmailIdentity="example.com", ConfigurationSetName="nope"

@@ -127,6 +127,8 @@ class Account:
         context = Context(self.options, self.clock, self._lock, self._ensure_region)
         self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         quotas = Quotas(context)
+        # A configuration set's sending pool must be one of the account's dedicated IP pools.
+        pools = DedicatedIpPools(context)
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
@@ -138,13 +140,13 @@ class Account:
             events := Events(context),
             metrics := Metrics(context, ledger, events),
             Tags(context),
-            ConfigurationSets(context),
+            ConfigurationSets(context, identities, pools.exists),
             CustomVerification(context, identities),
             Dashboard(context),
             Advisor(context),
             Jobs(context, suppression, metrics),
             ReceiptRules(context),
-            DedicatedIpPools(context),
+            pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
         ]
@@ -213,6 +215,9 @@ class Account:
     click_verification_link = _Forward(CustomVerification.click_verification_link)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

@@ -203,14 +203,6 @@ class Identities(Part):
         bare = address_of(source)
         return self.identity(bare, region) or self.identity(bare.rpartition("@")[2], region)
 
-    def configuration_set(self, source: str, region: str | None = None) -> str | None:
-        """The default configuration set of sends from ``source`` (an address, or an
-        identity's name): the address identity's, else its domain's; ``None`` if none."""
-        for identity in (self.identity(address_of(source), region), self.sender(source, region)):
-            if identity is not None and identity.configuration_set is not None:
-                return identity.configuration_set
-        return None
-
     def put_settings(self, name: str, region: str | None = None, **settings: Any) -> Identity:
         """Change an identity's ``dkim``, ``mail_from`` or ``configuration_set`` (the
         operations check SES's rules first); the identity."""
