@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
+from .authorization import Authorization
 from .book import Ledger
+from .certificates import IdentityCertificates
 from .configuration_sets import ConfigurationSets
 from .enforcement import Enforcement
 from .events import Events, SesEvent
@@ -35,6 +37,7 @@ from .statistics import Statistics
 from .suppression import Suppression
 from .tags import Tags
 from .templates import Templates
+from .tenants import Tenants
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -122,7 +125,7 @@ class Account:
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
-            Templates(context),
+            templates := Templates(context),
             enforcement := Enforcement(context),
             ProductionAccess(context, quotas),
             suppression := Suppression(context),
@@ -131,6 +134,9 @@ class Account:
             Events(context),
             Tags(context),
             ConfigurationSets(context),
+            Authorization(context, identities),
+            Tenants(context, identities, templates),
+            IdentityCertificates(context),
         ]
         parts.append(
             Sending(
@@ -195,6 +201,14 @@ class Account:
     is_verified = _Forward(Identities.is_verified)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- sending authorization: delegating accounts, the principal that sends ----------
+    delegating_account = _Forward(Authorization.delegating_account)
+    set_sending_principal = _Forward(Authorization.set_sending_principal)
+    # -- tenants, their reputation entities, identity certificates ---------------------
+    tenant = _Forward(Tenants.tenant)
+    tenants = _Forward(Tenants.tenants)
+    set_tenant_status = _Forward(Tenants.set_tenant_status)
+    set_identity_certificate_status = _Forward(IdentityCertificates.set_identity_certificate_status)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

@@ -59,6 +59,7 @@ class Sending(Part):
         self.checkers = _overriding(parts, "check_send")
         self.keepers = _overriding(parts, "undelivered")
         self.listeners = _overriding(parts, "accepted")
+        self.suppressors = _overriding(parts, "suppressed_recipients")
         self.quotas = quotas
         self.identities = identities
         self.enforcement = enforcement
@@ -142,14 +143,20 @@ class Sending(Part):
                     results[i] = result
         return [r for r in results if r is not None]
 
-    def refusal(self, region: str, source: str, recipients: Sequence[str]) -> SendRefused | None:
-        """The checks before the quotas: suspended or paused, then verified identities."""
+    def refusal(
+        self, region: str, source: str, recipients: Sequence[str], *, delegated: bool = False
+    ) -> SendRefused | None:
+        """The checks before the quotas: suspended or paused, then verified identities
+        (the source's not, when ``delegated``: another account's identity, its ARN
+        authorized by the ``Authorization`` part)."""
         refused = self.enforcement.refusal(region)
         if refused is not None or not self.identities.checked(region):
             return refused
         failed = self.identities.unverified(
             region, source, tuple(recipients), sandbox=self.quotas.in_sandbox(region)
         )
+        if delegated and failed and failed[0] == source:
+            failed = failed[1:]
         if not failed:
             return None
         return SendRefused(
@@ -182,9 +189,15 @@ class _Call:
         self.now = now
         self.dialect = dialect
         self.bulk = bulk
+        self._last: tuple[Sequence[str], dict[str, Any], Outgoing] | None = None
 
     def outgoing(self, recipients: Sequence[str], content: dict[str, Any]) -> Outgoing:
-        return Outgoing(
+        """The message as the parts see it; made once for the checks and the delivery (a
+        frozen dataclass costs microseconds to make, and every send pays for it)."""
+        last = self._last
+        if last is not None and last[0] is recipients and last[1] is content:
+            return last[2]
+        made = Outgoing(
             region=self.region,
             operation=self.operation,
             source=self.source,
@@ -192,6 +205,8 @@ class _Call:
             content=content,
             transport=self.transport,
         )
+        self._last = (recipients, content, made)
+        return made
 
     def prepare(self, recipients: Sequence[str], content: dict[str, Any]) -> Message:
         """The message as the parts complete it (``Part.prepare_send``)."""
@@ -233,7 +248,8 @@ class _Call:
                 if refusal is not None:
                     break
         if refusal is None:
-            refusal = sending.refusal(self.region, self.source, recipients)
+            delegated = bool(content.get("source_arn"))
+            refusal = sending.refusal(self.region, self.source, recipients, delegated=delegated)
         if refusal is None:
             return None
         sending.ledger.reject(
@@ -291,8 +307,13 @@ class _Call:
             return [throttle] * len(messages)
         sent: list[SentMessage | SendRefused] = []
         for recipients, content in messages:
-            if sending.keepers:
-                outgoing = self.outgoing(recipients, content)
+            # The parts that keep recipients from delivery see the send as it was asked.
+            outgoing = (
+                self.outgoing(recipients, content)
+                if sending.keepers or sending.suppressors
+                else None
+            )
+            if outgoing is not None and sending.keepers:
                 kept: dict[str, str] = {}
                 for part in sending.keepers:
                     kept.update(part.undelivered(outgoing))
@@ -306,7 +327,7 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
-                **self.fates(recipients),
+                **self.fates(recipients, outgoing),
                 **content,
             )
             sending.ledger.enter(message)
@@ -325,12 +346,21 @@ class _Call:
             sent.append(message)
         return sent
 
-    def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
+    def fates(self, recipients: Sequence[str], outgoing: Outgoing | None) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
-        list (not delivered, no event), or bounced or complained at the simulator."""
-        suppression = self.sending.suppression.list_of(self.region)
-        suppressed = tuple(r for r in recipients if r in suppression)
-        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        list (or a part's, ``Part.suppressed_recipients``: not delivered, no event), or
+        bounced or complained at the simulator."""
+        suppressed: tuple[str, ...] | None = None
+        for part in self.sending.suppressors:
+            assert outgoing is not None
+            said = part.suppressed_recipients(outgoing)
+            if said is not None:
+                suppressed = tuple(said)
+                break
+        if suppressed is None:
+            suppression = self.sending.suppression.list_of(self.region)
+            suppressed = tuple(r for r in recipients if r in suppression)
+        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,
             "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),

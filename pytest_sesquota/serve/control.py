@@ -217,6 +217,9 @@ class Control:
             ("POST", re.compile(rf"^{PREFIX}/reset$"), self.reset),
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
         ]
+        from .resource_controls import resource_routes  # it imports this module's helpers
+
+        self.routes += resource_routes(account)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))

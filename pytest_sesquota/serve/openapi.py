@@ -6,6 +6,9 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from ..account.ledger import REFUSAL_KINDS
+from .openapi_resources import PATHS, SCHEMAS
+
 PREFIX = "/_sesquota"
 
 
@@ -288,7 +291,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     **_COMMON_ENTRY,
                     "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
+                    "reason": {"enum": [k for k in REFUSAL_KINDS if k not in ("rate", "daily")]},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                 },
@@ -353,3 +356,6 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+# What SES decides about the account's resources (serve/resource_controls.py).
+OPENAPI["paths"].update(PATHS)
+OPENAPI["components"]["schemas"].update(SCHEMAS)

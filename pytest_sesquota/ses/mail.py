@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ACCOUNT_ID",
+    "ARN_HEADERS",
     "MAX_MESSAGE_BYTES",
     "MAX_MESSAGE_BYTES_SMTP",
     "MAX_MESSAGE_BYTES_V2",
@@ -25,6 +26,7 @@ __all__ = [
     "parse_raw",
     "raw_addressing",
     "render",
+    "ses_headers",
     "template_data",
 ]
 
@@ -39,13 +41,12 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
-from ..account.ledger import MAX_RECIPIENTS, address_of
+from ..account.ledger import ACCOUNT_ID, MAX_RECIPIENTS, address_of
 
 #: Through the v1 API (captured text); SES v2 and SMTP take 40 MB (the AWS quotas page).
 MAX_MESSAGE_BYTES = 10_485_760
 MAX_MESSAGE_BYTES_V2 = 41_943_040
 MAX_MESSAGE_BYTES_SMTP = MAX_MESSAGE_BYTES_V2
-ACCOUNT_ID = "123456789012"
 
 
 class ApiError(Exception):
@@ -163,6 +164,47 @@ def _with_name(name: str, address: str) -> str:
         return f"{name} <{address}>"
 
 
+#: Sending authorization's X-headers (AWS guide, "Sending emails for the identity owner"),
+#: as ``SentMessage`` names the ARN each carries.
+ARN_HEADERS = {
+    "x-ses-source-arn": "source_arn",
+    "x-ses-from-arn": "from_arn",
+    "x-ses-return-path-arn": "return_path_arn",
+}
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def ses_headers(data: bytes, names: Mapping[str, str]) -> tuple[dict[str, str], bytes]:
+    """SES's X-headers of a raw message: the first value of each header of ``names``
+    (lower-cased header -> field), and the message without any of them, as SES removes
+    them before sending. A message without ``X-SES-`` headers comes back as it is."""
+    end = _HEADER_END.search(data)
+    head = data if end is None else data[: end.start()]
+    if b"x-ses-" not in head.lower():  # nearly every message: nothing to parse
+        return {}, data
+    found: dict[str, str] = {}
+    kept: list[bytes] = []
+    current: str | None = None  # the field whose (first) header is being read
+    dropping = False
+    for line in head.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):  # a folded header goes on
+            if current is not None:  # an ARN has no spaces: unfolded by joining
+                found[current] += line.strip().decode("utf-8", "replace")
+            if not dropping:
+                kept.append(line)
+            continue
+        name = line.split(b":", 1)[0].strip().decode("ascii", "replace").lower()
+        dropping = name in names
+        current = None
+        if dropping and names[name] not in found:  # SES uses the first instance
+            current = names[name]
+            found[current] = line.partition(b":")[2].strip().decode("utf-8", "replace")
+        if not dropping:
+            kept.append(line)
+    rest = b"" if end is None else data[end.start() :]
+    return {k: v for k, v in found.items() if v}, b"".join(kept) + rest
+
+
 def raw_addressing(
     data: bytes, source: str | None, destinations: Sequence[str], *, limit: int
 ) -> tuple[str, list[str], dict[str, Any]]:
@@ -186,6 +228,7 @@ def raw_addressing(
         if not recipients:
             raise invalid("Empty required header 'To'.")
     check_recipients(recipients)
+    arns, data = ses_headers(data, ARN_HEADERS)
     to = header_addresses(message, "To")
     cc = header_addresses(message, "Cc")
     # Whoever is not in a visible header was a Bcc (compared bare: "Ann <a@x>" is a@x).
@@ -199,6 +242,7 @@ def raw_addressing(
             "bcc": tuple(a for a in recipients if address_of(a) not in shown),
             "subject": next(iter(header_values(message, "Subject")), None),
             "raw": data,
+            **arns,
         },
     )
 

@@ -34,7 +34,9 @@ def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
         found = {
             "tags": _tags(p.get("EmailTags") or p.get("DefaultEmailTags")),
             "return_path": p.get("FeedbackForwardingEmailAddress"),
+            # It covers a raw message's From header too, over its X-SES-FROM-ARN.
             "source_arn": p.get("FromEmailAddressIdentityArn"),
+            "from_arn": p.get("FromEmailAddressIdentityArn"),
             "return_path_arn": p.get("FeedbackForwardingEmailAddressIdentityArn"),
             "tenant_name": p.get("TenantName"),
             "endpoint_id": p.get("EndpointId"),
@@ -53,14 +55,14 @@ def entry_tags(defaults: Mapping[str, Any], replacement: Any) -> dict[str, Any]:
 
 def send(call: Call, p: Mapping[str, Any], **content: Any) -> str:
     """Hand one message to the account, with what the request ``p`` names beyond it
-    (:func:`attributes`); its id, or the API's refusal error."""
+    (:func:`attributes`, over what a raw message's X-headers say); its id, or the API's
+    refusal error."""
     try:
         message = call.account.send(
             region=call.region,
             operation=call.operation,
             dialect=call.dialect,
-            **attributes(call, p),
-            **content,
+            **{**content, **attributes(call, p)},
         )
     except SendRefused as refused:
         raise call.dialect.error(refused) from None

@@ -25,6 +25,7 @@ from .mail import (
 )
 from .send import attributes, bulk, entry_tags, refuse_invalid, rendered, send
 from .templates import template
+from .tenants import refuse_bulk_for_tenant
 
 MAX_BULK_DESTINATIONS = 50
 MAX_BULK_ENTRIES = 50
@@ -246,6 +247,7 @@ class SendingV2(Operations):
             given = p.get("FromEmailAddress") or ""
             raise refuse_invalid(call, given, everyone, error) from None
         shared = attributes(call, p)
+        refuse_bulk_for_tenant(call, source, shared, found.name, everyone)
         results = bulk(
             call,
             source,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ..account.tags import Tags
+from ..account.tenants import Tenants
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
 
@@ -36,6 +37,10 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    # A tenant's ARN ends in <name>/<id>: SES finds it by its id (probed).
+    "tenant": lambda call, name: (
+        call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
+    ),
 }
 
 

@@ -48,12 +48,14 @@ from collections.abc import Mapping, Sequence
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
 from ..ses.mail import (
+    ARN_HEADERS,
     ApiError,
     check_address,
     check_recipients,
     header_addresses,
     header_values,
     parse_raw,
+    ses_headers,
 )
 from .answer import Exchange, answer
 
@@ -134,7 +136,8 @@ SMTP = SmtpDialect(
         "configuration_set_paused": "554 Message rejected: {message}",
         "sending_pool_missing": "554 Transaction failed: {message}",
         "mail_from_unverified": "554 Message rejected: {message}",
-        "not_authorized": "554 Message rejected: {message}",
+        # Captured (AWS's "554 Access denied" troubleshooting page).
+        "not_authorized": "554 Access denied: {message}",
         "contact_list_missing": "554 Transaction failed: {message}",
         "tenant_missing": "554 Transaction failed: {message}",
         "tenant_paused": "554 Message rejected: {message}",
@@ -247,6 +250,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
+    arns, raw = ses_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
             region=region,
@@ -259,6 +263,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
             raw=raw,
+            **arns,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)
