@@ -330,14 +330,17 @@ def test_a_tenant_s_own_suppression_list(sesv2, ses_account):
     sesv2.put_suppressed_destination(
         EmailAddress="gone@example.net", Reason="BOUNCE", TenantName="acme"
     )
+    sesv2.put_suppressed_destination(  # a reason the tenant does not suppress for
+        EmailAddress="moaned@example.net", Reason="COMPLAINT", TenantName="acme"
+    )
     ses_account.suppress("a@example.net")  # the account's list: not the tenant's
     got = sesv2.get_suppressed_destination(EmailAddress="gone@example.net", TenantName="acme")
     assert got["SuppressedDestination"]["TenantName"] == "acme"
     listed = sesv2.list_suppressed_destinations(TenantName="acme")["SuppressedDestinationSummaries"]
-    assert [d["EmailAddress"] for d in listed] == ["gone@example.net"]
+    assert [d["EmailAddress"] for d in listed] == ["gone@example.net", "moaned@example.net"]
     sesv2.send_email(
         FromEmailAddress="news@example.com",
-        Destination={"ToAddresses": ["a@example.net", "gone@example.net"]},
+        Destination={"ToAddresses": ["a@example.net", "gone@example.net", "moaned@example.net"]},
         Content=SIMPLE,
         TenantName="acme",
     )

@@ -237,9 +237,13 @@ class Tenants(Part):
         tenant = None if name is None else self._tenants[send.region].get(name)
         if tenant is None or tenant.suppression_attributes is None:
             return None
-        if tenant.suppression_attributes[1] != "TENANT":
+        reasons, scope = tenant.suppression_attributes
+        if scope != "TENANT":
             return None  # ACCOUNT scope: the account's list decides
-        return tuple(r for r in send.recipients if r in tenant.suppression)
+        # Its reasons decide which of its addresses are kept, as the account's reasons do
+        # for the account's list (PutAccountSuppressionAttributes).
+        listed = [(r, tenant.suppression.get(r)) for r in send.recipients]
+        return tuple(r for r, entry in listed if entry is not None and entry.reason in reasons)
 
     # -- the state file ------------------------------------------------------------
     def export(self, region: str) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.dedicated_ips import DedicatedIpPools
+from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
 from ..account.tenants import Tenants
 from .api import Call, Operations, Params, Result
@@ -40,6 +42,12 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     # A tenant's ARN ends in <name>/<id>: SES finds it by its id (probed).
     "tenant": lambda call, name: (
         call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
+    ),
+    "dedicated-ip-pool": lambda call, name: (
+        call.part(DedicatedIpPools).pool(name, call.region) is not None
+    ),
+    "multi-region-endpoint": lambda call, name: (
+        call.part(MultiRegionEndpoints).endpoint(name, call.region) is not None
     ),
 }
 

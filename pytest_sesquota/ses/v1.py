@@ -13,6 +13,7 @@ from .api import Api
 from .authorization import IdentityPoliciesV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
+from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
 
@@ -64,5 +65,6 @@ SesV1 = Api(
         IdentitiesV1(),
         TemplatesV1(),
         IdentityPoliciesV1(),
+        ReceivingV1(),
     ],
 )

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 __all__ = ["V2", "SesV2"]
 
+from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
 from .authorization import IdentityPoliciesV2
 from .certificates import IdentityCertificatesV2
+from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .multi_region import MultiRegionV2
 from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
@@ -87,5 +90,8 @@ SesV2 = Api(
         TenantsV2(),
         ReputationEntitiesV2(),
         IdentityCertificatesV2(),
+        AccountAttributesV2(),
+        DedicatedIpsV2(),
+        MultiRegionV2(),
     ],
 )

@@ -33,6 +33,12 @@ ADDED = {
     "tenants",
     "set_tenant_status",
     "set_identity_certificate_status",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
