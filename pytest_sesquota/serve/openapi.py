@@ -8,6 +8,8 @@ from typing import Any
 
 from ..account.ledger import REFUSAL_KINDS
 from .openapi_resources import PATHS, SCHEMAS
+from .steering import PATHS as STEERING_PATHS
+from .steering import SCHEMAS as STEERING_SCHEMAS
 
 PREFIX = "/_sesquota"
 
@@ -383,3 +385,7 @@ OPENAPI: dict[str, Any] = {
 # What SES decides about the account's resources (serve/resource_controls.py).
 OPENAPI["paths"].update(PATHS)
 OPENAPI["components"]["schemas"].update(SCHEMAS)
+
+# The routes of what SES decides on its side (jobs, inbox placement, the advisor).
+OPENAPI["paths"].update(STEERING_PATHS)
+OPENAPI["components"]["schemas"].update(STEERING_SCHEMAS)

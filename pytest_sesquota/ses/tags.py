@@ -43,6 +43,9 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "tenant": lambda call, name: (
         call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
     ),
+    "deliverability-test-report": lambda call, name: any(
+        t.report_id == name for t in call.account.deliverability_tests(call.region)
+    ),
     "dedicated-ip-pool": lambda call, name: (
         call.part(DedicatedIpPools).pool(name, call.region) is not None
     ),

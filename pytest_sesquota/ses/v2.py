@@ -15,9 +15,12 @@ from .account_settings import AccountV2
 from .api import Api
 from .authorization import IdentityPoliciesV2
 from .certificates import IdentityCertificatesV2
+from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .insights import InsightsV2
+from .jobs import JobsV2
 from .multi_region import MultiRegionV2
 from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
@@ -25,6 +28,7 @@ from .suppression import SuppressionV2
 from .tags import TagsV2
 from .templates import TemplatesV2
 from .tenants import TenantsV2
+from .vdm import VdmV2
 
 #: SES v2's words for what the account decided.
 V2 = ApiDialect(
@@ -90,6 +94,10 @@ SesV2 = Api(
         TenantsV2(),
         ReputationEntitiesV2(),
         IdentityCertificatesV2(),
+        VdmV2(),
+        InsightsV2(),
+        DashboardV2(),
+        JobsV2(),
         AccountAttributesV2(),
         DedicatedIpsV2(),
         MultiRegionV2(),
