@@ -129,6 +129,8 @@ class Account:
         context = Context(self.options, self.clock, self._lock, self._ensure_region)
         self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         quotas = Quotas(context)
+        # A configuration set's sending pool must be one of the account's dedicated IP pools.
+        pools = DedicatedIpPools(context)
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
@@ -140,7 +142,7 @@ class Account:
             events := Events(context),
             metrics := Metrics(context, ledger, events),
             Tags(context),
-            ConfigurationSets(context),
+            ConfigurationSets(context, identities, pools.exists),
             Authorization(context, identities),
             Tenants(context, identities, templates),
             IdentityCertificates(context),
@@ -148,7 +150,7 @@ class Account:
             Advisor(context),
             Jobs(context, suppression, metrics),
             ReceiptRules(context),
-            DedicatedIpPools(context),
+            pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
         ]
@@ -222,6 +224,9 @@ class Account:
     tenants = _Forward(Tenants.tenants)
     set_tenant_status = _Forward(Tenants.set_tenant_status)
     set_identity_certificate_status = _Forward(IdentityCertificates.set_identity_certificate_status)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

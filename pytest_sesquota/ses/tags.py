@@ -23,6 +23,7 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.configuration_sets import ConfigurationSets
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
@@ -43,6 +44,7 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "tenant": lambda call, name: (
         call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
     ),
+    "configuration-set": lambda call, name: call.part(ConfigurationSets).exists(name, call.region),
     "deliverability-test-report": lambda call, name: any(
         t.report_id == name for t in call.account.deliverability_tests(call.region)
     ),

@@ -11,6 +11,7 @@ __all__ = ["V1", "SesV1"]
 from .account_settings import AccountV1
 from .api import Api
 from .authorization import IdentityPoliciesV1
+from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .receiving import ReceivingV1
@@ -66,5 +67,6 @@ SesV1 = Api(
         TemplatesV1(),
         IdentityPoliciesV1(),
         ReceivingV1(),
+        ConfigurationSetsV1(),
     ],
 )

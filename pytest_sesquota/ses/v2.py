@@ -15,6 +15,7 @@ from .account_settings import AccountV2
 from .api import Api
 from .authorization import IdentityPoliciesV2
 from .certificates import IdentityCertificatesV2
+from .configuration_sets_v2 import ConfigurationSetsV2
 from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
@@ -76,6 +77,11 @@ V2 = ApiDialect(
         "ValidationError": ("BadRequestException", 400),
         "AlreadyExists": ("AlreadyExistsException", 400),
         "LimitExceeded": ("LimitExceededException", 400),
+        # configuration sets and their event destinations (SES v1's codes, v2's words)
+        "ConfigurationSetAlreadyExists": ("AlreadyExistsException", 400),
+        "EventDestinationAlreadyExists": ("AlreadyExistsException", 400),
+        "InvalidConfigurationSet": ("BadRequestException", 400),
+        "InvalidCloudWatchDestination": ("BadRequestException", 400),
     },
     does_not_exist=("NotFoundException", 404),
 )
@@ -101,5 +107,6 @@ SesV2 = Api(
         AccountAttributesV2(),
         DedicatedIpsV2(),
         MultiRegionV2(),
+        ConfigurationSetsV2(),
     ],
 )

@@ -47,8 +47,10 @@ from collections.abc import Mapping, Sequence
 
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
+from ..ses.arn_headers import ARN_HEADERS, arn_headers
 from ..ses.mail import (
-    ARN_HEADERS,
+    CONFIGURATION_SET_HEADER,
+    MESSAGE_TAGS_HEADER,
     ApiError,
     check_address,
     check_recipients,
@@ -56,6 +58,7 @@ from ..ses.mail import (
     header_values,
     parse_raw,
     ses_headers,
+    without_headers,
 )
 from .answer import Exchange, answer
 
@@ -241,6 +244,8 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     try:
         check_recipients(recipients)
         message = parse_raw(raw)
+        # SES's own headers name the configuration set and the tags; SES removes them.
+        named = ses_headers(message)
     except ApiError as error:
         # SES's SMTP interface wraps the API's InvalidParameterValue texts.
         reply = invalid_message(error.message)
@@ -250,7 +255,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
-    arns, raw = ses_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
+    arns, raw = arn_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
             region=region,
@@ -262,8 +267,11 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             cc=tuple(cc),
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
-            raw=raw,
+            raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
+            if named
+            else raw,
             **arns,
+            **named,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)
