@@ -380,13 +380,16 @@ def test_an_own_identity_s_deny_refuses_this_account_s_sends(ses, ses_account):
 @CHECKED
 def test_raw_sends_read_the_x_headers_and_ses_removes_them(ses, ses_account):
     ses_account.delegating_account(OWNER).allow("example.com")
+    ses.create_configuration_set(ConfigurationSet={"Name": "news"})  # the sender's own set
     raw = (
         f"X-SES-SOURCE-ARN: {OWNER_ARN}\r\nX-SES-FROM-ARN: {OWNER_ARN}\r\n"
+        "X-SES-CONFIGURATION-SET: news\r\nX-SES-MESSAGE-TAGS: campaign=spring\r\n"
         "From: News <news@example.com>\r\nTo: a@example.net\r\nSubject: Hi\r\n\r\nHello"
     ).encode()
     ses.send_raw_email(RawMessage={"Data": raw})
     sent = ses_account.sent[-1]
     assert (sent.source_arn, sent.from_arn) == (OWNER_ARN, OWNER_ARN)
+    assert (sent.configuration_set, sent.tags) == ("news", {"campaign": "spring"})
     assert b"X-SES" not in sent.raw and sent.message["Subject"] == "Hi"
     # SourceArn covers Source, not the From header: that one is checked as this account's.
     raw = b"From: news@example.com\r\nTo: a@example.net\r\n\r\nHello"
@@ -442,11 +445,12 @@ def test_a_bulk_entry_not_authorized_is_message_rejected(ses, ses_account):
 
 
 @CHECKED
-def test_smtp_reads_the_arn_headers_and_answers_access_denied(ses_smtp, ses_account):
+def test_smtp_reads_the_arn_headers_and_answers_access_denied(ses, ses_smtp, ses_account):
     def message(arn):
         msg = EmailMessage()
         msg["X-SES-SOURCE-ARN"] = arn
         msg["X-SES-FROM-ARN"] = arn
+        msg["X-SES-CONFIGURATION-SET"] = "news"
         msg["From"] = "news@example.com"
         msg["To"] = "a@example.net"
         msg["Subject"] = "Hi"
@@ -455,6 +459,7 @@ def test_smtp_reads_the_arn_headers_and_answers_access_denied(ses_smtp, ses_acco
 
     owner = ses_account.delegating_account(OWNER)
     owner.verify("example.com")
+    ses.create_configuration_set(ConfigurationSet={"Name": "news"})
     with smtplib.SMTP(ses_smtp.host, ses_smtp.port, timeout=15) as client:
         client.starttls(context=ses_smtp.ssl_context())
         client.login(ses_smtp.username, ses_smtp.password)
@@ -467,8 +472,8 @@ def test_smtp_reads_the_arn_headers_and_answers_access_denied(ses_smtp, ses_acco
         owner.allow("example.com")
         client.send_message(message(OWNER_ARN))
     sent = ses_account.sent[-1]
-    assert (sent.transport, sent.source_arn) == ("smtp", OWNER_ARN)
-    assert b"X-SES-SOURCE-ARN" not in sent.raw
+    assert (sent.transport, sent.source_arn, sent.configuration_set) == ("smtp", OWNER_ARN, "news")
+    assert b"X-SES-" not in sent.raw
 
 
 def test_delegating_accounts_say_what_is_wrong(ses_account):
