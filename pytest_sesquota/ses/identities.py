@@ -8,6 +8,7 @@ __all__ = ["IdentitiesV1", "IdentitiesV2"]
 from collections.abc import Mapping
 from typing import Any
 
+from ..account.authorization import Authorization
 from ..account.identities import Identities
 from ..account.identity import Identity
 from .api import Call, Operations, Params, Result, paginate
@@ -19,6 +20,7 @@ from .identity_settings import (
     easy_dkim,
     mail_from_attributes,
 )
+from .in_use import deleting
 from .mail import ApiError, bad_request, check_address, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
 
@@ -69,6 +71,8 @@ class IdentitiesV1(Operations):
 
     def DeleteIdentity(self, call: Call, p: Params) -> Result:
         found = call.account.identity(p["Identity"], call.region)
+        if found is not None:
+            deleting(call, "identity", found.name)
         call.account.delete_identity(p["Identity"], call.region)
         if found is not None:
             untag_gone(call, "identity", found.name)
@@ -150,7 +154,7 @@ class IdentitiesV2(Operations):
             "VerifiedForSendingStatus": identity.status == "Success",
             "DkimAttributes": dkim_attributes(call, identity),
             "MailFromAttributes": mail_from_attributes(identity, v2=True),
-            "Policies": {},
+            "Policies": call.part(Authorization).policies(identity.name, call.region),
             "Tags": tag_list(call, "identity", identity.name),
             "ConfigurationSetName": identity.configuration_set,
             "VerificationStatus": VERIFICATION[identity.status],
@@ -181,6 +185,7 @@ class IdentitiesV2(Operations):
 
     def DeleteEmailIdentity(self, call: Call, p: Params) -> Result:
         identity = self._identity(call, p["EmailIdentity"])
+        deleting(call, "identity", identity.name)
         call.account.delete_identity(p["EmailIdentity"], call.region)
         untag_gone(call, "identity", identity.name)
         return {}

@@ -17,6 +17,7 @@ from ..account.ledger import Template
 from ..account.templates import Templates
 from .api import Call, Operations, Params, Result, already_exists, does_not_exist, paginate
 from .handlebars import RenderingFailure, TemplateSyntaxError, compile_template, render
+from .in_use import deleting
 from .mail import ACCOUNT_ID, ApiError, bad_request, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
 
@@ -144,6 +145,7 @@ class TemplatesV1(Operations):
 
     def DeleteTemplate(self, call: Call, p: Params) -> Result:
         # SES answers 200 for a template that does not exist.
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}
@@ -202,6 +204,7 @@ class TemplatesV2(Operations):
 
     def DeleteEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}
