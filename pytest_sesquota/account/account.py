@@ -21,11 +21,14 @@ from ..clock.sesclock import ScheduledAction, SesClock
 from .book import Ledger
 from .configuration_sets import ConfigurationSets
 from .enforcement import Enforcement
-from .events import Events, SesEvent
+from .event_records import Publication
+from .events import Events, Publisher, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
+from .mailboxes import Mailboxes
 from .messages import DroppedMessage
+from .notifications import IdentityNotifications
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
@@ -112,6 +115,9 @@ class Account:
             )
         )
         self._lock = threading.RLock()
+        # Where SES's publications go besides the record (the doors' publishers): kept
+        # across resets, which build the events part anew.
+        self._publishers: list[Publisher] = []
         self._build()
 
     def _build(self) -> None:
@@ -128,9 +134,18 @@ class Account:
             suppression := Suppression(context),
             statistics := Statistics(context),
             ledger := Ledger(context),
-            Events(context),
             Tags(context),
-            ConfigurationSets(context),
+            sets := ConfigurationSets(context),
+            mailboxes := Mailboxes(context),
+            notifications := IdentityNotifications(context),
+            events := Events(
+                context,
+                ledger=ledger,
+                identities=identities,
+                mailboxes=mailboxes,
+                notifications=notifications,
+                configuration_sets=sets,
+            ),
         ]
         parts.append(
             Sending(
@@ -142,9 +157,12 @@ class Account:
                 statistics=statistics,
                 ledger=ledger,
                 faults=self._faults,
+                mailboxes=mailboxes,
                 parts=list(parts),
             )
         )
+        for publisher in self._publishers:
+            events.add_publisher(publisher)
         self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
         self._ledger = ledger
         self._set_up: set[str] = set()
@@ -219,6 +237,12 @@ class Account:
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)
+    # -- SES's events, and the recipients' side -----------------------------------------
+    on_event = _Forward(Events.on_event)
+    pending_events = _Forward(Events.pending_events)
+    mailbox = _Forward(Mailboxes.mailbox)
+    open = _Forward(Events.open)
+    click = _Forward(Events.click)
     # -- the ledger -------------------------------------------------------------------
     new_message_id = _Forward(Ledger.new_message_id)
     reject = _Forward(Ledger.reject)
@@ -245,6 +269,18 @@ class Account:
         """SES's events about the account's messages that have happened by now (virtual
         time), oldest first: sends, deliveries, bounces, complaints, ..."""
         return part_of(self, Events).events()
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        """Have ``publisher(publication)`` carry every event published from now on to
+        its target (into moto, to the HTTP endpoints subscribed to a topic)."""
+        self._publishers.append(publisher)
+        part_of(self, Events).add_publisher(publisher)
+
+    @property
+    def published(self) -> list[Publication]:
+        """Every event published to a target (an event destination of its configuration
+        set, a notification topic of its identity), in the order published."""
+        return part_of(self, Events).published
 
     @property
     def dropped(self) -> list[DroppedMessage]:

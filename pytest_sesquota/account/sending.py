@@ -27,9 +27,10 @@ from .ledger import (
     ThrottledSend,
     Transport,
 )
+from .mailboxes import Mailboxes
 from .part import Context, Part
 from .quotas import Quotas
-from .recipients import is_simulator, simulator_scenario
+from .recipients import is_simulator
 from .statistics import Statistics
 from .suppression import Suppression
 
@@ -50,6 +51,7 @@ class Sending(Part):
         statistics: Statistics,
         ledger: Ledger,
         faults: TransientFaults,
+        mailboxes: Mailboxes | None = None,
         parts: Sequence[Part] = (),
     ) -> None:
         super().__init__(context)
@@ -59,6 +61,7 @@ class Sending(Part):
         self.checkers = _overriding(parts, "check_send")
         self.keepers = _overriding(parts, "undelivered")
         self.listeners = _overriding(parts, "accepted")
+        self.settlers = _overriding(parts, "settle")
         self.quotas = quotas
         self.identities = identities
         self.enforcement = enforcement
@@ -66,6 +69,7 @@ class Sending(Part):
         self.statistics = statistics
         self.ledger = ledger
         self.faults = faults
+        self.mailboxes = mailboxes if mailboxes is not None else Mailboxes(context)
 
     def send(
         self,
@@ -124,23 +128,28 @@ class Sending(Part):
             api = dialect.api
         # The clock holds still meanwhile: the time in the ledger is the very instant
         # the quotas judged, even while other threads' sleeps move the clock.
-        with self.lock, self.clock.still() as now:
-            call = _Call(self, name, operation, source, api, now, dialect, bulk)
-            if self.preparers:
-                messages = [call.prepare(recipients, content) for recipients, content in messages]
-            if not whole_call:
-                return [call.decide([message])[0] for message in messages]
-            results: list[SentMessage | SendRefused | None] = [
-                call.check(recipients, content) for recipients, content in messages
-            ]
-            eligible = [i for i, result in enumerate(results) if result is None]
-            if eligible:
-                decided = call.decide([messages[i] for i in eligible], checked=True)
-                if isinstance(decided[0], SendRefused):
-                    raise decided[0]
-                for i, result in zip(eligible, decided, strict=True):
-                    results[i] = result
-        return [r for r in results if r is not None]
+        try:
+            with self.lock, self.clock.still() as now:
+                call = _Call(self, name, operation, source, api, now, dialect, bulk)
+                if self.preparers:
+                    messages = [call.prepare(recipients, c) for recipients, c in messages]
+                if not whole_call:
+                    return [call.decide([message])[0] for message in messages]
+                results: list[SentMessage | SendRefused | None] = [
+                    call.check(recipients, content) for recipients, content in messages
+                ]
+                eligible = [i for i, result in enumerate(results) if result is None]
+                if eligible:
+                    decided = call.decide([messages[i] for i in eligible], checked=True)
+                    if isinstance(decided[0], SendRefused):
+                        raise decided[0]
+                    for i, result in zip(eligible, decided, strict=True):
+                        results[i] = result
+            return [r for r in results if r is not None]
+        finally:
+            # What the parts may not do under the lock (publish events a webhook hears).
+            for part in self.settlers:
+                part.settle()
 
     def refusal(self, region: str, source: str, recipients: Sequence[str]) -> SendRefused | None:
         """The checks before the quotas: suspended or paused, then verified identities."""
@@ -327,14 +336,17 @@ class _Call:
 
     def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
-        list (not delivered, no event), or bounced or complained at the simulator."""
+        list (not delivered; SES's own bounce), or bounced or complained at their mailbox
+        (the simulator's, or one the test described: ``account/mailboxes.py``)."""
         suppression = self.sending.suppression.list_of(self.region)
         suppressed = tuple(r for r in recipients if r in suppression)
-        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        boxes = [(r, self.sending.mailboxes.of(r)) for r in recipients if r not in suppression]
         return {
             "suppressed": suppressed,
-            "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
-            "complained": tuple(r for r, s in scenarios if s == "complaint"),
+            "bounced": tuple(r for r, box in boxes if box is not None and box.bounces),
+            "complained": tuple(
+                r for r, box in boxes if box is not None and box.outcome == "complaint"
+            ),
         }
 
 

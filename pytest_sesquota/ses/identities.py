@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..account.ledger import Identity
+from ..account.notifications import IdentityNotifications
 from .api import Call, Operations, Params, Result, paginate
 from .mail import ApiError, bad_request, check_address, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
@@ -72,6 +73,7 @@ class IdentitiesV1(Operations):
         call.account.delete_identity(p["Identity"], call.region)
         if found is not None:
             untag_gone(call, "identity", found.name)
+            call.part(IdentityNotifications).forget(found.name, call.region)
         return {}
 
 
@@ -157,7 +159,9 @@ class IdentitiesV2(Operations):
         identity = self._identity(call, p["EmailIdentity"])
         return {
             "IdentityType": _type(identity),
-            "FeedbackForwardingStatus": True,
+            "FeedbackForwardingStatus": call.part(IdentityNotifications)
+            .settings(identity.name, call.region)
+            .forwarding_enabled,
             "VerifiedForSendingStatus": identity.status == "Success",
             "DkimAttributes": _dkim(identity),
             "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
@@ -192,4 +196,5 @@ class IdentitiesV2(Operations):
         identity = self._identity(call, p["EmailIdentity"])
         call.account.delete_identity(p["EmailIdentity"], call.region)
         untag_gone(call, "identity", identity.name)
+        call.part(IdentityNotifications).forget(identity.name, call.region)
         return {}

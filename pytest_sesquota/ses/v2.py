@@ -14,6 +14,7 @@ from .account_settings import AccountV2
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .notifications import NotificationsV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
@@ -75,5 +76,6 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        NotificationsV2(),
     ],
 )

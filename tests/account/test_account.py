@@ -27,6 +27,13 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "published",
+    "add_publisher",
+    "pending_events",
+    "on_event",
+    "mailbox",
+    "open",
+    "click",
 }
 
 
