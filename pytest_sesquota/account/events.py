@@ -23,6 +23,7 @@ __all__ = [
     "SesEvent",
 ]
 
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -327,7 +328,10 @@ class Events(Part):
             listeners = list(self._listeners)
         for publication in publications:
             for publisher in publishers:
-                error = publisher(publication)
+                try:
+                    error = publisher(publication)
+                except Exception as failure:  # never the send's: kept with the publication
+                    error = f"{type(failure).__name__}: {failure}"
                 if error is not None and publication.error is None:
                     publication.error = error
             if publication.error is not None and publication.notification:
@@ -339,4 +343,9 @@ class Events(Part):
         with self.lock:
             self.published.extend(publications)
         for listener in listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception:
+                # The test's own code: it fails the test at teardown, not the send that
+                # happened to publish the event.
+                self.clock.report(f"an on_event listener raised:\n{traceback.format_exc()}")

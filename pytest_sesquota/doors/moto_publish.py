@@ -53,7 +53,7 @@ class MotoPublisher:
         except ClientError as error:
             found = error.response.get("Error", {})
             return f"{found.get('Code')}: {found.get('Message')}"
-        except BotoCoreError as error:
+        except (BotoCoreError, ImportError) as error:  # moto may lack a service's extra
             return f"{type(error).__name__}: {error}"
         return None
 
