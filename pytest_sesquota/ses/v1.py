@@ -13,6 +13,7 @@ from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .notifications import NotificationsV1
+from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
 
@@ -62,5 +63,6 @@ SesV1 = Api(
         IdentitiesV1(),
         TemplatesV1(),
         NotificationsV1(),
+        ReceivingV1(),
     ],
 )

@@ -34,6 +34,14 @@ ADDED = {
     "mailbox",
     "open",
     "click",
+    "subscribe",
+    "sns",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
