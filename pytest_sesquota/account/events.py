@@ -104,6 +104,7 @@ class Events(Part):
         self.published: list[Publication] = []
         # Events whose time has come, to publish once nothing is held (see `flush`).
         self._due: list[SesEvent] = []
+        self._later: list[Callable[[], object]] = []
         self._holds: list[Callable[[], bool]] = [self.lock._is_owned]  # type: ignore[attr-defined]
         ledger.on_request(lambda _request: self.flush())
 
@@ -277,17 +278,28 @@ class Events(Part):
     def hold_while(self, held: Callable[[], bool]) -> None:
         """Publish nothing while ``held()`` (a server's turn, which a webhook calling
         back would wait for): what happens meanwhile waits for :meth:`flush`."""
-        self._holds.append(held)
+        if held not in self._holds:
+            self._holds.append(held)
 
     def flush(self) -> None:
         """Publish the events whose time has come, unless this thread holds the account
         (or what :meth:`hold_while` names): a webhook that calls SES back would wait."""
-        if not self._due or any(held() for held in self._holds):
+        if not (self._due or self._later) or any(held() for held in self._holds):
             return
         with self.lock:
             due, self._due = self._due, []
+            later, self._later = self._later, []
         for event in due:
             self._publish(event)
+        for action in later:
+            action()
+
+    def defer(self, action: Callable[[], object]) -> None:
+        """Run ``action()`` as events are published: once nothing is held (a POST to an
+        endpoint that may call back, such as SNS's subscription confirmation)."""
+        with self.lock:
+            self._later.append(action)
+        self.flush()
 
     def _happen(self, event: SesEvent) -> None:
         """The clock reached the event's time."""

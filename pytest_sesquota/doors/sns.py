@@ -86,7 +86,7 @@ _SIGNED = {
 }
 
 
-def _sign(body: dict[str, Any], region: str) -> None:
+def _sign(body: dict[str, Any], certificate_url: str) -> None:
     """SNS's SignatureVersion 1: SHA1withRSA over ``Name\\nValue\\n`` of the signed fields."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -96,7 +96,7 @@ def _sign(body: dict[str, Any], region: str) -> None:
     signature = key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA1())
     body["SignatureVersion"] = "1"
     body["Signature"] = base64.b64encode(signature).decode()
-    body["SigningCertURL"] = f"https://sns.{region}.amazonaws.com/{CERT_NAME}"
+    body["SigningCertURL"] = certificate_url
 
 
 @dataclass
@@ -146,11 +146,36 @@ class Subscription:
 
 
 class Sns:
-    """The topics one account publishes to, and their subscribed endpoints."""
+    """The topics one account publishes to, and their subscribed endpoints.
 
-    def __init__(self) -> None:
+    ``base_url``: where the endpoints reach SNS's own URLs (the certificate, the
+    SubscribeURL) when they are not in this process, behind its doors: a server's address
+    (``sesquota serve``), whose control API answers them under ``/_sesquota/sns``;
+    ``defer``: how the confirmation waits until the server's turn is over.
+    """
+
+    def __init__(
+        self,
+        base_url: Callable[[], str] | None = None,
+        defer: Callable[[Callable[[], object]], object] | None = None,
+    ) -> None:
         self.subscriptions: list[Subscription] = []
         self._lock = threading.Lock()
+        self._base_url = base_url
+        # How a confirmation POST waits for a server's turn to end (the endpoint fetches
+        # its SubscribeURL from that server while it is being POSTed to).
+        self._defer = defer
+
+    def _sns_url(self, region: str) -> str:
+        if self._base_url is not None:
+            return f"{self._base_url()}/_sesquota/sns/"
+        return f"https://sns.{region}.amazonaws.com/"
+
+    def _url(self, subscription: Subscription, action: str, **params: str) -> str:
+        from urllib.parse import urlencode
+
+        query = urlencode({"Action": action, **params})
+        return f"{self._sns_url(_region(subscription.topic_arn))}?{query}"
 
     def subscribe(
         self, topic_arn: str, endpoint: Endpoint, *, confirmed: bool = False, raw: bool = False
@@ -173,7 +198,10 @@ class Sns:
         with self._lock:
             self.subscriptions.append(subscription)
         if not confirmed:
-            self._confirmation(subscription)
+            if self._defer is None:
+                self._confirmation(subscription)
+            else:
+                self._defer(lambda: self._confirmation(subscription))
         return subscription
 
     # -- what SNS sends -----------------------------------------------------------------
@@ -199,8 +227,9 @@ class Sns:
                 "Message": message,
                 "Timestamp": at,
             }
-            _sign(body, _region(subscription.topic_arn))
-            unsubscribe = _url(subscription, "Unsubscribe", SubscriptionArn=subscription.arn)
+            region = _region(subscription.topic_arn)
+            _sign(body, self._sns_url(region) + CERT_NAME)
+            unsubscribe = self._url(subscription, "Unsubscribe", SubscriptionArn=subscription.arn)
             body["UnsubscribeURL"] = unsubscribe
             if subject is None:
                 del body["Subject"]
@@ -217,12 +246,12 @@ class Sns:
             "TopicArn": topic,
             "Message": f"You have chosen to subscribe to the topic {topic}.\n"
             "To confirm the subscription, visit the SubscribeURL included in this message.",
-            "SubscribeURL": _url(
+            "SubscribeURL": self._url(
                 subscription, "ConfirmSubscription", TopicArn=topic, Token=subscription.token
             ),
             "Timestamp": iso(_now()),
         }
-        _sign(body, _region(topic))
+        _sign(body, self._sns_url(_region(topic)) + CERT_NAME)
         payload = json.dumps(body).encode()
         self._post(subscription, "SubscriptionConfirmation", body["MessageId"], payload)
 
@@ -264,9 +293,11 @@ def answer_sns(sns: Sns | None, method: str, url: str) -> tuple[int, dict[str, s
     signing certificate, confirming by the SubscribeURL), or ``None``: not ours."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if not (host.startswith("sns.") and host.endswith(".amazonaws.com")) or method != "GET":
+    served = parts.path.startswith("/_sesquota/sns/")  # a server's own (``Sns(base_url)``)
+    sns_host = host.startswith("sns.") and host.endswith(".amazonaws.com")
+    if not (served or sns_host) or method != "GET":
         return None
-    if parts.path == f"/{CERT_NAME}":
+    if parts.path.rpartition("/")[2] == CERT_NAME:
         return 200, {"Content-Type": "application/x-pem-file"}, signing_certificate()
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     if sns is None or query.get("Action") != "ConfirmSubscription":
@@ -288,13 +319,6 @@ def confirm_response(subscription_arn: str) -> bytes:
 
 def _region(arn: str) -> str:
     return arn.split(":")[3]
-
-
-def _url(subscription: Subscription, action: str, **params: str) -> str:
-    from urllib.parse import urlencode
-
-    query = urlencode({"Action": action, **params})
-    return f"https://sns.{_region(subscription.topic_arn)}.amazonaws.com/?{query}"
 
 
 def _now() -> Any:

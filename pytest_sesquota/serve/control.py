@@ -3,8 +3,9 @@
 JSON in and out, described by the OpenAPI document the server serves at
 ``/_sesquota/openapi.json`` (``serve.openapi``). Routes: quotas (read, set), the ledger
 (whole, or a page at a time), the clock (read; advance when virtual), identities
-(verify), reset, and the quota timeline picture. Each request takes its turn at the
-server's gate, so a reset never lands in the middle of a send; what changes is saved.
+(verify), reset, the quota timeline picture; SES's events (``serve.control_events``).
+Each request takes its turn at the server's gate, so a reset never lands in the middle
+of a send; what changes is saved.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .gate import Gate, SaveFailed
 from .openapi import OPENAPI, PREFIX
 from .retention import LISTS, ledger_lists
 
-__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError"]
+__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError", "Reply"]
 #: A page of the ledger: this many items unless ``limit`` says otherwise, at most MAX_PAGE.
 PAGE = 1_000
 MAX_PAGE = 10_000
@@ -218,6 +219,9 @@ class Control:
             ("POST", re.compile(rf"^{PREFIX}/reset$"), self.reset),
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
         ]
+        from .control_events import EventsControl  # (it builds on this module)
+
+        self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))

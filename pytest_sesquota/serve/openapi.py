@@ -6,6 +6,8 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from .openapi_events import PATHS, SCHEMAS
+
 PREFIX = "/_sesquota"
 
 
@@ -377,3 +379,5 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+OPENAPI["paths"].update(PATHS)
+OPENAPI["components"]["schemas"].update(SCHEMAS)
