@@ -36,6 +36,7 @@ from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
 from .receiving import ReceiptRules
+from .reputation import Reputation
 from .review import ProductionAccess
 from .sending import Sending
 from .statistics import Statistics
@@ -145,6 +146,7 @@ class Account:
             AccountAttributes(context),
             MultiRegionEndpoints(context),
             mailboxes := Mailboxes(context),
+            Reputation(context, enforcement=enforcement, mailboxes=mailboxes),
             notifications := IdentityNotifications(context),
             events := Events(
                 context,
@@ -227,6 +229,10 @@ class Account:
     sending_enabled = _Forward(Enforcement.sending_enabled)
     set_enforcement_status = _Forward(Enforcement.set_enforcement_status)
     enforcement_status = _Forward(Enforcement.enforcement_status)
+    # -- the account's reputation: bounce and complaint rates, reviews ----------------
+    reputation = _Forward(Reputation.reputation)
+    set_reputation_policy = _Forward(Reputation.set_reputation_policy)
+    set_review_outcome = _Forward(Reputation.set_review_outcome)
     # -- leaving the sandbox ----------------------------------------------------------
     request_production_access = _Forward(ProductionAccess.request_production_access)
     production_access_review = _Forward(ProductionAccess.production_access_review)

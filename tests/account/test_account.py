@@ -42,6 +42,9 @@ ADDED = {
     "lease_dedicated_ips",
     "release_dedicated_ip",
     "dedicated_ips",
+    "reputation",
+    "set_reputation_policy",
+    "set_review_outcome",
 }
 
 

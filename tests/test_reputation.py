@@ -1,0 +1,243 @@
+"""The account's reputation on the virtual clock: bounce and complaint rates from what
+happened, the review (PROBATION) and the pause (SHUTDOWN) they lead to, through boto3
+(SES v1 and v2) and SMTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import send, send_v2
+from smtp_wire import Wire, message
+
+SUSPENDED = (
+    "Sending paused for this account. For more information, please check the inbox of the "
+    "email address associated with your AWS account."
+)
+PRODUCTION = pytest.mark.ses_quota(profile="production", max_send_rate=10_000)
+
+
+def good(account, count, start=0):
+    """``count`` messages to ordinary mailboxes, one recipient each."""
+    for i in range(start, start + count):
+        account.send(
+            region=None,
+            operation="SendEmail",
+            source="app@example.com",
+            recipients=[f"user{i}@example.com"],
+        )
+
+
+def bounced(account, count, start=0, domain="typo.example"):
+    for i in range(start, start + count):
+        account.send(
+            region=None,
+            operation="SendEmail",
+            source="app@example.com",
+            recipients=[f"user{i}@{domain}"],
+        )
+
+
+@PRODUCTION
+def test_a_5_percent_bounce_rate_opens_a_review_and_10_percent_pauses_sending(
+    ses_account, ses, sesv2, ses_clock, ses_smtp
+):
+    ses_account.set_reputation_policy(minimum_volume=100)
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    good(ses_account, 95)
+    bounced(ses_account, 4)
+    ses_clock.advance(2)
+    # 4 hard bounces in 99: under 5 %
+    assert sesv2.get_account()["EnforcementStatus"] == "HEALTHY"
+    send(ses, "user4@typo.example")  # the 5th: 5 in 100, 5.00 %
+    sent_at = ses_account.sent[-1].time
+    assert sesv2.get_account()["EnforcementStatus"] == "HEALTHY"  # its bounce is 1 s away
+    ses_clock.advance(1)
+    assert sesv2.get_account()["EnforcementStatus"] == "PROBATION"
+    rep = ses_account.reputation()
+    assert (rep.volume, rep.hard_bounces, rep.bounce_rate) == (100, 5, 0.05)
+    [change] = rep.changes
+    assert (change.time, change.status) == (sent_at + timedelta(seconds=1), "PROBATION")
+    assert change.cause == "bounce rate 5.00% >= 5.00%: under review"
+    assert rep.review_ends == change.time + timedelta(days=14)
+    # Under review, the account still sends.
+    send_v2(sesv2, "someone@example.com")
+    bounced(ses_account, 7, start=10)  # 12 in 108: 11.1 %
+    ses_clock.advance(1)
+    with pytest.raises(ses.exceptions.MessageRejected) as v1:
+        send(ses, "user1@example.com")
+    assert v1.value.response["Error"]["Message"] == SUSPENDED
+    with pytest.raises(sesv2.exceptions.MessageRejected) as v2:
+        send_v2(sesv2, "user1@example.com")
+    assert v2.value.response["Error"]["Message"] == SUSPENDED
+    assert v2.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with Wire(ses_smtp).ready() as wire:
+        reply = wire.transaction("app@example.com", ["a@example.com"], message())
+    assert reply == f"554 Message rejected: {SUSPENDED}"
+    assert [r.reason for r in ses_account.rejected] == ["suspended"] * 3
+    assert sesv2.get_account()["EnforcementStatus"] == "SHUTDOWN"
+    shutdown = ses_account.reputation().changes[-1]
+    assert shutdown.status == "SHUTDOWN"
+    assert shutdown.cause == "bounce rate 10.19% >= 10.00%: sending paused"  # 11 in 108
+
+
+@PRODUCTION
+def test_complaints_at_0_1_percent_open_a_review_at_0_5_percent_pause(
+    ses_account, sesv2, ses_clock
+):
+    ses_account.set_reputation_policy(minimum_volume=1000)
+    ses_account.mailbox("angry@example.net", "angry2@example.net", outcome="complaint")
+    good(ses_account, 998)
+    bounced(ses_account, 1, domain="example.net")  # an ordinary mailbox: delivered
+    ses_account.send(
+        region=None,
+        operation="SendEmail",
+        source="app@example.com",
+        recipients=["angry@example.net"],
+    )
+    ses_clock.advance(1)
+    assert sesv2.get_account()["EnforcementStatus"] == "HEALTHY"  # the complaint: 2 s later
+    ses_clock.advance(1)
+    assert sesv2.get_account()["EnforcementStatus"] == "PROBATION"
+    assert ses_account.reputation().changes[-1].cause == (
+        "complaint rate 0.10% >= 0.10%: under review"
+    )
+    complain = dict(
+        region=None,
+        operation="SendEmail",
+        source="app@example.com",
+        recipients=["angry2@example.net"],
+    )
+    for _ in range(4):
+        ses_account.send(**complain)
+    ses_clock.advance(2)
+    rep = ses_account.reputation()
+    assert (rep.complaints, rep.volume, rep.status) == (5, 1004, "PROBATION")  # 0.498 %
+    ses_account.send(**complain)
+    ses_clock.advance(2)
+    rep = ses_account.reputation()
+    assert (rep.complaints, rep.volume, rep.status) == (6, 1005, "SHUTDOWN")
+    assert rep.changes[-1].cause == "complaint rate 0.60% >= 0.50%: sending paused"
+
+
+@PRODUCTION
+def test_the_simulator_the_suppression_list_and_soft_bounces_are_not_counted(
+    ses_account, sesv2, ses_clock
+):
+    ses_account.set_reputation_policy(minimum_volume=10)
+    ses_account.suppress("gone@example.com")
+    ses_account.mailbox(
+        "full@example.com", outcome="bounce", bounce_type="Transient", bounce_sub_type="MailboxFull"
+    )
+    ses_account.mailbox("away@example.com", outcome="ooto")
+    good(ses_account, 10)
+    for to in [
+        "bounce@simulator.amazonses.com",
+        "complaint@simulator.amazonses.com",
+        "suppressionlist@simulator.amazonses.com",
+        "gone@example.com",
+        "full@example.com",
+        "away@example.com",
+    ] * 3:
+        send_v2(sesv2, to)
+    ses_clock.advance(5)
+    rep = ses_account.reputation()
+    # The soft bounce and the automatic answer count as sent, not as bounces.
+    assert (rep.volume, rep.hard_bounces, rep.complaints) == (16, 0, 0)
+    assert rep.status == "HEALTHY" and rep.changes == ()
+
+
+@PRODUCTION
+def test_below_the_minimum_volume_nothing_is_judged(ses_account, ses_clock):
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    bounced(ses_account, 499)  # every one bounces, under 500 sent
+    ses_clock.advance(2)
+    rep = ses_account.reputation()
+    assert (rep.bounce_rate, rep.volume, rep.status) == (1.0, 499, "HEALTHY")
+    bounced(ses_account, 1, start=499)
+    ses_clock.advance(2)
+    assert ses_account.reputation().status == "SHUTDOWN"
+
+
+@PRODUCTION
+def test_a_review_ends_paused_while_still_over_and_healthy_once_under(
+    ses_account, sesv2, ses_clock
+):
+    ses_account.set_reputation_policy(minimum_volume=100, review_period=timedelta(days=3))
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    good(ses_account, 94)
+    bounced(ses_account, 6)
+    ses_clock.advance(2)
+    opened = ses_account.reputation().changes[0].time
+    ses_clock.advance(timedelta(days=3) - timedelta(seconds=3))
+    assert sesv2.get_account()["EnforcementStatus"] == "PROBATION"
+    ses_clock.advance(2)
+    assert sesv2.get_account()["EnforcementStatus"] == "SHUTDOWN"
+    change = ses_account.reputation().changes[-1]
+    assert change.time == opened + timedelta(days=3)
+    assert change.cause == "review period ended, bounce rate 6.00% >= 5.00%: sending paused"
+    # The team resolves it: back to HEALTHY, counted afresh.
+    ses_account.set_review_outcome("resolved")
+    assert sesv2.get_account()["EnforcementStatus"] == "HEALTHY"
+    assert ses_account.reputation().volume == 0
+    good(ses_account, 94)
+    bounced(ses_account, 6)
+    ses_clock.advance(2)
+    assert ses_account.reputation().status == "PROBATION"
+    good(ses_account, 200, start=1000)  # the rate falls under 5 % before the review ends
+    ses_clock.advance(timedelta(days=3))
+    rep = ses_account.reputation()
+    assert rep.status == "HEALTHY"
+    assert rep.changes[-1].cause == "review period ended, rates below the review thresholds"
+
+
+@PRODUCTION
+def test_old_mail_leaves_the_window(ses_account, ses_clock):
+    ses_account.set_reputation_policy(minimum_volume=10, window=timedelta(days=2))
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    ses_account.set_reputation_policy(enforced=False)
+    bounced(ses_account, 4)
+    good(ses_account, 6)
+    ses_clock.advance(2)
+    assert ses_account.reputation().bounce_rate == 0.4
+    ses_clock.advance(timedelta(days=1))
+    good(ses_account, 10)
+    assert ses_account.reputation().bounce_rate == 0.2
+    ses_clock.advance(timedelta(days=1, hours=1))
+    rep = ses_account.reputation()
+    assert (rep.bounce_rate, rep.volume, rep.status) == (0.0, 10, "HEALTHY")
+
+
+@PRODUCTION
+def test_the_outcome_of_a_review_is_set_by_the_test(ses_account, ses, ses_clock):
+    with pytest.raises(ValueError, match="is HEALTHY: no review is open"):
+        ses_account.set_review_outcome("paused")
+    with pytest.raises(ValueError, match="valid outcomes: 'resolved', 'paused'"):
+        ses_account.set_review_outcome("closed")
+    ses_account.set_reputation_policy(minimum_volume=20)
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    good(ses_account, 19)
+    bounced(ses_account, 1)
+    ses_clock.advance(2)
+    assert ses_account.enforcement_status() == "PROBATION"
+    ses_account.set_review_outcome("paused")
+    assert ses_account.reputation().changes[-1].cause == "review ended: sending paused"
+    with pytest.raises(ses.exceptions.MessageRejected):
+        send(ses, "a@example.com")
+
+
+def test_a_policy_is_checked(ses_account):
+    with pytest.raises(ValueError, match=r"bounce_review=5\): a rate is a fraction"):
+        ses_account.set_reputation_policy(bounce_review=5)
+    with pytest.raises(ValueError, match="a pause threshold cannot be below its review"):
+        ses_account.set_reputation_policy(bounce_pause=0.01)
+    with pytest.raises(ValueError, match="minimum_volume=0"):
+        ses_account.set_reputation_policy(minimum_volume=0)
+    with pytest.raises(ValueError, match=r"window=.*expected a positive timedelta"):
+        ses_account.set_reputation_policy(window=-1)
+    policy = ses_account.set_reputation_policy(complaint_review=0.002, window=3600)
+    assert (policy.complaint_review, policy.window, policy.bounce_review) == (
+        0.002,
+        timedelta(hours=1),
+        0.05,
+    )
