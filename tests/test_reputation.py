@@ -4,10 +4,11 @@ happened, the review (PROBATION) and the pause (SHUTDOWN) they lead to, through 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from conftest import send, send_v2
+from conftest import SIMPLE, send, send_v2
 from smtp_wire import Wire, message
 
 SUSPENDED = (
@@ -241,3 +242,98 @@ def test_a_policy_is_checked(ses_account):
         timedelta(hours=1),
         0.05,
     )
+
+
+def test_sesquota_serve_state_keeps_the_reputation(tmp_path):
+    from pytest_sesquota import SesAccount
+    from pytest_sesquota.clock.sesclock import DetachedClock
+    from pytest_sesquota.serve.store import Store
+
+    account = SesAccount(profile="production", max_send_rate=-1, clock=DetachedClock())
+    account.set_reputation_policy(minimum_volume=20, review_period=3600)
+    account.mailbox("@typo.example", outcome="bounce")
+    good(account, 19)
+    bounced(account, 1)
+    account.clock.advance(2)
+    before = account.reputation()
+    assert before.status == "PROBATION"
+    store = Store(tmp_path / "ses.sqlite")
+    try:
+        store.save(account)
+    finally:
+        store.close()
+    again = SesAccount(profile="production", clock=DetachedClock(account.clock.now()))
+    store = Store(tmp_path / "ses.sqlite")
+    try:
+        assert store.load(again)
+    finally:
+        store.close()
+    after = again.reputation()
+    assert (after.volume, after.hard_bounces, after.status, after.changes) == (
+        20,
+        1,
+        "PROBATION",
+        before.changes,
+    )
+    assert (after.policy, after.review_ends) == (before.policy, before.review_ends)
+    again.clock.advance(3600)
+    assert again.enforcement_status() == "SHUTDOWN"
+
+
+def test_the_control_api_sets_the_policy_and_the_review_outcome_of_a_served_account():
+    from botocore.exceptions import ClientError
+    from test_server import call, check, client, get
+
+    from pytest_sesquota import SesAccount
+    from pytest_sesquota.clock.sesclock import DetachedClock
+    from pytest_sesquota.serve.server import SesHttpServer
+
+    account = SesAccount(profile="production", max_send_rate=-1, clock=DetachedClock())
+    with SesHttpServer(account) as server:
+        endpoint = server.endpoint_url
+        path = "/_sesquota/reputation/us-east-1"
+        status, _h, body = call(endpoint, "PUT", path, {"minimum_volume": 20, "window": 86400})
+        assert status == 200
+        policy = check(json.loads(body), "Reputation")["policy"]
+        assert (policy["minimum_volume"], policy["window"], policy["bounce_pause"]) == (
+            20,
+            86400.0,
+            0.1,
+        )
+        call(
+            endpoint,
+            "POST",
+            "/_sesquota/mailboxes",
+            {"addresses": ["@typo.example"], "outcome": "bounce"},
+        )
+        v2 = client("sesv2", endpoint)
+        for i in range(20):
+            to = f"user{i}@typo.example" if i < 2 else f"user{i}@example.com"
+            v2.send_email(
+                FromEmailAddress="app@example.com",
+                Destination={"ToAddresses": [to]},
+                Content=SIMPLE,
+            )
+        call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 2})
+        rep = check(get(endpoint, path), "Reputation")
+        assert (rep["status"], rep["bounce_rate"], rep["volume"]) == ("SHUTDOWN", 0.1, 20)
+        assert [c["status"] for c in rep["changes"]] == ["PROBATION", "SHUTDOWN"]
+        with pytest.raises(ClientError) as err:
+            v2.send_email(
+                FromEmailAddress="app@example.com",
+                Destination={"ToAddresses": ["a@example.com"]},
+                Content=SIMPLE,
+            )
+        assert err.value.response["Error"] == {"Code": "MessageRejected", "Message": SUSPENDED}
+        status, _h, body = call(endpoint, "PUT", path, {"review_outcome": "resolved"})
+        rep = check(json.loads(body), "Reputation")
+        assert (status, rep["status"], rep["volume"]) == (200, "HEALTHY", 0)
+        assert v2.get_account()["EnforcementStatus"] == "HEALTHY"
+        status, _h, body = call(endpoint, "PUT", path, {"review_outcome": "paused"})
+        assert (status, json.loads(body)["message"]) == (
+            400,
+            "set_review_outcome('paused'): the account in us-east-1 is HEALTHY: no review is "
+            "open and its sending is not paused",
+        )
+        status, _h, body = call(endpoint, "PUT", path, {"bounce_rate": 1})
+        assert json.loads(body)["message"].startswith("Unknown field(s): bounce_rate.")

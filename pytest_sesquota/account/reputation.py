@@ -167,6 +167,11 @@ class Reputation(Part):
         row = state.counts.get(hour)
         if row is None:
             row = state.counts[hour] = [0, 0, 0]
+            # An hour begins: what has left the window is forgotten (the state file
+            # keeps the window's hours only).
+            oldest = hour - math.ceil(state.policy.window.total_seconds() / _BUCKET)
+            for gone in [h for h in state.counts if h < oldest]:
+                del state.counts[gone]
         row[0] += eligible
         if (message.bounced or message.complained) and message.rendering_failure is None:
             self._feedback(state, message)

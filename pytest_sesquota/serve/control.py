@@ -222,6 +222,9 @@ class Control:
         from .control_events import EventsControl  # (it builds on this module)
 
         self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
+        from .control_reputation import ReputationControl
+
+        self.routes += ReputationControl(account).routes
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))

@@ -7,6 +7,8 @@ __all__ = ["OPENAPI", "PREFIX"]
 from typing import Any
 
 from .openapi_events import PATHS, SCHEMAS
+from .openapi_reputation import PATHS as REPUTATION_PATHS
+from .openapi_reputation import SCHEMAS as REPUTATION_SCHEMAS
 
 PREFIX = "/_sesquota"
 
@@ -381,3 +383,5 @@ OPENAPI: dict[str, Any] = {
 }
 OPENAPI["paths"].update(PATHS)
 OPENAPI["components"]["schemas"].update(SCHEMAS)
+OPENAPI["paths"].update(REPUTATION_PATHS)
+OPENAPI["components"]["schemas"].update(REPUTATION_SCHEMAS)
