@@ -337,3 +337,24 @@ def test_the_control_api_sets_the_policy_and_the_review_outcome_of_a_served_acco
         )
         status, _h, body = call(endpoint, "PUT", path, {"bounce_rate": 1})
         assert json.loads(body)["message"].startswith("Unknown field(s): bounce_rate.")
+
+
+@PRODUCTION
+def test_the_ses_conversation_shows_the_rates_against_the_thresholds_and_each_change(
+    ses_account, ses_clock
+):
+    from pytest_sesquota.report.conversation import section_text
+
+    assert "reputation" not in section_text(ses_account, "t")
+    ses_account.set_reputation_policy(minimum_volume=20)
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    good(ses_account, 19)
+    bounced(ses_account, 1)
+    ses_clock.advance(3)
+    text = section_text(ses_account, "t")
+    assert text.splitlines()[-3:] == [
+        "reputation at +3.000s:",
+        "  us-east-1  PROBATION: bounce rate 5.00% (review at 5.00%, pause at 10.00%), "
+        "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 20 recipients",
+        "    +1.000s PROBATION: bounce rate 5.00% >= 5.00%: under review",
+    ]
