@@ -155,9 +155,14 @@ def test_below_the_minimum_volume_nothing_is_judged(ses_account, ses_clock):
     ses_clock.advance(2)
     rep = ses_account.reputation()
     assert (rep.bounce_rate, rep.volume, rep.status) == (1.0, 499, "HEALTHY")
-    bounced(ses_account, 1, start=499)
-    ses_clock.advance(2)
-    assert ses_account.reputation().status == "SHUTDOWN"
+    good(ses_account, 1)  # the 500th: the volume SES judges by, at this send
+    sent_at = ses_account.sent[-1].time
+    rep = ses_account.reputation()
+    assert (rep.volume, rep.status) == (500, "SHUTDOWN")
+    assert (rep.changes[0].time, rep.changes[0].cause) == (
+        sent_at,
+        "bounce rate 99.80% >= 10.00%: sending paused",
+    )
 
 
 @PRODUCTION

@@ -13,8 +13,9 @@ without numbers, so the window, the volume and the review period are choices
 (docs/choices.md), each settable per region with :meth:`Reputation.set_reputation_policy`.
 
 Nothing is decided per send but the counting: the status is judged when it is read (a
-send's checks, GetAccount), at each counted bounce or complaint in time order, and at
-the end of a review period, so that each change has the virtual time it happened.
+send's checks, GetAccount), at each counted bounce or complaint in time order, at each
+send once the window holds one (the volume may reach the minimum), and at the end of a
+review period, so that each change has the virtual time it happened.
 """
 
 from __future__ import annotations
@@ -136,6 +137,11 @@ class _Region:
     pending: list[tuple[float, _Kind]] = field(default_factory=list)
     review_ends: datetime | None = None
     changes: list[StatusChange] = field(default_factory=list)
+    #: Whether the counts hold a bounce or complaint: then each send may move the rate
+    #: over a threshold too (the volume reaching the minimum), and is weighed.
+    feedback: bool = False
+    #: The latest send not weighed yet (epoch), while ``feedback``.
+    unweighed: float | None = None
 
 
 class Reputation(Part):
@@ -173,6 +179,8 @@ class Reputation(Part):
             for gone in [h for h in state.counts if h < oldest]:
                 del state.counts[gone]
         row[0] += eligible
+        if state.feedback:
+            state.unweighed = message.time.timestamp()
         if (message.bounced or message.complained) and message.rendering_failure is None:
             self._feedback(state, message)
         self.changed(message.region)
@@ -201,27 +209,33 @@ class Reputation(Part):
         """Bring the region's status up to now: each counted event and review end in
         time order (the enforcement part asks before its status is read)."""
         state = self._regions[region]
-        if not state.pending and state.review_ends is None:
+        if not state.pending and state.review_ends is None and state.unweighed is None:
             return
         now = self.clock.now()
         with self.lock:
             while True:
                 due = state.pending[0][0] if state.pending else math.inf
                 ends = state.review_ends.timestamp() if state.review_ends is not None else math.inf
-                moment = min(due, ends)
+                sent = math.inf if state.unweighed is None else state.unweighed
+                moment = min(due, ends, sent)
                 if moment > now.timestamp():
                     return
-                if ends <= due:
+                if ends == moment:
                     self._end_review(region, state, state.review_ends)  # type: ignore[arg-type]
-                    continue
-                at, kind = heapq.heappop(state.pending)
-                row = state.counts.setdefault(math.floor(at / _BUCKET), [0, 0, 0])
-                row[1 if kind == "bounce" else 2] += 1
-                self.changed(region)
-                self._weigh(region, state, _at(at, now))
+                elif sent == moment:
+                    state.unweighed = None
+                    self._weigh(region, state, _at(sent, now))
+                else:
+                    at, kind = heapq.heappop(state.pending)
+                    row = state.counts.setdefault(math.floor(at / _BUCKET), [0, 0, 0])
+                    row[1 if kind == "bounce" else 2] += 1
+                    state.feedback = True
+                    self.changed(region)
+                    self._weigh(region, state, _at(at, now))
 
     def _weigh(self, region: str, state: _Region, at: datetime) -> None:
-        """A counted bounce or complaint happened at ``at``: does the status move?"""
+        """A counted bounce or complaint happened at ``at``, or a send while the window
+        holds some: does the status move?"""
         policy = state.policy
         status = self.enforcement.current(region)
         if not policy.enforced or status == "SHUTDOWN":
@@ -411,6 +425,7 @@ class Reputation(Part):
             if outcome == "resolved":
                 # A fresh start: what was counted before the review's end no longer weighs.
                 state.counts.clear()
+                state.feedback, state.unweighed = False, None
                 self._move(
                     name, state, now, "HEALTHY", "review resolved", volume, bounces, complaints
                 )
@@ -438,6 +453,8 @@ class Reputation(Part):
             "pending": [list(item) for item in state.pending],
             "review_ends": state.review_ends,
             "changes": [asdict(change) for change in state.changes],
+            "feedback": state.feedback,
+            "unweighed": state.unweighed,
         }
 
     def restore(self, region: str, data: dict[str, Any]) -> None:
@@ -450,6 +467,7 @@ class Reputation(Part):
         heapq.heapify(state.pending)
         state.review_ends = data["review_ends"]
         state.changes = [StatusChange(**change) for change in data["changes"]]
+        state.feedback, state.unweighed = data["feedback"], data["unweighed"]
         self._regions[region] = state
 
 
