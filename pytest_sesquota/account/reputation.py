@@ -43,6 +43,7 @@ REVIEW_OUTCOMES: tuple[ReviewOutcome, ...] = get_args(ReviewOutcome)
 #: The counts are kept per hour of virtual time: the window's edges are whole hours.
 _BUCKET = 3600.0
 _Kind = Literal["bounce", "complaint"]
+_Hour = tuple[datetime, datetime, list[int]]
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ class _Region:
     feedback: bool = False
     #: The latest send not weighed yet (epoch), while ``feedback``.
     unweighed: float | None = None
+    #: The current hour's start, end and row of ``counts`` (not saved: found again).
+    hour: _Hour | None = None
 
 
 class Reputation(Part):
@@ -169,21 +172,31 @@ class Reputation(Part):
                 eligible += 1
         if not eligible:
             return
-        hour = math.floor(message.time.timestamp() / _BUCKET)
-        row = state.counts.get(hour)
-        if row is None:
-            row = state.counts[hour] = [0, 0, 0]
-            # An hour begins: what has left the window is forgotten (the state file
-            # keeps the window's hours only).
-            oldest = hour - math.ceil(state.policy.window.total_seconds() / _BUCKET)
-            for gone in [h for h in state.counts if h < oldest]:
-                del state.counts[gone]
-        row[0] += eligible
+        # The hour's row, found again only when the hour changes (an aware datetime's
+        # timestamp() costs more than the rest of this method).
+        hour = state.hour
+        if hour is None or not hour[0] <= message.time < hour[1]:
+            hour = state.hour = self._hour(state, message.time)
+        hour[2][0] += eligible
         if state.feedback:
             state.unweighed = message.time.timestamp()
         if (message.bounced or message.complained) and message.rendering_failure is None:
             self._feedback(state, message)
         self.changed(message.region)
+
+    @staticmethod
+    def _hour(state: _Region, moment: datetime) -> _Hour:
+        index = math.floor(moment.timestamp() / _BUCKET)
+        row = state.counts.get(index)
+        if row is None:
+            row = state.counts[index] = [0, 0, 0]
+            # An hour begins: what has left the window is forgotten (the state file
+            # keeps the window's hours only).
+            oldest = index - math.ceil(state.policy.window.total_seconds() / _BUCKET)
+            for gone in [h for h in state.counts if h < oldest]:
+                del state.counts[gone]
+        start = datetime.fromtimestamp(index * _BUCKET, moment.tzinfo)
+        return start, start + timedelta(seconds=_BUCKET), row
 
     def _feedback(self, state: _Region, message: SentMessage) -> None:
         """The message's hard bounces and complaints that reputation counts, at the
@@ -425,7 +438,7 @@ class Reputation(Part):
             if outcome == "resolved":
                 # A fresh start: what was counted before the review's end no longer weighs.
                 state.counts.clear()
-                state.feedback, state.unweighed = False, None
+                state.feedback, state.unweighed, state.hour = False, None, None
                 self._move(
                     name, state, now, "HEALTHY", "review resolved", volume, bounces, complaints
                 )
