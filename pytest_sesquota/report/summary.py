@@ -6,6 +6,7 @@ __all__ = ["PROPERTY_PREFIX", "SUMMARY_COLUMNS", "Figures", "summary_lines"]
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from ..account.account import Account
 from ..account.messages import RetryCounter
@@ -79,12 +80,13 @@ class Figures:
 
     def __add__(self, other: Figures) -> Figures:
         # Counts add up; of rates, the total keeps the highest.
-        return Figures(
-            *(
-                (max if f.name in _RATES else _plus)(getattr(self, f.name), getattr(other, f.name))
-                for f in fields(self)
+        values: dict[str, Any] = {
+            f.name: (max if f.name in _RATES else _plus)(
+                getattr(self, f.name), getattr(other, f.name)
             )
-        )
+            for f in fields(self)
+        }
+        return Figures(**values)
 
 
 _RATES = ("bounce_rate", "complaint_rate")
