@@ -363,3 +363,50 @@ def test_the_ses_conversation_shows_the_rates_against_the_thresholds_and_each_ch
         "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 20 recipients",
         "    +1.000s PROBATION: bounce rate 5.00% >= 5.00%: under review",
     ]
+
+
+def test_the_rates_are_published_to_moto_s_cloudwatch_where_moto_is_active(monkeypatch):
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    from pytest_sesquota import SesAccount
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with moto.mock_aws(), SesAccount(profile="production", max_send_rate=-1) as account:
+        account.mailbox("@typo.example", outcome="bounce")
+        account.mailbox("angry@example.com", outcome="complaint")
+        sesv2 = boto3.client("sesv2", region_name="us-east-1")
+        for to in ["a@example.com", "b@example.com", "x@typo.example", "angry@example.com"]:
+            sesv2.send_email(
+                FromEmailAddress="app@example.com",
+                Destination={"ToAddresses": [to]},
+                Content=SIMPLE,
+            )
+        account.clock.advance(3)
+        sesv2.get_account()  # a read judges what happened meanwhile
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+        names = {
+            m["MetricName"]: m["Dimensions"]
+            for m in cloudwatch.list_metrics(Namespace="AWS/SES")["Metrics"]
+        }
+        assert names == {"Reputation.BounceRate": [], "Reputation.ComplaintRate": []}
+        start = account.clock.start_time
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/SES",
+            MetricName="Reputation.BounceRate",
+            StartTime=start - timedelta(minutes=1),
+            EndTime=start + timedelta(minutes=1),
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        assert [p["Maximum"] for p in points] == [0.25]
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/SES",
+            MetricName="Reputation.ComplaintRate",
+            StartTime=start - timedelta(minutes=1),
+            EndTime=start + timedelta(minutes=1),
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        assert [p["Maximum"] for p in points] == [0.25]

@@ -36,7 +36,7 @@ from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
 from .receiving import ReceiptRules
-from .reputation import Reputation
+from .reputation import RatePoint, Reputation
 from .review import ProductionAccess
 from .sending import Sending
 from .statistics import Statistics
@@ -123,6 +123,7 @@ class Account:
         # Where SES's publications go besides the record (the doors' publishers): kept
         # across resets, which build the events part anew.
         self._publishers: list[Publisher] = []
+        self._rate_listeners: list[Callable[[RatePoint], object]] = []
         self._build()
 
     def _build(self) -> None:
@@ -146,7 +147,6 @@ class Account:
             AccountAttributes(context),
             MultiRegionEndpoints(context),
             mailboxes := Mailboxes(context),
-            Reputation(context, enforcement=enforcement, mailboxes=mailboxes),
             notifications := IdentityNotifications(context),
             events := Events(
                 context,
@@ -155,6 +155,9 @@ class Account:
                 mailboxes=mailboxes,
                 notifications=notifications,
                 configuration_sets=sets,
+            ),
+            reputation := Reputation(
+                context, enforcement=enforcement, mailboxes=mailboxes, defer=events.defer
             ),
         ]
         parts.append(
@@ -173,6 +176,8 @@ class Account:
         )
         for publisher in self._publishers:
             events.add_publisher(publisher)
+        for listener in self._rate_listeners:
+            reputation.on_rates(listener)
         self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
         self._ledger = ledger
         self._set_up: set[str] = set()
@@ -290,6 +295,13 @@ class Account:
         """SES's events about the account's messages that have happened by now (virtual
         time), oldest first: sends, deliveries, bounces, complaints, ..."""
         return part_of(self, Events).events()
+
+    def on_rates(self, listener: Callable[[RatePoint], object]) -> None:
+        """Call ``listener(point)`` with the bounce and complaint rates at each counted
+        bounce or complaint (what SES publishes to CloudWatch as ``Reputation.BounceRate``
+        and ``Reputation.ComplaintRate``), once the call that judged it has returned."""
+        self._rate_listeners.append(listener)
+        part_of(self, Reputation).on_rates(listener)
 
     def add_publisher(self, publisher: Publisher) -> None:
         """Have ``publisher(publication)`` carry every event published from now on to

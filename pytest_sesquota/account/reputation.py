@@ -20,12 +20,21 @@ review period, so that each change has the virtual time it happened.
 
 from __future__ import annotations
 
-__all__ = ["REVIEW_OUTCOMES", "Reputation", "ReputationMetrics", "ReputationPolicy", "StatusChange"]
+__all__ = [
+    "REVIEW_OUTCOMES",
+    "RatePoint",
+    "Reputation",
+    "ReputationMetrics",
+    "ReputationPolicy",
+    "StatusChange",
+]
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, get_args
 
 from .enforcement import Enforcement
@@ -127,6 +136,16 @@ class ReputationMetrics:
     changes: tuple[StatusChange, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class RatePoint:
+    """The rates at one moment, as CloudWatch's ``AWS/SES`` metrics carry them."""
+
+    region: str
+    time: datetime
+    bounce_rate: float
+    complaint_rate: float
+
+
 @dataclass
 class _Region:
     """One region's counts and judgement."""
@@ -152,10 +171,20 @@ class Reputation(Part):
 
     key = "reputation"
 
-    def __init__(self, context: Context, *, enforcement: Enforcement, mailboxes: Mailboxes) -> None:
+    def __init__(
+        self,
+        context: Context,
+        *,
+        enforcement: Enforcement,
+        mailboxes: Mailboxes,
+        defer: Callable[[Callable[[], object]], None] | None = None,
+    ) -> None:
         super().__init__(context)
         self.enforcement = enforcement
         self.mailboxes = mailboxes
+        # Runs an action once nothing holds the account (the events' publishing turn).
+        self._defer = defer or (lambda action: action())
+        self._listeners: list[Callable[[RatePoint], object]] = []
         self._regions: dict[str, _Region] = {}
         enforcement.judge = self._judge
 
@@ -245,6 +274,20 @@ class Reputation(Part):
                     state.feedback = True
                     self.changed(region)
                     self._weigh(region, state, _at(at, now))
+                    if self._listeners:
+                        self._tell(region, state, _at(at, now))
+
+    def on_rates(self, listener: Callable[[RatePoint], object]) -> None:
+        """Call ``listener(point)`` with the rates at each counted bounce or complaint
+        (as SES publishes ``Reputation.BounceRate`` and ``Reputation.ComplaintRate`` to
+        CloudWatch), once the call that judged it has returned."""
+        self._listeners.append(listener)
+
+    def _tell(self, region: str, state: _Region, at: datetime) -> None:
+        volume, bounces, complaints = self._window(state, at)
+        point = RatePoint(region, at, bounces / volume, complaints / volume)
+        for listener in self._listeners:
+            self._defer(partial(listener, point))
 
     def _weigh(self, region: str, state: _Region, at: datetime) -> None:
         """A counted bounce or complaint happened at ``at``, or a send while the window

@@ -98,7 +98,9 @@ class SesAccount(Account):
         #: Amazon SNS for the account's topics: the endpoints subscribed to them.
         self.sns = Sns()
         # Where SES publishes: moto's services while mock_aws is on; the endpoints.
-        self.add_publisher(MotoPublisher())
+        moto = MotoPublisher()
+        self.add_publisher(moto)
+        self.on_rates(moto.rates)
         self.add_publisher(self.sns)
 
     def subscribe(

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..account.event_documents import ACCOUNT_ID, DETAIL_TYPES, METRIC_NAMES, cloudwatch_dimensions
 from ..account.event_records import Publication
+from ..account.reputation import RatePoint
 from .sns import EVENT_SUBJECT
 
 
@@ -122,6 +123,22 @@ class MotoPublisher:
         }
         self._client("cloudwatch", event.region).put_metric_data(
             Namespace="AWS/SES", MetricData=[metric]
+        )
+
+    def rates(self, point: RatePoint) -> None:
+        """The account's reputation metrics, as SES publishes them to CloudWatch
+        (namespace ``AWS/SES``, no dimension, a fraction: 0.05 is 5 %)."""
+        if not moto_active():
+            return
+        data = [
+            {"MetricName": name, "Timestamp": point.time, "Value": value, "Unit": "None"}
+            for name, value in (
+                ("Reputation.BounceRate", point.bounce_rate),
+                ("Reputation.ComplaintRate", point.complaint_rate),
+            )
+        ]
+        self._client("cloudwatch", point.region).put_metric_data(
+            Namespace="AWS/SES", MetricData=data
         )
 
 

@@ -45,6 +45,7 @@ ADDED = {
     "reputation",
     "set_reputation_policy",
     "set_review_outcome",
+    "on_rates",
 }
 
 
