@@ -70,12 +70,13 @@ def webhook():
 @pytest.fixture
 def django_ses_utils():
     """django-ses's signature verifier (settings configured once per process)."""
-    pytest.importorskip("django_ses")
+    pytest.importorskip("django")
     from django.conf import settings
 
+    # Before django_ses is imported: its settings module reads Django's at import.
     if not settings.configured:  # nothing here depends on settings
         settings.configure()
-    from django_ses import utils
+    utils = pytest.importorskip("django_ses.utils")
 
     utils.clear_cert_cache()
     return utils

@@ -205,9 +205,10 @@ class Publication:
     #: The ARN published to (a topic, an event bus, a delivery stream; ``AWS/SES`` for
     #: CloudWatch's namespace).
     target: str
-    #: The JSON document published (the event's document, or its notification).
-    message: Mapping[str, Any]
     destination: EventDestination | None = None
+    #: A notification's: whether it carries the original headers (the identity's
+    #: ``HeadersIn...NotificationsEnabled``).
+    headers: bool = False
     #: What a publisher answered when it could not publish (a topic moto does not have).
     error: str | None = None
 
@@ -215,3 +216,13 @@ class Publication:
     def notification(self) -> bool:
         """Whether it went to an identity's notification topic."""
         return self.destination is None
+
+    @property
+    def message(self) -> Mapping[str, Any]:
+        """The JSON document published: the event's document, or its notification
+        (made when first read: most publications go nowhere further than the record)."""
+        if not self.notification:
+            return self.event.document
+        from .event_documents import notification_message
+
+        return notification_message(self.event, headers=self.headers)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .book import Ledger
 from .event_records import (
@@ -83,14 +83,12 @@ class Events(Part):
     ) -> None:
         super().__init__(context)
         # Bound here, not imported at the top: they make this module's records.
-        from .event_documents import notification_message
         from .lifecycle import click_event, message_events, open_event, sending_identity
 
         self._open_event = open_event
         self._click_event = click_event
         self._derive = message_events
         self._identity_of = sending_identity
-        self._notification_message = notification_message
         self.ledger = ledger
         self.identities = identities
         self.mailboxes = mailboxes
@@ -327,15 +325,10 @@ class Events(Part):
         with self.lock:
             publications = []
             for kind, target, destination in self._targets(event):
-                message: Mapping[str, Any]
-                if destination is None:
-                    headers = self.notifications.headers_included(
-                        event.identity or "", event.event_type, event.region
-                    )
-                    message = self._notification_message(event, headers=headers)
-                else:
-                    message = event.document
-                publications.append(Publication(event, kind, target, message, destination))
+                headers = destination is None and self.notifications.headers_included(
+                    event.identity or "", event.event_type, event.region
+                )
+                publications.append(Publication(event, kind, target, destination, headers))
             publishers = list(self._publishers)
             listeners = list(self._listeners)
         for publication in publications:

@@ -55,23 +55,41 @@ class BesideMoto:
         if stubber is None or not self._active:
             return
         process_request = stubber.process_request
-        process_prepared_request = stubber.process_prepared_request
+        # moto 5.0.x hands its responses mock's requests to process_request too (as
+        # werkzeug's Request); later releases convert them in process_prepared_request.
+        process_prepared_request = getattr(stubber, "process_prepared_request", None)
         beside = self
-
-        def passing_ses(request: Any) -> Any:
-            # botocore's before-send (and any caller): the fake answers SES, moto the rest.
-            if beside._active and SES_URL.match(str(getattr(request, "url", ""))):
-                return None
-            return process_request(request)
 
         def answering_ses(request: Any) -> Any:
             # moto's responses mock, started after the fake's: the fake answers its own.
             if beside._active:
-                found = beside.answer(request.method, request.url, request.headers, request.body)
+                found = beside.answer(request.method, request.url, request.headers, _body(request))
                 if found is not None:
                     return found
+            if process_prepared_request is None:
+                return process_request(request)
             return process_prepared_request(request)
 
+        def passing_ses(request: Any) -> Any:
+            # botocore's before-send (and any caller): the fake answers SES, moto the rest.
+            if process_prepared_request is None and not _from_botocore(request):
+                return answering_ses(request)
+            if beside._active and SES_URL.match(str(getattr(request, "url", ""))):
+                return None
+            return process_request(request)
+
         stubber.process_request = passing_ses
-        stubber.process_prepared_request = answering_ses
+        if process_prepared_request is not None:
+            stubber.process_prepared_request = answering_ses
         self._stubber = stubber
+
+
+def _from_botocore(request: Any) -> bool:
+    """Whether a request is botocore's (before-send), not moto 5.0's responses callback's."""
+    return type(request).__module__.split(".")[0] in ("botocore", "aiobotocore")
+
+
+def _body(request: Any) -> Any:
+    # requests' PreparedRequest has a body; moto 5.0's werkzeug Request, its data.
+    get_data = getattr(request, "get_data", None)
+    return get_data() if get_data is not None else request.body

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from ..account.account import Account, part_of
 from ..account.events import Events
+from ..account.metrics import Metrics
 from .retention import Retention
 from .store import SaveFailed, Store
 
@@ -70,7 +71,13 @@ class Gate:
         part_of(self.account, Events).flush()
 
     def _settle(self, regions: Iterable[str] | None) -> None:
-        self.retention.trim(self.account)
+        gone = self.retention.trim(self.account)
+        sent, rejected = gone.get("sent", []), gone.get("rejected", [])
+        if sent or rejected:
+            # The metrics count what leaves the ledger: folded first, saved with it.
+            part_of(self.account, Metrics).fold(sent, rejected)
+            if regions is not None:
+                regions = {*regions, *(item.region for item in (*sent, *rejected))}
         if self.store is None:
             return
         try:

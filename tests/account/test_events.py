@@ -375,7 +375,7 @@ def test_events_go_to_the_set_s_destinations_that_take_them_at_their_time(ses_ac
     assert [p.event.event_type for p in ses_account.published] == ["Send", "Bounce"]
     publication = ses_account.published[1]
     assert publication.kind == "sns" and publication.destination.name == "d"
-    assert publication.message is publication.event.document
+    assert publication.message == publication.event.document
 
 
 def test_a_disabled_destination_or_a_message_without_set_publishes_nothing(ses_account):
