@@ -134,6 +134,8 @@ class Account:
         context = Context(self.options, self.clock, self._lock, self._ensure_region)
         self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         quotas = Quotas(context)
+        # A configuration set's sending pool must be one of the account's dedicated IP pools.
+        pools = DedicatedIpPools(context)
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
@@ -143,7 +145,7 @@ class Account:
             suppression := Suppression(context),
             ledger := Ledger(context),
             Tags(context),
-            sets := ConfigurationSets(context),
+            sets := ConfigurationSets(context, identities, pools.exists),
             mailboxes := Mailboxes(context),
             notifications := IdentityNotifications(context),
             events := Events(
@@ -159,7 +161,7 @@ class Account:
             Advisor(context),
             Jobs(context, suppression, metrics),
             ReceiptRules(context),
-            DedicatedIpPools(context),
+            pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
             reputation := Reputation(
@@ -233,6 +235,9 @@ class Account:
     is_verified = _Forward(Identities.is_verified)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

@@ -50,6 +50,8 @@ ADDED = {
     "lease_dedicated_ips",
     "release_dedicated_ip",
     "dedicated_ips",
+    "configuration_set",
+    "configuration_sets",
     "reputation",
     "set_reputation_policy",
     "set_review_outcome",
