@@ -227,6 +227,9 @@ class Control:
         from .control_reputation import ReputationControl
 
         self.routes += ReputationControl(account).routes
+        from .resource_controls import resource_routes  # it imports this module's helpers
+
+        self.routes += resource_routes(account)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))
