@@ -293,6 +293,7 @@ def test_a_virus_is_accepted_then_rejected_whole(ses_account):
 
 # -- SES's documents ---------------------------------------------------------------------
 def test_the_event_document_is_ses_s_with_the_headers_and_tags(ses_account):
+    with_set(ses_account)  # a send naming a set that does not exist is refused
     message = send(
         ses_account, "reader@example.com", configuration_set="cs", tags={"campaign": "spring"}
     )
