@@ -36,10 +36,6 @@ COMMON = {
 #: ``names``, the group in the API's registry (``ses/v1.py``, ``ses/v2.py``): see
 #: docs/developing.md, "Adding a resource".
 NOT_YET: set[tuple[str, str]] = {
-    ("ses", "GetIdentityNotificationAttributes"),
-    ("ses", "SetIdentityFeedbackForwardingEnabled"),
-    ("ses", "SetIdentityHeadersInNotificationsEnabled"),
-    ("ses", "SetIdentityNotificationTopic"),
     ("sesv2", "CreateContact"),
     ("sesv2", "CreateContactList"),
     ("sesv2", "DeleteContact"),
@@ -48,7 +44,6 @@ NOT_YET: set[tuple[str, str]] = {
     ("sesv2", "GetContactList"),
     ("sesv2", "ListContactLists"),
     ("sesv2", "ListContacts"),
-    ("sesv2", "PutEmailIdentityFeedbackAttributes"),
     ("sesv2", "UpdateContact"),
     ("sesv2", "UpdateContactList"),
 }

@@ -15,6 +15,7 @@ from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .identity_settings import IdentitySettingsV1
+from .notifications import NotificationsV1
 from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
@@ -70,6 +71,7 @@ SesV1 = Api(
         IdentitySettingsV1(),
         TemplatesV1(),
         CustomVerificationV1(),
+        NotificationsV1(),
         IdentityPoliciesV1(),
         ReceivingV1(),
         ConfigurationSetsV1(),

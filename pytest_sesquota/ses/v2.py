@@ -24,6 +24,7 @@ from .identity_settings import IdentitySettingsV2
 from .insights import InsightsV2
 from .jobs import JobsV2
 from .multi_region import MultiRegionV2
+from .notifications import NotificationsV2
 from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
@@ -101,6 +102,7 @@ SesV2 = Api(
         CustomVerificationV2(),
         SuppressionV2(),
         TagsV2(),
+        NotificationsV2(),
         IdentityPoliciesV2(),
         TenantsV2(),
         ReputationEntitiesV2(),

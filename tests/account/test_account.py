@@ -30,6 +30,15 @@ ADDED = {
     "set_identity_status",
     "verification_emails",
     "click_verification_link",
+    "published",
+    "add_publisher",
+    "pending_events",
+    "on_event",
+    "mailbox",
+    "open",
+    "click",
+    "subscribe",
+    "sns",
     "delegating_account",
     "set_sending_principal",
     "tenant",
@@ -52,6 +61,10 @@ ADDED = {
     "dedicated_ips",
     "configuration_set",
     "configuration_sets",
+    "reputation",
+    "set_reputation_policy",
+    "set_review_outcome",
+    "on_rates",
 }
 
 
