@@ -229,6 +229,14 @@ def test_a_send_that_fails_to_render_is_accepted_delivered_to_no_one_and_dropped
     assert (dropped.reason, dropped.refusal, dropped.attempts) == ("rendering_failure", sent, 1)
     assert ses.get_send_quota()["SentLast24Hours"] == 2.0  # accepted: counted, as SES does
     assert ses.get_send_statistics()["SendDataPoints"] == []  # no delivery attempted
+    # SES tells the application through a Rendering Failure event, with its text.
+    ses_account.clock.advance(seconds=5)
+    events = [e for e in ses_account.events if e.message_id == message_id]
+    assert [e.event_type for e in events] == ["Send", "Rendering Failure"]
+    assert events[1].detail == {
+        "errorMessage": "Attribute 'code' is not present in the rendering data.",
+        "templateName": "t",
+    }
     # The template fixed, the same message sent again is no longer dropped (a retry).
     ses.update_template(
         Template={"TemplateName": "t", "SubjectPart": "Hi {{name}}", "TextPart": "no code"}
