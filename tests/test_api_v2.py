@@ -733,7 +733,7 @@ def test_not_faked_v2_operation_names_itself_and_is_not_retried(ses_account):
     assert (code, status) == ("NotImplemented", 501)
     assert message.startswith(
         "pytest-sesquota does not fake the SES v2 operation ListConfigurationSets; "
-        "faked operations: CreateEmailIdentity, CreateEmailTemplate, "
+        "faked operations: CreateContact, CreateContactList, CreateEmailIdentity, "
     )
     assert len(ses_account.requests) == 1
     assert ses_account.requests[0].operation == "ListConfigurationSets"

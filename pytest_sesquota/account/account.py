@@ -20,6 +20,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from ..clock.sesclock import ScheduledAction, SesClock
 from .book import Ledger
 from .configuration_sets import ConfigurationSets
+from .contact_lists import ContactLists
 from .enforcement import Enforcement
 from .events import Events, SesEvent
 from .faults import TransientFaults
@@ -128,9 +129,10 @@ class Account:
             suppression := Suppression(context),
             statistics := Statistics(context),
             ledger := Ledger(context),
-            Events(context),
+            events := Events(context),
             Tags(context),
             ConfigurationSets(context),
+            ContactLists(context, events, ledger),
         ]
         parts.append(
             Sending(
@@ -216,6 +218,8 @@ class Account:
     record_bounces = _Forward(Statistics.record_bounces)
     record_complaints = _Forward(Statistics.record_complaints)
     send_statistics = _Forward(Statistics.send_statistics)
+    # -- contact lists ------------------------------------------------------------------
+    unsubscribe = _Forward(ContactLists.unsubscribe)
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)

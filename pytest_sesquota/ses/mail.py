@@ -12,6 +12,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_MESSAGE_BYTES_SMTP",
     "MAX_MESSAGE_BYTES_V2",
+    "UNSUBSCRIBE_NAME",
     "ApiError",
     "RenderingFailure",
     "addressed",
@@ -204,6 +205,8 @@ def raw_addressing(
 
 
 # -- templates ------------------------------------------------------------------
+#: The footer placeholder of SES's subscription management: never template data.
+UNSUBSCRIBE_NAME = "amazonSESUnsubscribeUrl"
 _PLACEHOLDER = re.compile(r"\{\{\{\s*([\w.\-]+)\s*\}\}\}|\{\{\s*([\w.\-]+)\s*\}\}")
 
 
@@ -221,6 +224,8 @@ def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> s
 
     def fill(match: re.Match[str]) -> str:
         raw_name, name = match.group(1), match.group(2)
+        if name == UNSUBSCRIBE_NAME:
+            return match.group(0)  # SES's own: it puts the unsubscribe link there
         value: Any = data
         for part in (raw_name or name).split("."):
             if not isinstance(value, Mapping) or part not in value:

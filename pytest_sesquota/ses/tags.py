@@ -23,6 +23,7 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.contact_lists import ContactLists
 from ..account.tags import Tags
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
@@ -36,6 +37,9 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "contact-list": lambda call, name: (
+        call.part(ContactLists).contact_list(name, call.region) is not None
+    ),
 }
 
 

@@ -12,6 +12,7 @@ __all__ = ["V2", "SesV2"]
 
 from .account_settings import AccountV2
 from .api import Api
+from .contact_lists import ContactListsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
 from .sending import SendingV2
@@ -46,6 +47,8 @@ V2 = ApiDialect(
             "MailFromDomainNotVerifiedException", 400, "MAIL_FROM_DOMAIN_NOT_VERIFIED"
         ),
         "not_authorized": ApiRefusal("MessageRejected", 400, "MESSAGE_REJECTED"),
+        # GetContactList's code (a public capture), for a send's list: SES's answer to the
+        # send is not known (docs/choices.md). SendBulkEmail takes no ListManagementOptions.
         "contact_list_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
         "tenant_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
         "tenant_paused": ApiRefusal("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
@@ -75,5 +78,6 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        ContactListsV2(),
     ],
 )

@@ -44,9 +44,11 @@ import base64
 import secrets
 import string
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
+from ..account.unsubscribe import OPTIONS_HEADER, options_from_header
 from ..ses.mail import (
     ApiError,
     check_address,
@@ -135,6 +137,8 @@ SMTP = SmtpDialect(
         "sending_pool_missing": "554 Transaction failed: {message}",
         "mail_from_unverified": "554 Message rejected: {message}",
         "not_authorized": "554 Message rejected: {message}",
+        # As the SMTP interface wraps the API's other errors about the input (the
+        # X-SES-LIST-MANAGEMENT-OPTIONS header); no capture of this one is known.
         "contact_list_missing": "554 Transaction failed: {message}",
         "tenant_missing": "554 Transaction failed: {message}",
         "tenant_paused": "554 Message rejected: {message}",
@@ -247,6 +251,9 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
+    # SES's SMTP interface reads ListManagementOptions from a header of its own.
+    listed = options_from_header(next(iter(header_values(message, OPTIONS_HEADER)), None))
+    named: dict[str, Any] = {} if listed is None else {"list_management": listed}
     try:
         sent = account.send(
             region=region,
@@ -259,6 +266,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
             raw=raw,
+            **named,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)
