@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ..account.contact_lists import ContactLists
+from ..account.dedicated_ips import DedicatedIpPools
+from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
@@ -39,6 +41,12 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "template": lambda call, name: name in call.account.templates(call.region),
     "contact-list": lambda call, name: (
         call.part(ContactLists).contact_list(name, call.region) is not None
+    ),
+    "dedicated-ip-pool": lambda call, name: (
+        call.part(DedicatedIpPools).pool(name, call.region) is not None
+    ),
+    "multi-region-endpoint": lambda call, name: (
+        call.part(MultiRegionEndpoints).endpoint(name, call.region) is not None
     ),
 }
 

@@ -28,6 +28,12 @@ PUBLIC = {
 ADDED = {
     "events",
     "unsubscribe",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
