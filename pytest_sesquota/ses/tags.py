@@ -42,6 +42,9 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "contact-list": lambda call, name: (
         call.part(ContactLists).contact_list(name, call.region) is not None
     ),
+    "deliverability-test-report": lambda call, name: any(
+        t.report_id == name for t in call.account.deliverability_tests(call.region)
+    ),
     "dedicated-ip-pool": lambda call, name: (
         call.part(DedicatedIpPools).pool(name, call.region) is not None
     ),
