@@ -23,6 +23,7 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.configuration_sets import ConfigurationSets
 from ..account.contact_lists import ContactLists
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
@@ -42,6 +43,7 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "contact-list": lambda call, name: (
         call.part(ContactLists).contact_list(name, call.region) is not None
     ),
+    "configuration-set": lambda call, name: call.part(ConfigurationSets).exists(name, call.region),
     "deliverability-test-report": lambda call, name: any(
         t.report_id == name for t in call.account.deliverability_tests(call.region)
     ),

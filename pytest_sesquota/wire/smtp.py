@@ -50,12 +50,16 @@ from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
 from ..account.unsubscribe import OPTIONS_HEADER, options_from_header
 from ..ses.mail import (
+    CONFIGURATION_SET_HEADER,
+    MESSAGE_TAGS_HEADER,
     ApiError,
     check_address,
     check_recipients,
     header_addresses,
     header_values,
     parse_raw,
+    ses_headers,
+    without_headers,
 )
 from .answer import Exchange, answer
 
@@ -242,6 +246,8 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     try:
         check_recipients(recipients)
         message = parse_raw(raw)
+        # SES's own headers name the configuration set and the tags; SES removes them.
+        named = ses_headers(message)
     except ApiError as error:
         # SES's SMTP interface wraps the API's InvalidParameterValue texts.
         reply = invalid_message(error.message)
@@ -253,7 +259,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     subject = next(iter(header_values(message, "Subject")), None)
     # SES's SMTP interface reads ListManagementOptions from a header of its own.
     listed = options_from_header(next(iter(header_values(message, OPTIONS_HEADER)), None))
-    named: dict[str, Any] = {} if listed is None else {"list_management": listed}
+    listed_by: dict[str, Any] = {} if listed is None else {"list_management": listed}
     try:
         sent = account.send(
             region=region,
@@ -265,8 +271,11 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             cc=tuple(cc),
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
-            raw=raw,
+            raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
+            if named
+            else raw,
             **named,
+            **listed_by,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)
