@@ -251,12 +251,14 @@ def test_unsubscribe_says_what_it_cannot_click(ses_account, news):
 
 
 def test_the_smtp_interface_reads_its_list_management_header(ses_account, ses_smtp, news):
-    def submit(header):
+    def submit(header, **more):
         message = EmailMessage()
         message["From"] = "news@example.com"
         message["To"] = "ann@example.com"
         message["Subject"] = "This week"
         message["X-SES-LIST-MANAGEMENT-OPTIONS"] = header
+        for name, value in more.items():
+            message[name.replace("_", "-")] = value
         message.set_content(BODY)
         with smtplib.SMTP(ses_smtp.host, ses_smtp.port, timeout=15) as smtp:
             smtp.starttls(context=ses_smtp.ssl_context())
@@ -278,3 +280,15 @@ def test_the_smtp_interface_reads_its_list_management_header(ses_account, ses_sm
         554,
         b"Transaction failed: List with name: letters doesn't exist.",
     )
+    # Beside SES's other headers (a configuration set): each read, each taken out.
+    news.create_configuration_set(ConfigurationSetName="letters")
+    submit("news; topic=offers", X_SES_CONFIGURATION_SET="letters")
+    sent = ses_account.sent[-1]
+    assert (sent.configuration_set, dict(sent.list_management), sent.undelivered) == (
+        "letters",
+        {"ContactListName": "news", "TopicName": "offers"},
+        {"ann@example.com": "unsubscribed"},
+    )
+    received = sent.message
+    assert received["X-SES-CONFIGURATION-SET"] is None
+    assert received["X-SES-LIST-MANAGEMENT-OPTIONS"] is None
