@@ -11,7 +11,7 @@ __all__ = ["Context", "Part", "new_stamp"]
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -98,9 +98,19 @@ class Part:
         (``SentMessage.undelivered``): an unsubscribed contact, a rendering failure."""
         return {}
 
+    def suppressed_recipients(self, send: Outgoing) -> Sequence[str] | None:
+        """The recipients of an accepted send that a suppression list other than the
+        account's keeps from delivery (a tenant's own list), replacing the account's
+        list's say; ``None`` when the account's list decides."""
+        return None
+
     def accepted(self, message: SentMessage) -> None:
         """A message was accepted (under the account's lock): what follows from it here
         (events at the virtual times they happen, a contact's subscription)."""
+
+    def settle(self) -> None:
+        """After a send call, once the account's lock is released: what may not run
+        under it (events published to a webhook that may call SES back)."""
 
     def export(self, region: str) -> Any:
         """The region's state as JSON-able data (times and bytes allowed: the codec tags them)."""

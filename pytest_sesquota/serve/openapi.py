@@ -6,6 +6,12 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from ..account.ledger import REFUSAL_KINDS
+from .openapi_events import PATHS as EVENTS_PATHS
+from .openapi_events import SCHEMAS as EVENTS_SCHEMAS
+from .openapi_reputation import PATHS as REPUTATION_PATHS
+from .openapi_reputation import SCHEMAS as REPUTATION_SCHEMAS
+from .openapi_resources import PATHS, SCHEMAS
 from .steering import PATHS as STEERING_PATHS
 from .steering import SCHEMAS as STEERING_SCHEMAS
 
@@ -315,7 +321,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     **_COMMON_ENTRY,
                     "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
+                    "reason": {"enum": [k for k in REFUSAL_KINDS if k not in ("rate", "daily")]},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                 },
@@ -380,7 +386,16 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+# What SES decides about the account's resources (serve/resource_controls.py).
+OPENAPI["paths"].update(PATHS)
+OPENAPI["components"]["schemas"].update(SCHEMAS)
 
 # The routes of what SES decides on its side (jobs, inbox placement, the advisor).
 OPENAPI["paths"].update(STEERING_PATHS)
 OPENAPI["components"]["schemas"].update(STEERING_SCHEMAS)
+# SES's events, the webhooks subscribed to topics, the recipients' mailboxes.
+OPENAPI["paths"].update(EVENTS_PATHS)
+OPENAPI["components"]["schemas"].update(EVENTS_SCHEMAS)
+# The account's reputation: its rates, the policy, a review's outcome.
+OPENAPI["paths"].update(REPUTATION_PATHS)
+OPENAPI["components"]["schemas"].update(REPUTATION_SCHEMAS)

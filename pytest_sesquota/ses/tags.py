@@ -28,6 +28,7 @@ from ..account.contact_lists import ContactLists
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
+from ..account.tenants import Tenants
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
 
@@ -42,6 +43,10 @@ RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "template": lambda call, name: name in call.account.templates(call.region),
     "contact-list": lambda call, name: (
         call.part(ContactLists).contact_list(name, call.region) is not None
+    ),
+    # A tenant's ARN ends in <name>/<id>: SES finds it by its id (probed).
+    "tenant": lambda call, name: (
+        call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
     ),
     "configuration-set": lambda call, name: call.part(ConfigurationSets).exists(name, call.region),
     "deliverability-test-report": lambda call, name: any(

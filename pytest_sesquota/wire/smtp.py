@@ -49,6 +49,7 @@ from typing import Any
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
 from ..account.unsubscribe import OPTIONS_HEADER, options_from_header
+from ..ses.arn_headers import ARN_HEADERS, arn_headers
 from ..ses.mail import (
     CONFIGURATION_SET_HEADER,
     MESSAGE_TAGS_HEADER,
@@ -140,7 +141,8 @@ SMTP = SmtpDialect(
         "configuration_set_paused": "554 Message rejected: {message}",
         "sending_pool_missing": "554 Transaction failed: {message}",
         "mail_from_unverified": "554 Message rejected: {message}",
-        "not_authorized": "554 Message rejected: {message}",
+        # Captured (AWS's "554 Access denied" troubleshooting page).
+        "not_authorized": "554 Access denied: {message}",
         # As the SMTP interface wraps the API's other errors about the input (the
         # X-SES-LIST-MANAGEMENT-OPTIONS header); no capture of this one is known.
         "contact_list_missing": "554 Transaction failed: {message}",
@@ -260,6 +262,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     # SES's SMTP interface reads ListManagementOptions from a header of its own.
     listed = options_from_header(next(iter(header_values(message, OPTIONS_HEADER)), None))
     listed_by: dict[str, Any] = {} if listed is None else {"list_management": listed}
+    arns, raw = arn_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
             region=region,
@@ -274,6 +277,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
             if named
             else raw,
+            **arns,
             **named,
             **listed_by,
         )

@@ -28,6 +28,21 @@ PUBLIC = {
 ADDED = {
     "events",
     "unsubscribe",
+    "published",
+    "add_publisher",
+    "pending_events",
+    "on_event",
+    "mailbox",
+    "open",
+    "click",
+    "subscribe",
+    "sns",
+    "delegating_account",
+    "set_sending_principal",
+    "tenant",
+    "tenants",
+    "set_tenant_status",
+    "set_identity_certificate_status",
     "set_inbox_placement",
     "deliverability_tests",
     "list_on_blacklist",
@@ -44,6 +59,10 @@ ADDED = {
     "dedicated_ips",
     "configuration_set",
     "configuration_sets",
+    "reputation",
+    "set_reputation_policy",
+    "set_review_outcome",
+    "on_rates",
 }
 
 
