@@ -35,18 +35,7 @@ COMMON = {
 #: (a newer botocore) is answered by a method of an operation group, listed in the group's
 #: ``names``, the group in the API's registry (``ses/v1.py``, ``ses/v2.py``): see
 #: docs/developing.md, "Adding a resource".
-NOT_YET: set[tuple[str, str]] = {
-    ("sesv2", "CreateContact"),
-    ("sesv2", "CreateContactList"),
-    ("sesv2", "DeleteContact"),
-    ("sesv2", "DeleteContactList"),
-    ("sesv2", "GetContact"),
-    ("sesv2", "GetContactList"),
-    ("sesv2", "ListContactLists"),
-    ("sesv2", "ListContacts"),
-    ("sesv2", "UpdateContact"),
-    ("sesv2", "UpdateContactList"),
-}
+NOT_YET: set[tuple[str, str]] = {}
 
 
 def _model(service: str) -> Any:

@@ -8,11 +8,19 @@ No Python Handlebars is maintained on PyPI; this is the documented subset. Two r
 SES's own: a value a template prints that the data lacks (or holds as ``null``) is a
 rendering failure, ``Attribute 'x' is not present in the rendering data.``; and nothing is
 HTML-escaped ("SES doesn't escape HTML content", the guide's advanced personalization page).
+A third: ``{{amazonSESUnsubscribeUrl}}`` is SES's footer placeholder, never template data: it
+is kept for subscription management to put the unsubscribe link in.
 """
 
 from __future__ import annotations
 
-__all__ = ["RenderingFailure", "TemplateSyntaxError", "compile_template", "render"]
+__all__ = [
+    "UNSUBSCRIBE_NAME",
+    "RenderingFailure",
+    "TemplateSyntaxError",
+    "compile_template",
+    "render",
+]
 
 import functools
 import re
@@ -24,6 +32,8 @@ _MISSING: Any = object()
 _TAG = re.compile(r"\{\{(~?)(\{?)(!--.*?--|!.*?|.*?)(\}?)(~?)\}\}", re.S)
 _PARAM = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
 _STANDALONE = frozenset("#/!^")
+#: The footer placeholder of SES's subscription management (see the module's docstring).
+UNSUBSCRIBE_NAME = "amazonSESUnsubscribeUrl"
 
 
 class RenderingFailure(Exception):
@@ -259,6 +269,8 @@ class _Renderer:
         for node in nodes:
             if node.kind == "text":
                 out.append(node.value)
+            elif node.kind == "var" and node.value == UNSUBSCRIBE_NAME and not node.params:
+                out.append("{{" + UNSUBSCRIBE_NAME + "}}")  # SES's own: the link goes there
             elif node.kind == "var":
                 value = _lookup(frame, node.value)
                 if node.value == "lookup":

@@ -30,6 +30,7 @@ ADDED = {
     "set_identity_status",
     "verification_emails",
     "click_verification_link",
+    "unsubscribe",
     "published",
     "add_publisher",
     "pending_events",
