@@ -6,7 +6,7 @@ The errors are the model's (``NotFoundException`` 404, ``BadRequestException`` 4
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2"]
+__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2", "refuse_in_the_sandbox"]
 
 from datetime import datetime
 from typing import Any, ClassVar
@@ -17,6 +17,18 @@ from .mail import ApiError, bad_request, check_address
 
 #: ListSuppressedDestinations' page when PageSize is not given.
 DEFAULT_PAGE_SIZE = 1000
+
+
+def refuse_in_the_sandbox(call: Call) -> None:
+    """Refuse ``call`` while its region's account is in the sandbox: the suppression-list
+    guide says "you can't use the PutSuppressedDestination or CreateImportJob operation
+    until your account is removed from the sandbox". SES's code and text are not
+    documented: the model's ``BadRequestException`` and words of ours (docs/choices.md)."""
+    if call.account.in_sandbox(call.region):
+        raise bad_request(
+            f"{call.operation} is not available while your account is in the sandbox in "
+            f"{call.region}; it can be used once the account has production access."
+        )
 
 
 def _not_on_list(address: str) -> ApiError:
@@ -68,6 +80,7 @@ class SuppressionV2(Operations):
 
     def PutSuppressedDestination(self, call: Call, p: Params) -> Result:
         _no_tenants(p)
+        refuse_in_the_sandbox(call)
         # Putting an address again replaces its reason and time, as SES does.
         call.account.suppress(_address(p["EmailAddress"]), reason=p["Reason"], region=call.region)
         return {}
