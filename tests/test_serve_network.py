@@ -143,7 +143,11 @@ def _presigned(action: str) -> str:
 
 
 #: What a browser sends for an <img src> on another site's page: no Origin.
-IMG = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image", "Referer": "https://evil.example/"}
+IMG = {
+    "Sec-Fetch-Site": "cross-site",
+    "Sec-Fetch-Dest": "image",
+    "Referer": "https://evil.example/",
+}
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -180,11 +184,8 @@ def test_a_loopback_alias_the_server_was_started_on_is_served(detached):
     # --host NAME where NAME resolves to loopback: the server prints http://NAME:PORT,
     # and answers there (not 421). "127.1" is 127.0.0.1 to the resolver, on any machine.
     account = SesAccount(profile="sandbox", clock=DetachedClock())
-    aliases = ["127.1"] + [
-        name
-        for name in ("vm", "runsc", socket.gethostname())
-        if name != "localhost" and _loopback_name(name)
-    ][:1]
+    named = [n for n in ("vm", "runsc", socket.gethostname()) if _loopback_name(n)]
+    aliases = ["127.1", *named[:1]]
     for alias in aliases:
         with SesHttpServer(account, host=alias) as server:
             assert server.endpoint_url == f"http://{alias}:{server.port}"
