@@ -1,2 +1,3 @@
-"""pytest-sesquota's benchmarks: a harness (``harness.py``), one module per group
-(``groups/``) and the programs the groups run (``programs/``). Run ``run.py``."""
+"""pytest-sesquota's benchmarks: what the groups measure with (``measure.py``), one module
+per group (``groups/``), the programs the groups run (``programs/``) and the command line
+(``harness.py``). Run ``run.py``."""

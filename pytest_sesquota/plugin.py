@@ -26,8 +26,7 @@ __all__ = [
     "tolerance",
 ]
 
-import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,34 +45,33 @@ from .active import ACTIVE
 from .doors import guard, on_import
 from .doors.guard import BLOCK_OPTION as BLOCK_UNFAKED
 from .doors.guard import REAL_MARKER
+from .hooks import (
+    ACCOUNT,
+    ACTIVATION,
+    CALL_ERROR,
+    CALL_FAILED,
+    DEFAULT_TOLERANCE,
+    PROPERTY_PREFIX,
+    SECTION,
+    BotocoreDoor,
+    ChildProcesses,
+    RealSes,
+    ReportHooks,
+    baseline_run,
+)
 
 if TYPE_CHECKING:  # the front doors and reports load on first use, not with pytest
     from .clock.sesclock import SesClock
     from .doors.activation import SesAccount
     from .doors.smtp import SesSmtpServer
-    from .report.baseline import BaselineRun
-    from .report.reporting import Reporting
     from .serve.server import SesServer
 
-#: The title of the failure report's section (``report.conversation.SECTION``).
-SECTION = "SES conversation"
-#: Every report property of pytest-sesquota's starts so (``report.summary``).
-PROPERTY_PREFIX = "ses_"
 
 _INI: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
-#: The account of the test, readable by the report hooks after its teardown.
-_ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
-_BOTOCORE: pytest.StashKey[_BotocoreDoor] = pytest.StashKey()
+_BOTOCORE: pytest.StashKey[BotocoreDoor] = pytest.StashKey()
 _GUARD: pytest.StashKey[guard.Guard] = pytest.StashKey()
 _BLOCKING: pytest.StashKey[str | None] = pytest.StashKey()
-_CHILDREN: pytest.StashKey[_ChildProcesses] = pytest.StashKey()
-_ACTIVATION = "pytest_sesquota.doors.activation"
-#: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
-_CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
-#: What the call's failure said: a problem raised into the test is not reported again.
-_CALL_ERROR: pytest.StashKey[str] = pytest.StashKey()
-#: How much worse a baseline figure may get (``report.baseline.DEFAULT_TOLERANCE``).
-DEFAULT_TOLERANCE = 0.1
+_CHILDREN: pytest.StashKey[ChildProcesses] = pytest.StashKey()
 
 
 def tolerance(text: str) -> float:
@@ -182,15 +180,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "conversation_dir": _directory(config, "--ses-quota-conversation-dir"),
         "cache_dir": (lambda: cache.mkdir("sesquota")) if cache is not None else (lambda: None),
     }
-    config.pluginmanager.register(_ReportHooks(settings, _baseline(config)), "sesquota-reports")
-    config.stash[_BOTOCORE] = _BotocoreDoor()
+    config.pluginmanager.register(ReportHooks(settings, baseline_run(config)), "sesquota-reports")
+    config.stash[_BOTOCORE] = BotocoreDoor()
     on_import.when_imported("botocore.session", config.stash[_BOTOCORE].install)
     config.addinivalue_line(
         "markers",
         f"{REAL_MARKER}: this test means to reach real Amazon SES; its SES calls are not "
         f"refused (pytest-sesquota refuses them by default, see {BLOCK_UNFAKED})",
     )
-    config.pluginmanager.register(_RealSes(), "sesquota-real")
+    config.pluginmanager.register(RealSes(), "sesquota-real")
     # Every SES call of a test without the fake is refused: botocore's (its door asks the
     # guard) and every connection to an SES host (the guard's checks). Set either way: an
     # in-process run inside another has its own setting, restored after it.
@@ -198,66 +196,8 @@ def pytest_configure(config: pytest.Config) -> None:
     ACTIVE.blocking = BLOCK_UNFAKED if config.getini(BLOCK_UNFAKED) else None
     if ACTIVE.blocking is not None:
         config.stash[_GUARD] = guard.Guard()
-    config.stash[_CHILDREN] = _ChildProcesses()
-    on_import.when_imported(_ACTIVATION, config.stash[_CHILDREN].install)
-
-
-class _ChildProcesses:
-    """Child processes of a faked test reach its account. Hooked when the front doors
-    load (no account can be active before): an unused plugin loads none of it."""
-
-    def __init__(self) -> None:
-        self._uninstall: Callable[[], None] | None = None
-
-    def install(self, _module: object) -> None:
-        from .serve import children
-
-        self._uninstall = children.install()
-
-    def uninstall(self) -> None:
-        on_import.forget(_ACTIVATION, self.install)
-        if self._uninstall is not None:
-            self._uninstall()
-
-
-def _baseline(config: pytest.Config) -> BaselineRun | None:
-    """``--ses-quota-baseline``'s run, on the controller (``None``: no baseline asked)."""
-    value = config.getoption("ses_quota_baseline")
-    if not value:
-        for option in ("tolerance", "update"):
-            if config.getoption(f"ses_quota_baseline_{option}") not in (None, False):
-                raise pytest.UsageError(
-                    f"--ses-quota-baseline-{option} needs --ses-quota-baseline=PATH"
-                )
-        return None
-    if hasattr(config, "workerinput"):
-        return None  # an xdist worker: its figures reach the controller in its reports
-    from .report.baseline import BaselineError, BaselineRun
-
-    given = config.getoption("ses_quota_baseline_tolerance")
-    run = BaselineRun(
-        path=config.invocation_params.dir / Path(value).expanduser(),
-        shown=value,
-        tolerance=DEFAULT_TOLERANCE if given is None else given,
-        update=config.getoption("ses_quota_baseline_update"),
-    )
-    try:
-        run.start()
-    except BaselineError as error:
-        raise pytest.UsageError(str(error)) from None
-    return run
-
-
-class _BotocoreDoor:
-    """Installs the botocore door once botocore is imported; undone at unconfigure."""
-
-    def install(self, _module: object) -> None:
-        from .doors import botocore
-
-        botocore.install()
-
-    def uninstall(self) -> None:
-        on_import.forget("botocore.session", self.install)
+    config.stash[_CHILDREN] = ChildProcesses()
+    on_import.when_imported(ACTIVATION, config.stash[_CHILDREN].install)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -269,97 +209,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         ACTIVE.blocking = config.stash[_BLOCKING]
     if _BOTOCORE in config.stash:
         config.stash[_BOTOCORE].uninstall()
-
-
-class _RealSes:
-    """A test marked ``ses_quota_real`` may reach real SES, from setup to teardown."""
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
-        marked = item.get_closest_marker(REAL_MARKER) is not None
-        with guard.allowing(f"@pytest.mark.{REAL_MARKER}" if marked else None):
-            yield
-
-
-class _ReportHooks:
-    """The failure report's section, the figures as test properties, the summary."""
-
-    def __init__(self, settings: dict[str, Any], baseline: BaselineRun | None = None) -> None:
-        self._settings = settings
-        self._reporting: Reporting | None = None
-        self.baseline = baseline
-
-    def reporting(self) -> Reporting:
-        """Made on first use: a session without a faked test never loads the reports.
-        (A method, not a property: pytest 7 reads every attribute of a plugin object.)"""
-        if self._reporting is None:
-            from .report.reporting import Reporting
-
-            self._reporting = Reporting(**self._settings)
-        return self._reporting
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, Any, None]:
-        account = item.stash.get(_ACCOUNT, None)
-        if account is not None and call.when == "teardown":
-            # On the item before the teardown report is made, so that the report
-            # carries them (to JUnit XML, and from xdist workers).
-            from .report.reporting import own_property
-
-            item.user_properties[:] = [p for p in item.user_properties if not own_property(p[0])]
-            item.user_properties += self.reporting().teardown_properties(account, item.nodeid)
-        outcome = yield
-        report: pytest.TestReport = outcome.get_result()
-        if call.when == "call":
-            item.stash[_CALL_FAILED] = report.failed
-            if report.failed and call.excinfo is not None:
-                item.stash[_CALL_ERROR] = str(call.excinfo.value)
-        if account is not None and report.failed:
-            text = self.reporting().section(account, item.nodeid, report.when or "call")
-            report.sections.append((SECTION, text))
-        if account is not None and call.when == "teardown":
-            del item.stash[_ACCOUNT]  # items live all session; the ledger need not
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown" and any(
-            str(name).startswith(PROPERTY_PREFIX) for name, _ in report.user_properties
-        ):
-            self.reporting().collect(report.nodeid, report.user_properties)
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        # Without a faked test or a summary asked for, the reports never load.
-        if self._reporting is not None or self._settings["summary"]:
-            from .report.summary import summary_lines
-
-            reporting = self.reporting()
-            if reporting.problems:
-                terminalreporter.write_sep("-", "pytest-sesquota could not report everything")
-                for problem in reporting.problems:
-                    terminalreporter.write_line(problem)
-            if reporting.summary:
-                terminalreporter.write_sep("=", "SES quota summary")
-                for line in summary_lines(list(reporting.per_test.items())):
-                    terminalreporter.write_line(line)
-        if self.baseline is not None and self.baseline.lines:
-            terminalreporter.write_sep("=", "SES baseline")
-            for line in self.baseline.lines:
-                terminalreporter.write_line(line)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Compare with the baseline (before the terminal summary tells of it)."""
-        baseline = self.baseline
-        if baseline is None:
-            return
-        try:
-            baseline.finish(self.reporting().per_test, os.environ.get("GITHUB_STEP_SUMMARY"))
-        except OSError as error:
-            baseline.lines = [f"pytest-sesquota could not write the baseline: {error}"]
-            baseline.failed = True
-        if baseline.failed and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def options_for(node: pytest.Item, config: pytest.Config) -> SesQuotaOptions:
@@ -389,7 +238,7 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
 
     account = SesAccount(options)
     with account:
-        request.node.stash[_ACCOUNT] = account
+        request.node.stash[ACCOUNT] = account
         yield account
     if account.internal_errors:
         pytest.fail(
@@ -399,7 +248,7 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             pytrace=False,
         )
     # A stall raised into the test failed it already: once is enough.
-    raised = request.node.stash.get(_CALL_ERROR, None)
+    raised = request.node.stash.get(CALL_ERROR, None)
     problems = [p for p in account.clock.problems if p != raised]
     if problems:
         pytest.fail("pytest-sesquota's virtual clock: " + "\n".join(problems), pytrace=False)
@@ -411,7 +260,7 @@ def ses_account(request: pytest.FixtureRequest) -> Iterator[SesAccount]:
             + "\n".join(f"at {s.at.isoformat()}: {s.action!r}\n{s.error}" for s in failed),
             pytrace=False,
         )
-    if not request.node.stash.get(_CALL_FAILED, False):
+    if not request.node.stash.get(CALL_FAILED, False):
         from .report.checks import teardown_failures
 
         problems = teardown_failures(account)
@@ -467,7 +316,7 @@ def pytest_runtest_makereport(
     call (not in botocore's hooks or the plugin), and its summary line says what SES
     answered (``report.failure``). ``--fulltrace`` keeps every frame."""
     excinfo = call.excinfo
-    account = item.stash.get(_ACCOUNT, None)
+    account = item.stash.get(ACCOUNT, None)
     line: str | None = None
     if excinfo is not None and (
         account is not None or isinstance(excinfo.value, guard.UnfakedSesCall)

@@ -116,7 +116,18 @@ def answered(account: SesAccount, api: str, call: Callable[[], Any]) -> str:
     except ClientError as error:
         assert len(account.requests) == before + 1
         code = error.response["Error"]["Code"]
-        assert code in CODES[api], (code, error.response)
+        # The codes every operation may answer, and the errors its model names.
+        model = service_model(api)
+        name = account.requests[-1].operation
+        modeled = (
+            {
+                e.metadata.get("error", {}).get("code", e.name)
+                for e in model.operation_model(name).error_shapes
+            }
+            if name in model.operation_names
+            else set()
+        )
+        assert code in CODES[api] | modeled, (code, error.response)
         assert error.response["Error"]["Message"], error.response
         assert error.response["ResponseMetadata"]["HTTPStatusCode"] in STATUSES
         request = account.requests[-1]

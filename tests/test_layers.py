@@ -29,11 +29,13 @@ LAYERS = {
     "doors": 5,
     "report": 5,
     "serve": 6,
+    # the plugin's hook objects, under the plugin that registers them
+    "hooks": 7,
     # the top: the pytest plugin, the CLI and the public names
-    "plugin": 7,
-    "cli": 7,
-    "__init__": 8,
-    "__main__": 8,
+    "plugin": 8,
+    "cli": 8,
+    "__init__": 9,
+    "__main__": 9,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from ..harness import Row, Size
+from ..measure import Row, Size
 
 #: ``--only`` name -> ``module:function`` in this package, in the full run's order.
 GROUPS: dict[str, str] = {

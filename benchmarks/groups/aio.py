@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_sesquota import SesAccount
 
-from ..harness import Row, Size, against, clock, interleaved
+from ..measure import Row, Size, against, clock, interleaved
 from .per_send import CANNED, FAKE, FLOOR, KEYS, MESSAGE, Raw
 
 

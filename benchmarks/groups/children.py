@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pytest_sesquota import SesAccount
 from pytest_sesquota.serve import children as hooks
 
-from ..harness import Row, Size, clock, interleaved
+from ..measure import Row, Size, clock, interleaved
 
 
 def _accounts(installed: bool, turns: int) -> Callable[[], float]:

@@ -9,7 +9,7 @@ import tracemalloc
 
 from pytest_sesquota import QuotaEngine, RegionQuota
 
-from ..harness import Row, Size, clock, interleaved
+from ..measure import Row, Size, clock, interleaved
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 

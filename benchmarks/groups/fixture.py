@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..harness import PROGRAMS, Row, Size, interleaved
+from ..measure import PROGRAMS, Row, Size, interleaved
 
 
 def _write_suite(root: Path, tests: int) -> None:

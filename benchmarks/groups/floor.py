@@ -15,7 +15,7 @@ import functools
 import statistics
 from collections.abc import Callable
 
-from ..harness import Row, Size, cpu_clock, interleaved
+from ..measure import Row, Size, cpu_clock, interleaved
 from .per_send import SENDERS, fake_round, floor_client, timed
 
 APIS = {"ses": "SES v1", "sesv2": "SES v2"}

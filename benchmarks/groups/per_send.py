@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSResponse
 
 from pytest_sesquota import SesAccount
 
-from ..harness import Row, Size, against, clock, interleaved
+from ..measure import Row, Size, against, clock, interleaved
 
 MESSAGE = {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}
 CANNED = {

@@ -32,7 +32,7 @@ from pytest_sesquota.clock.sesclock import DetachedClock
 from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
 from pytest_sesquota.serve.store import Store
 
-from ..harness import PROGRAMS, Row, Size, clock, free_port
+from ..measure import PROGRAMS, Row, Size, clock, free_port
 
 
 @contextlib.contextmanager

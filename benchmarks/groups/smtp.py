@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult
 from pytest_sesquota import SesAccount, SesSmtpServer
 from pytest_sesquota.doors import certs
 
-from ..harness import Row, Size, clock, free_port, interleaved
+from ..measure import Row, Size, clock, free_port, interleaved
 
 
 class _Sink:

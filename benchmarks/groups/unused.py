@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..harness import PROGRAMS, Row, Size, clock, interleaved
+from ..measure import PROGRAMS, Row, Size, clock, interleaved
 
 
 def unused_plugin(size: Size) -> list[Row]:

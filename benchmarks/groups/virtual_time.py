@@ -8,7 +8,7 @@ import sys
 
 from pytest_sesquota import SesAccount
 
-from ..harness import ROOT, Row, Size, clock
+from ..measure import ROOT, Row, Size, clock
 
 
 def virtual_time(size: Size) -> list[Row]:

@@ -18,17 +18,21 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
+from .attributes import AccountAttributes
 from .book import Ledger
 from .configuration_sets import ConfigurationSets
+from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
 from .events import Events, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from .messages import DroppedMessage
+from .multi_region import MultiRegionEndpoints
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
+from .receiving import ReceiptRules
 from .review import ProductionAccess
 from .sending import Sending
 from .statistics import Statistics
@@ -131,6 +135,10 @@ class Account:
             Events(context),
             Tags(context),
             ConfigurationSets(context),
+            ReceiptRules(context),
+            DedicatedIpPools(context),
+            AccountAttributes(context),
+            MultiRegionEndpoints(context),
         ]
         parts.append(
             Sending(
@@ -212,6 +220,13 @@ class Account:
     suppress = _Forward(Suppression.suppress)
     unsuppress = _Forward(Suppression.unsuppress)
     suppressed = _Forward(Suppression.suppressed)
+    # -- receiving email, dedicated IPs: what SES decides, and what it keeps -----------
+    receive_email = _Forward(ReceiptRules.receive_email)
+    received = _Forward(ReceiptRules.received)
+    active_receipt_rule_set = _Forward(ReceiptRules.active_receipt_rule_set)
+    lease_dedicated_ips = _Forward(DedicatedIpPools.lease_dedicated_ips)
+    release_dedicated_ip = _Forward(DedicatedIpPools.release_dedicated_ip)
+    dedicated_ips = _Forward(DedicatedIpPools.dedicated_ips)
     # -- statistics -------------------------------------------------------------------
     record_bounces = _Forward(Statistics.record_bounces)
     record_complaints = _Forward(Statistics.record_complaints)

@@ -22,7 +22,7 @@ from ..clock.timebackend import (
     TimeBackendName,
     available,
 )
-from ..quota.engine import DAILY_MODES, DailyMode
+from ..quota import DAILY_MODES, DailyMode
 from . import optionchecks as checks
 from .optionspec import (
     CLI,

@@ -63,10 +63,13 @@ def simulator_scenario(address: str) -> Scenario | None:
 
 
 class SuppressionList:
-    """One region's list: addresses compared without case, kept in the order first put."""
+    """One region's list: addresses compared without case, kept in the order first put.
+    An address suppresses a send while its reason is one the account suppresses for
+    (``reasons``: PutAccountSuppressionAttributes' ``SuppressedReasons``)."""
 
     def __init__(self) -> None:
         self._entries: dict[str, SuppressedDestination] = {}
+        self.reasons: frozenset[str] = frozenset(SUPPRESSION_REASONS)
 
     def put(self, address: str, reason: SuppressionReason, now: datetime) -> SuppressedDestination:
         entry = SuppressedDestination(address.strip(), reason, now)
@@ -81,7 +84,10 @@ class SuppressionList:
 
     def __contains__(self, address: object) -> bool:
         # An empty list (most accounts) answers without parsing the address.
-        return bool(self._entries) and isinstance(address, str) and _key(address) in self._entries
+        if not self._entries or not isinstance(address, str):
+            return False
+        entry = self._entries.get(_key(address))
+        return entry is not None and entry.reason in self.reasons
 
     def entries(self) -> list[SuppressedDestination]:
         return list(self._entries.values())

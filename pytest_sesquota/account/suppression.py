@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Suppression"]
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .options import RegionSettings
@@ -24,9 +25,11 @@ class Suppression(Part):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self._lists: dict[str, SuppressionList] = {}
+        self._validation: dict[str, dict[str, Any] | None] = {}
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
         self._lists[region] = SuppressionList()
+        self._validation[region] = None
 
     def suppress(
         self, *addresses: str, reason: SuppressionReason = "BOUNCE", region: str | None = None
@@ -69,18 +72,60 @@ class Suppression(Part):
             entry = self._lists[name].get(address)
             return [] if entry is None else [entry]
 
+    def suppressed_reasons(self, region: str | None = None) -> list[SuppressionReason]:
+        """The reasons for which the region's list suppresses sends (and SES adds
+        addresses): both by default, none when the list is turned off."""
+        with self.lock:
+            reasons = self._lists[self.region(region)].reasons
+            return [r for r in SUPPRESSION_REASONS if r in reasons]
+
+    def set_suppressed_reasons(
+        self,
+        reasons: Iterable[str],
+        validation: Mapping[str, Any] | None = None,
+        region: str | None = None,
+    ) -> None:
+        """What PutAccountSuppressionAttributes sets: the reasons (an empty list turns the
+        list off: its addresses are delivered to again) and the validation attributes."""
+        given = set(reasons)
+        unknown = given - set(SUPPRESSION_REASONS)
+        if unknown:
+            raise ValueError(
+                f"suppressed reasons {sorted(unknown)!r}: valid reasons: "
+                + ", ".join(repr(r) for r in SUPPRESSION_REASONS)
+            )
+        name = self.region(region)
+        with self.lock:
+            self._lists[name].reasons = frozenset(given)
+            self._validation[name] = None if validation is None else dict(validation)
+            self.changed(name)
+
+    def validation_attributes(self, region: str | None = None) -> dict[str, Any] | None:
+        with self.lock:
+            found = self._validation[self.region(region)]
+            return None if found is None else dict(found)
+
     def list_of(self, region: str) -> SuppressionList:
         """The region's list, for deciding a send (``address in list``)."""
         return self._lists[region]
 
     # -- the state file ------------------------------------------------------------
-    def export(self, region: str) -> list[dict[str, Any]]:
-        return [
-            {"email_address": e.email_address, "reason": e.reason, "time": e.last_update_time}
-            for e in self._lists[region].entries()
-        ]
+    def export(self, region: str) -> dict[str, Any]:
+        listed = self._lists[region]
+        return {
+            "entries": [
+                {"email_address": e.email_address, "reason": e.reason, "time": e.last_update_time}
+                for e in listed.entries()
+            ],
+            "reasons": sorted(listed.reasons),
+            "validation": self._validation[region],
+        }
 
-    def restore(self, region: str, data: list[dict[str, Any]]) -> None:
+    def restore(self, region: str, data: dict[str, Any] | list[dict[str, Any]]) -> None:
+        # A state file from before the account's suppression attributes: the entries alone.
+        document: dict[str, Any] = data if isinstance(data, dict) else {"entries": data}
         restored = self._lists[region] = SuppressionList()
-        for item in data:
+        for item in document["entries"]:
             restored.put(item["email_address"], item["reason"], item["time"])
+        restored.reasons = frozenset(document.get("reasons", SUPPRESSION_REASONS))
+        self._validation[region] = document.get("validation")

@@ -10,25 +10,25 @@ from __future__ import annotations
 
 __all__ = ["patch", "unpatch"]
 
+from collections.abc import Callable
 from typing import Any
 
 from aiobotocore.signers import AioRequestSigner
 
-from .botocore import skip_signing
-
 _original_sign = AioRequestSigner.sign
 
 
-async def _guarded_sign(
-    self: AioRequestSigner, operation_name: str, request: Any, *a: Any, **k: Any
-) -> Any:
-    if skip_signing(self, operation_name, request):
-        return None
-    return await _original_sign(self, operation_name, request, *a, **k)
+def patch(skip_signing: Callable[[Any, str, Any], bool]) -> None:
+    """Leave unsigned the requests ``skip_signing(signer, operation, request)`` says
+    (the botocore door's rule, handed down: this module imports nothing of it)."""
 
+    async def _guarded_sign(
+        self: AioRequestSigner, operation_name: str, request: Any, *a: Any, **k: Any
+    ) -> Any:
+        if skip_signing(self, operation_name, request):
+            return None
+        return await _original_sign(self, operation_name, request, *a, **k)
 
-def patch() -> None:
-    """Leave the requests the botocore door skips signing unsigned (idempotent)."""
     AioRequestSigner.sign = _guarded_sign
 
 

@@ -89,7 +89,11 @@ def _moto_answers() -> bool:
 
 def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     context = getattr(request, "context", None) or {}
-    region = context.get("signing", {}).get("region") or context.get("client_region")
+    region = context.get("signing", {}).get("region")
+    if region is None or "*" in region or "," in region:
+        # SigV4a's region set (a send through a multi-region endpoint signs for "*"):
+        # the client's own region.
+        region = context.get("client_region")
     reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
@@ -110,7 +114,7 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
             # An aiobotocore client (or one could be): its signer is its own.
             from . import aiobotocore
 
-            aiobotocore.patch()
+            aiobotocore.patch(skip_signing)
         return
     if _moto_answers():
         return

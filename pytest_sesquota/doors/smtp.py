@@ -117,7 +117,8 @@ class SesSmtpServer:
         )
         #: Connections open now (refused ones excluded).
         self.active_connections = 0
-        self._connections: set[SesSmtpProtocol] = set()
+        #: The connections open now (closed by :meth:`stop`).
+        self.connections: set[SesSmtpProtocol] = set()
         self._handler = SesSmtpHandler(self)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
@@ -273,7 +274,7 @@ class SesSmtpServer:
             if abort_clients is not None:
                 abort_clients()
         # abort, not close: a TLS close waits for the client's close_notify.
-        for protocol in list(self._connections):
+        for protocol in list(self.connections):
             if protocol.transport is not None:
                 protocol.transport.abort()  # type: ignore[attr-defined]
         current = asyncio.current_task()

@@ -10,16 +10,17 @@ read once per argument): those few private members are overridden, each saying w
 
 from __future__ import annotations
 
-__all__ = ["SesSmtpHandler", "SesSmtpProtocol"]
+__all__ = ["SesSmtpHandler", "SesSmtpProtocol", "SmtpServing"]
 
 import asyncio
 import functools
 import hmac
 import ssl
 import traceback
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AnyStr
+from typing import Any, AnyStr, Protocol
 
 from aiosmtpd.smtp import (
     SMTP,
@@ -31,6 +32,7 @@ from aiosmtpd.smtp import (
     syntax,
 )
 
+from ..account.account import Account
 from ..wire.smtp import (
     AUTH_INVALID,
     AUTH_OK,
@@ -50,8 +52,22 @@ from ..wire.smtp import (
     is_address,
 )
 
-if TYPE_CHECKING:
-    from .smtp import SesSmtpServer
+
+class SmtpServing(Protocol):
+    """What a connection needs of the server that accepted it (``doors/smtp.py``'s
+    ``SesSmtpServer``): its account and region, credentials and limits, and the set of
+    open connections it closes when it stops."""
+
+    account: Account
+    region: str
+    gate: Callable[[Sequence[str]], AbstractContextManager[object]] | None
+    username: str
+    password: str
+    max_connections: int | None
+    max_messages_per_connection: int | None
+    active_connections: int
+    connections: set[SesSmtpProtocol]
+
 
 #: aiosmtpd's own words where SES's differ. The two DATA replies end a DATA
 #: transaction without reaching the handler, so they are also recorded in the ledger.
@@ -72,7 +88,7 @@ _DATA_ABORTS = {
 class SesSmtpHandler:
     """aiosmtpd hooks: SES's EHLO and credentials; DATA and refusals go to the dialect."""
 
-    def __init__(self, server: SesSmtpServer) -> None:
+    def __init__(self, server: SmtpServing) -> None:
         self.server = server
         self.account = server.account
 
@@ -200,7 +216,7 @@ class SesSmtpProtocol(SMTP):
     AuthLoginUsernameChallenge = "Username:"
     AuthLoginPasswordChallenge = "Password:"
 
-    def __init__(self, server: SesSmtpServer, handler: SesSmtpHandler, **kwargs: Any) -> None:
+    def __init__(self, server: SmtpServing, handler: SesSmtpHandler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._ses_server = server
         self._ses_handler = handler
@@ -219,7 +235,7 @@ class SesSmtpProtocol(SMTP):
         first = self.transport is None  # STARTTLS calls this again with the TLS transport
         super().connection_made(transport)
         if first:
-            self._ses_server._connections.add(self)
+            self._ses_server.connections.add(self)
             limit = self._ses_server.max_connections
             if limit is not None and self._ses_server.active_connections >= limit:
                 self._refused = True
@@ -228,7 +244,7 @@ class SesSmtpProtocol(SMTP):
                 self._ses_server.active_connections += 1
 
     def connection_lost(self, error: Exception | None) -> None:
-        self._ses_server._connections.discard(self)
+        self._ses_server.connections.discard(self)
         if self._counted:
             self._counted = False
             self._ses_server.active_connections -= 1

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import DAILY_MODES, DailyMode
 from .bucket import UNLIMITED, TokenBucket
 
 __all__ = [
@@ -38,8 +39,6 @@ DAY = 86_400.0
 #: errs on the safe side (a send never leaves the window early).
 SLOT = 1.0
 
-DailyMode = Literal["would_exceed", "below_max"]
-DAILY_MODES: tuple[DailyMode, ...] = ("would_exceed", "below_max")
 Reason = Literal["rate", "daily"]
 
 

@@ -228,6 +228,7 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/clock$"), self.clock),
             ("POST", re.compile(rf"^{PREFIX}/clock/advance$"), self.advance),
             ("POST", re.compile(rf"^{PREFIX}/identities$"), self.verify),
+            ("POST", re.compile(rf"^{PREFIX}/dedicated-ips$"), self.lease),
             ("POST", re.compile(rf"^{PREFIX}/reset$"), self.reset),
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
         ]
@@ -381,6 +382,21 @@ class Control:
             raise ControlError(400, "BadRequest", "region must be an AWS region name.")
         self.account.verify(*identities, region=region)
         return _json(200, {"verified": identities, "region": region or self.account.region})
+
+    def lease(self, body: bytes, **_: Any) -> Reply:
+        """Dedicated IPs leased to the account, as AWS leases them after a support case."""
+        document = _body(body)
+        _unknown(document, ("count", "pool", "region"))
+        count, pool, region = document.get("count", 1), document.get("pool"), document.get("region")
+        if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
+            raise ControlError(400, "BadRequest", "region must be an AWS region name.")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 256:
+            raise ControlError(400, "BadRequest", "count must be a whole number from 1 to 256.")
+        try:
+            leased = self.account.lease_dedicated_ips(count, pool=pool, region=region)
+        except ValueError as error:
+            raise ControlError(400, "BadRequest", str(error)) from None
+        return _json(200, {"leased": leased, "region": region or self.account.region})
 
     def reset(self, **_: Any) -> Reply:
         self.gate.reset()

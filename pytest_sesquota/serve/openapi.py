@@ -137,6 +137,13 @@ OPENAPI: dict[str, Any] = {
                 "responses": _ok("Verified", "What was verified"),
             }
         },
+        f"{PREFIX}/dedicated-ips": {
+            "post": {
+                "summary": "Lease dedicated IPs to the account (what AWS decides)",
+                "requestBody": _body_of("Lease"),
+                "responses": _ok("Leased", "The IPs leased"),
+            }
+        },
         f"{PREFIX}/reset": {
             "post": {
                 "summary": "Back to the account the configuration describes",
@@ -239,6 +246,23 @@ OPENAPI: dict[str, Any] = {
                 "type": "object",
                 "required": ["verified", "region"],
                 "properties": {"verified": _ADDRESSES, "region": {"type": "string"}},
+            },
+            "Lease": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "count": {"type": "integer", "minimum": 1, "maximum": 256},
+                    "pool": {"type": "string"},
+                    "region": {"type": "string"},
+                },
+            },
+            "Leased": {
+                "type": "object",
+                "required": ["leased", "region"],
+                "properties": {
+                    "leased": {"type": "array", "items": {"type": "string"}},
+                    "region": {"type": "string"},
+                },
             },
             "Reset": {
                 "type": "object",

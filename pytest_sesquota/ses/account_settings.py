@@ -7,6 +7,7 @@ __all__ = ["AccountV1", "AccountV2"]
 
 from typing import Any
 
+from .account_attributes import account_attributes
 from .api import Call, Operations, Params, Result
 from .mail import bad_request, check_address
 
@@ -55,12 +56,11 @@ class AccountV2(Operations):
         account, region = call.account, call.region
         max_24, rate, used = account.quota(region)
         result: dict[str, Any] = {
-            "DedicatedIpAutoWarmupEnabled": False,
             "EnforcementStatus": account.enforcement_status(region),
             "ProductionAccessEnabled": not account.in_sandbox(region),
             "SendQuota": {"Max24HourSend": max_24, "MaxSendRate": rate, "SentLast24Hours": used},
             "SendingEnabled": account.sending_enabled(region),
-            "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+            **account_attributes(call),
         }
         details = account.account_details(region)
         review = account.production_access_review(region)

@@ -23,6 +23,7 @@ from .mail import (
     raw_addressing,
     template_data,
 )
+from .multi_region import routed
 from .send import attributes, bulk, entry_tags, refuse_invalid, rendered, send
 from .templates import template
 
@@ -202,6 +203,7 @@ class SendingV2(Operations):
         return {"subject": subject, "text": text, "html": html_body}
 
     def SendEmail(self, call: Call, p: Params) -> Result:
+        call = routed(call, p)  # through a multi-region endpoint: one of its regions
         content = p["Content"]
         kinds = [k for k in ("Simple", "Raw", "Template") if k in content]
         recipients, addressing = addressed(p.get("Destination"))
@@ -233,6 +235,7 @@ class SendingV2(Operations):
         return {"MessageId": message_id}
 
     def SendBulkEmail(self, call: Call, p: Params) -> Result:
+        call = routed(call, p)
         entries = p["BulkEmailEntries"]
         everyone = [a for e in entries for a in addressed(e.get("Destination"))[0]]
         try:

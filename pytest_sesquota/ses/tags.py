@@ -23,6 +23,8 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.dedicated_ips import DedicatedIpPools
+from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
@@ -36,6 +38,12 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "dedicated-ip-pool": lambda call, name: (
+        call.part(DedicatedIpPools).pool(name, call.region) is not None
+    ),
+    "multi-region-endpoint": lambda call, name: (
+        call.part(MultiRegionEndpoints).endpoint(name, call.region) is not None
+    ),
 }
 
 

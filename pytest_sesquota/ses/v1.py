@@ -12,6 +12,7 @@ from .account_settings import AccountV1
 from .api import Api
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
+from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
 
@@ -60,5 +61,6 @@ SesV1 = Api(
         AccountV1(),
         IdentitiesV1(),
         TemplatesV1(),
+        ReceivingV1(),
     ],
 )

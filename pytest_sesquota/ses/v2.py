@@ -10,10 +10,13 @@ from __future__ import annotations
 
 __all__ = ["V2", "SesV2"]
 
+from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
+from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .multi_region import MultiRegionV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
@@ -75,5 +78,8 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        AccountAttributesV2(),
+        DedicatedIpsV2(),
+        MultiRegionV2(),
     ],
 )

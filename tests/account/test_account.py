@@ -27,6 +27,12 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "receive_email",
+    "received",
+    "active_receipt_rule_set",
+    "lease_dedicated_ips",
+    "release_dedicated_ip",
+    "dedicated_ips",
 }
 
 
