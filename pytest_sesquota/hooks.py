@@ -1,6 +1,7 @@
 """The plugin's hook objects, registered by ``plugin.py``: the failure report's section,
 the figures and the summary (``ReportHooks``), the baseline run, ``ses_quota_real`` tests
-(``RealSes``), and the doors installed when their library is imported (``BotocoreDoor``,
+(``RealSes``), a refused SES call the code under test swallowed (``SwallowedRefusals``),
+and the doors installed when their library is imported (``BotocoreDoor``,
 ``ChildProcesses``). Like the plugin, it loads no library: each loads its own on first use.
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "ChildProcesses",
     "RealSes",
     "ReportHooks",
+    "SwallowedRefusals",
     "baseline_run",
 ]
 
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .active import ACTIVE
 from .doors import guard, on_import
 from .doors.guard import REAL_MARKER
 
@@ -118,6 +121,44 @@ class RealSes:
         marked = item.get_closest_marker(REAL_MARKER) is not None
         with guard.allowing(f"@pytest.mark.{REAL_MARKER}" if marked else None):
             yield
+
+
+class SwallowedRefusals:
+    """A refused SES call that the code under test caught (an application's ``except
+    Exception`` around its send) fails the test at teardown, naming the call: nothing
+    reached AWS, but nothing was tested either. A refusal that reached the test function
+    itself (``pytest.raises(UnfakedSesCall)``, its own ``except``) was seen by the test."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        ACTIVE.refused.clear()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        errors = list(ACTIVE.refused)
+        ACTIVE.refused.clear()
+        # A call that failed (or never ran) is failure enough.
+        if not errors or item.stash.get(CALL_FAILED, True):
+            return
+        code = getattr(getattr(item, "function", None), "__code__", None)
+        unseen = [error for error in errors if not _reached(error, code)]
+        if unseen:
+            pytest.fail(
+                "pytest-sesquota refused an SES call and the code under test caught the "
+                "error: the test passed, but nothing it sent reached SES, real or fake.\n"
+                + "\n".join(f"{type(e).__name__}: {e}" for e in unseen),
+                pytrace=False,
+            )
+
+
+def _reached(error: BaseException, code: object) -> bool:
+    """Whether ``error`` went through the frame of the code ``code`` (the test function)."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 class ReportHooks:

@@ -57,6 +57,7 @@ from .hooks import (
     ChildProcesses,
     RealSes,
     ReportHooks,
+    SwallowedRefusals,
     baseline_run,
 )
 
@@ -189,6 +190,7 @@ def pytest_configure(config: pytest.Config) -> None:
         f"refused (pytest-sesquota refuses them by default, see {BLOCK_UNFAKED})",
     )
     config.pluginmanager.register(RealSes(), "sesquota-real")
+    config.pluginmanager.register(SwallowedRefusals(), "sesquota-swallowed")
     # Every SES call of a test without the fake is refused: botocore's (its door asks the
     # guard) and every connection to an SES host (the guard's checks). Set either way: an
     # in-process run inside another has its own setting, restored after it.

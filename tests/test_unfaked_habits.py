@@ -98,3 +98,99 @@ def test_a_hand_written_before_send_stub_answers_without_the_fake(pytester, prof
             "without the fake SES account*",
         ]
     )
+
+
+SWALLOW_TEST = '''
+import logging
+import smtplib
+
+import boto3
+import pytest
+
+from pytest_sesquota import UnfakedSesCall
+
+
+def notify(client):
+    """An application's send, which logs and carries on whatever goes wrong."""
+    try:
+        client.send_email(
+            Source="a@example.com",
+            Destination={"ToAddresses": ["b@example.com"]},
+            Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+        )
+    except Exception:
+        logging.exception("could not notify")
+
+
+def test_swallowed_api_call():
+    notify(boto3.client("ses", region_name="us-east-1"))
+
+
+def connect():
+    try:
+        return smtplib.SMTP("email-smtp.eu-west-1.amazonaws.com", 587, timeout=1)
+    except Exception:
+        return None
+
+
+def test_swallowed_smtp_connection():
+    assert connect() is None
+
+
+def test_expected_by_the_test():
+    with pytest.raises(UnfakedSesCall):
+        boto3.client("ses", region_name="us-east-1").get_send_quota()
+
+
+def test_caught_by_the_test_itself():
+    try:
+        boto3.client("sesv2", region_name="us-east-1").get_account()
+    except UnfakedSesCall:
+        pass
+
+
+def test_raised_into_the_test_fails_once():
+    boto3.client("ses", region_name="us-east-1").get_send_quota()
+
+
+def test_swallowed_then_failed_fails_once():
+    notify(boto3.client("ses", region_name="us-east-1"))
+    assert False, "its own failure"
+
+
+def test_the_next_test_starts_clean():
+    pass
+
+
+def test_with_the_fake(ses_account):
+    notify(boto3.client("ses", region_name="us-east-1"))
+    assert len(ses_account.sent) == 1
+'''
+
+
+def test_a_refusal_the_code_under_test_swallows_fails_the_test_at_teardown(pytester, monkeypatch):
+    for name, value in (("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")):
+        monkeypatch.setenv(name, value)
+    pytester.makepyfile(SWALLOW_TEST)
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6, failed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_swallowed_api_call*",
+            "*pytest-sesquota refused an SES call and the code under test caught the error: "
+            "the test passed, but nothing it sent reached SES, real or fake.",
+            "UnfakedSesCall: pytest-sesquota refused an SES call (ses SendEmail to "
+            "https://email.us-east-1.amazonaws.com/): a call to real Amazon SES from a test "
+            "without the fake SES account*",
+            "*ERROR at teardown of test_swallowed_smtp_connection*",
+            "UnfakedSesCall: pytest-sesquota refused a connection to real Amazon SES "
+            "(email-smtp.eu-west-1.amazonaws.com:587)*",
+        ]
+    )
+    errors = [line for line in result.outlines if line.startswith("ERROR test_")]
+    assert [line.split(" - ")[0] for line in errors] == [
+        "ERROR test_a_refusal_the_code_under_test_swallows_fails_the_test_at_teardown.py"
+        "::test_swallowed_api_call",
+        "ERROR test_a_refusal_the_code_under_test_swallows_fails_the_test_at_teardown.py"
+        "::test_swallowed_smtp_connection",
+    ]

@@ -33,7 +33,7 @@ from botocore.signers import RequestSigner
 from ..account.account import Account
 from ..active import ACTIVE
 from ..clock.timebackend import real_time
-from .guard import is_ses_host, refusal
+from .guard import is_ses_host, refusal, refused
 from .respond import respond
 
 _original_send = Endpoint._send
@@ -161,7 +161,7 @@ def _before_call(
         if isinstance(context, dict) and _own_before_send(request_signer, service, model.name):
             context[_ANSWERED_ELSEWHERE] = True
             return
-        raise error
+        raise refused(error)
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:

@@ -31,6 +31,7 @@ __all__ = [
     "is_loopback",
     "is_ses_host",
     "refusal",
+    "refused",
     "ses_name",
 ]
 
@@ -110,6 +111,19 @@ def refusal(what: str) -> UnfakedSesCall | None:
     )
 
 
+#: How many refusals a test keeps for its teardown check: the first few name the problem.
+_KEPT = 10
+
+
+def refused(error: UnfakedSesCall) -> UnfakedSesCall:
+    """``error``, noted as raised to the code that made the call: should that code catch
+    it (an application's ``except Exception`` around its send), the test still fails at
+    teardown, naming the call (``hooks.SwallowedRefusals``)."""
+    if len(ACTIVE.refused) < _KEPT:
+        ACTIVE.refused.append(error)
+    return error
+
+
 def check(host: object, port: object, what: str = "a connection to") -> None:
     """Raise the refusal for a connection to ``host`` if it is SES's and must not go."""
     name = ses_name(host)
@@ -117,7 +131,7 @@ def check(host: object, port: object, what: str = "a connection to") -> None:
         written = "" if name == host or isinstance(host, bytes) else f", written {host!r}"
         error = refusal(f"{what} real Amazon SES ({name}:{port}{written})")
         if error is not None:
-            raise error
+            raise refused(error)
 
 
 @contextmanager
