@@ -23,8 +23,6 @@ from botocore.exceptions import ClientError
 from test_every_operation import minimal_input
 
 from pytest_sesquota import SesAccount, SesSmtpServer
-from pytest_sesquota.ses.v1 import SesV1
-from pytest_sesquota.ses.v2 import SesV2
 
 
 class Escape(AssertionError):
@@ -140,7 +138,9 @@ def drive_ses_v1(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     ses.get_account_sending_enabled()
     ses.delete_template(TemplateName="t")
     ses.delete_identity(Identity="example.com")
-    return set(SesV1.names) | call_the_rest(ses)
+    # Every operation of the installed model: one newer than it (the oldest pins) has no
+    # method to call, so the registry's names are not added.
+    return call_the_rest(ses)
 
 
 def drive_ses_v2(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
@@ -181,7 +181,9 @@ def drive_ses_v2(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     v2.get_suppressed_destination(EmailAddress="gone@example.com")
     v2.list_suppressed_destinations(Reasons=["BOUNCE"])
     v2.delete_suppressed_destination(EmailAddress="gone@example.com")
-    return set(SesV2.names) | call_the_rest(v2)
+    # Every operation of the installed model: one newer than it (the oldest pins) has no
+    # method to call, so the registry's names are not added.
+    return call_the_rest(v2)
 
 
 def drive_requests(account: SesAccount, smtp: SesSmtpServer) -> set[str]:

@@ -18,16 +18,20 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
+from .advisor import Advisor
 from .attributes import AccountAttributes
 from .book import Ledger
 from .configuration_sets import ConfigurationSets
+from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
 from .events import Events, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
+from .jobs import Jobs
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from .messages import DroppedMessage
+from .metrics import Metrics
 from .multi_region import MultiRegionEndpoints
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
@@ -35,7 +39,6 @@ from .quotas import Quotas
 from .receiving import ReceiptRules
 from .review import ProductionAccess
 from .sending import Sending
-from .statistics import Statistics
 from .suppression import Suppression
 from .tags import Tags
 from .templates import Templates
@@ -130,11 +133,14 @@ class Account:
             enforcement := Enforcement(context),
             ProductionAccess(context, quotas),
             suppression := Suppression(context),
-            statistics := Statistics(context),
             ledger := Ledger(context),
-            Events(context),
+            events := Events(context),
+            metrics := Metrics(context, ledger, events),
             Tags(context),
             ConfigurationSets(context),
+            Dashboard(context),
+            Advisor(context),
+            Jobs(context, suppression, metrics),
             ReceiptRules(context),
             DedicatedIpPools(context),
             AccountAttributes(context),
@@ -147,7 +153,6 @@ class Account:
                 identities=identities,
                 enforcement=enforcement,
                 suppression=suppression,
-                statistics=statistics,
                 ledger=ledger,
                 faults=self._faults,
                 parts=list(parts),
@@ -220,6 +225,19 @@ class Account:
     suppress = _Forward(Suppression.suppress)
     unsuppress = _Forward(Suppression.unsuppress)
     suppressed = _Forward(Suppression.suppressed)
+    # -- metrics ----------------------------------------------------------------------
+    record_bounces = _Forward(Metrics.record_bounces)
+    record_complaints = _Forward(Metrics.record_complaints)
+    send_statistics = _Forward(Metrics.send_statistics)
+    # -- what SES decides on its side: the dashboard, the advisor, jobs -------------------
+    set_inbox_placement = _Forward(Dashboard.set_inbox_placement)
+    deliverability_tests = _Forward(Dashboard.deliverability_tests)
+    list_on_blacklist = _Forward(Dashboard.list_on_blacklist)
+    recommend = _Forward(Advisor.recommend)
+    set_address_insights = _Forward(Advisor.set_address_insights)
+    jobs = _Forward(Jobs.jobs)
+    fail_job = _Forward(Jobs.fail_job)
+    export_file = _Forward(Jobs.export_file)
     # -- receiving email, dedicated IPs: what SES decides, and what it keeps -----------
     receive_email = _Forward(ReceiptRules.receive_email)
     received = _Forward(ReceiptRules.received)
@@ -227,10 +245,6 @@ class Account:
     lease_dedicated_ips = _Forward(DedicatedIpPools.lease_dedicated_ips)
     release_dedicated_ip = _Forward(DedicatedIpPools.release_dedicated_ip)
     dedicated_ips = _Forward(DedicatedIpPools.dedicated_ips)
-    # -- statistics -------------------------------------------------------------------
-    record_bounces = _Forward(Statistics.record_bounces)
-    record_complaints = _Forward(Statistics.record_complaints)
-    send_statistics = _Forward(Statistics.send_statistics)
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)

@@ -48,7 +48,7 @@ class Part:
     """One resource of the account, its state kept per region."""
 
     #: Its key in the state file (``sesquota serve --state``); ``None``: not saved
-    #: there as a whole (the ledger, and usage and statistics, have tables of their own).
+    #: there as a whole (the ledger and the usage have tables of their own).
     key: ClassVar[str | None] = None
 
     def __init__(self, context: Context) -> None:

@@ -1,6 +1,6 @@
 """Sending: each call's messages decided under the account's lock, from what the other
 parts say (may the region send, who is verified, the quotas, the suppression list),
-and recorded in the ledger and the statistics."""
+and recorded in the ledger (the metrics are computed from it when asked)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from .ledger import (
 from .part import Context, Part
 from .quotas import Quotas
 from .recipients import is_simulator, simulator_scenario
-from .statistics import Statistics
 from .suppression import Suppression
 
 Message = tuple[Sequence[str], dict[str, Any]]
@@ -47,7 +46,6 @@ class Sending(Part):
         identities: Identities,
         enforcement: Enforcement,
         suppression: Suppression,
-        statistics: Statistics,
         ledger: Ledger,
         faults: TransientFaults,
         parts: Sequence[Part] = (),
@@ -63,7 +61,6 @@ class Sending(Part):
         self.identities = identities
         self.enforcement = enforcement
         self.suppression = suppression
-        self.statistics = statistics
         self.ledger = ledger
         self.faults = faults
 
@@ -210,7 +207,7 @@ class _Call:
         sending = self.sending
         if sending.faults.strike():
             # Before any other check, as a server error comes before SES looks at the
-            # message; nothing is counted, not even in the statistics.
+            # message; nothing is counted, not even in the metrics.
             sending.ledger.enter(
                 FaultedSend(
                     time=self.now,
@@ -246,8 +243,6 @@ class _Call:
             recipients=recipients,
             transport=self.transport,
         )
-        if refusal.kind == "unverified":
-            sending.statistics.count(self.region, rejects=len(recipients))
         return refusal
 
     def decide(
@@ -310,16 +305,6 @@ class _Call:
                 **content,
             )
             sending.ledger.enter(message)
-            # Suppressed recipients are never attempted, nor those a part kept from
-            # delivery; the simulator's events are counted.
-            sending.statistics.count(
-                self.region,
-                delivery_attempts=len(recipients)
-                - len(message.suppressed)
-                - len(set(message.undelivered) - set(message.suppressed)),
-                bounces=len(message.bounced),
-                complaints=len(message.complained),
-            )
             for part in sending.listeners:
                 part.accepted(message)
             sent.append(message)

@@ -3,8 +3,8 @@
 JSON in and out, described by the OpenAPI document the server serves at
 ``/_sesquota/openapi.json`` (``serve.openapi``). Routes: quotas (read, set), the ledger
 (whole, or a page at a time), the clock (read; advance when virtual), identities
-(verify), reset, and the quota timeline picture. Each request takes its turn at the
-server's gate, so a reset never lands in the middle of a send; what changes is saved.
+(verify), reset, the quota picture, what SES decides (``serve.steering``). Each request
+takes its turn at the server's gate, so a reset never lands amid a send; changes are saved.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..account.account import Account
 from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
 from ..wire.sigv4 import REGION_NAME
+from . import steering
 from .codec import fields_of
 from .gate import Gate, SaveFailed
 from .openapi import OPENAPI, PREFIX
@@ -231,6 +232,7 @@ class Control:
             ("POST", re.compile(rf"^{PREFIX}/dedicated-ips$"), self.lease),
             ("POST", re.compile(rf"^{PREFIX}/reset$"), self.reset),
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
+            *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
@@ -270,6 +272,20 @@ class Control:
                 "message": f"No control endpoint {path}; see {PREFIX}/openapi.json.",
             },
         )
+
+    def steer(self, call: steering.Steer) -> Callable[..., Reply]:
+        """A route of ``serve/steering.py``: the account's control, its mistakes a 400."""
+
+        def handler(params: dict[str, str], body: bytes, **groups: str) -> Reply:
+            try:
+                result = call(self.account, _body(body), params, **groups)
+            except (ValueError, KeyError, TypeError) as e:
+                raise ControlError(400, "BadRequest", str(e.args[0] if e.args else e)) from None
+            if isinstance(result, bytes):
+                return 200, {"Content-Type": "application/octet-stream"}, result
+            return _json(200, result)
+
+        return handler
 
     # handlers
     def index(self, **_: Any) -> Reply:

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from ..account.account import Account
+from ..account.account import Account, part_of
+from ..account.metrics import Metrics
 from .retention import Retention
 from .store import SaveFailed, Store
 
@@ -51,7 +52,13 @@ class Gate:
             yield
 
     def _settle(self, regions: Iterable[str] | None) -> None:
-        self.retention.trim(self.account)
+        gone = self.retention.trim(self.account)
+        sent, rejected = gone.get("sent", []), gone.get("rejected", [])
+        if sent or rejected:
+            # The metrics count what leaves the ledger: folded first, saved with it.
+            part_of(self.account, Metrics).fold(sent, rejected)
+            if regions is not None:
+                regions = {*regions, *(item.region for item in (*sent, *rejected))}
         if self.store is None:
             return
         try:

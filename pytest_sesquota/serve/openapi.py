@@ -6,6 +6,9 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from .steering import PATHS as STEERING_PATHS
+from .steering import SCHEMAS as STEERING_SCHEMAS
+
 PREFIX = "/_sesquota"
 
 
@@ -377,3 +380,7 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+
+# The routes of what SES decides on its side (jobs, inbox placement, the advisor).
+OPENAPI["paths"].update(STEERING_PATHS)
+OPENAPI["components"]["schemas"].update(STEERING_SCHEMAS)

@@ -38,6 +38,9 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "deliverability-test-report": lambda call, name: any(
+        t.report_id == name for t in call.account.deliverability_tests(call.region)
+    ),
     "dedicated-ip-pool": lambda call, name: (
         call.part(DedicatedIpPools).pool(name, call.region) is not None
     ),

@@ -13,14 +13,18 @@ __all__ = ["V2", "SesV2"]
 from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
+from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .insights import InsightsV2
+from .jobs import JobsV2
 from .multi_region import MultiRegionV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
 from .templates import TemplatesV2
+from .vdm import VdmV2
 
 #: SES v2's words for what the account decided.
 V2 = ApiDialect(
@@ -78,6 +82,10 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        VdmV2(),
+        InsightsV2(),
+        DashboardV2(),
+        JobsV2(),
         AccountAttributesV2(),
         DedicatedIpsV2(),
         MultiRegionV2(),

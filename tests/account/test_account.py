@@ -27,6 +27,14 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "set_inbox_placement",
+    "deliverability_tests",
+    "list_on_blacklist",
+    "recommend",
+    "set_address_insights",
+    "jobs",
+    "fail_job",
+    "export_file",
     "receive_email",
     "received",
     "active_receipt_rule_set",
