@@ -63,6 +63,7 @@ class StateLock:
         self.state = state
         self.path = state.with_name(state.name + ".lock")
         self._fd: int | None = None
+        self._held: tuple[int, int] | None = None  # (device, inode) of the file locked
 
     def acquire(self) -> StateLock:
         fd = os.open(self.state, os.O_RDWR | os.O_CREAT, PRIVATE)
@@ -84,7 +85,8 @@ class StateLock:
         except BaseException:
             os.close(fd)
             raise
-        self._fd = fd
+        held = os.fstat(fd)
+        self._fd, self._held = fd, (held.st_dev, held.st_ino)
         return self
 
     def _holder(self) -> str:
@@ -98,15 +100,13 @@ class StateLock:
         """Raise OSError unless the state file's path still leads to the file locked: a
         state directory deleted (and made again) while serving would have every later
         save go into an unlinked file, and a new server start on the path."""
-        fd = self._fd
-        if fd is None:
+        if self._held is None:
             return
-        held = os.fstat(fd)
         try:
             named = os.stat(self.state)
         except FileNotFoundError:
             named = None
-        if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+        if named is None or (named.st_dev, named.st_ino) != self._held:
             raise OSError(
                 f"{self.state} was deleted or replaced while this server held it; "
                 "restart the server to go on"
@@ -114,6 +114,6 @@ class StateLock:
 
     def release(self) -> None:
         """Drop the lock (closing the file does it)."""
-        fd, self._fd = self._fd, None
+        fd, self._fd, self._held = self._fd, None, None
         if fd is not None:
             os.close(fd)
