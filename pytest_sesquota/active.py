@@ -22,7 +22,7 @@ One object, :data:`ACTIVE`. What it holds, and who writes each part:
   ``doors.guard.allowing``; read by the guard.
 - ``refused``: the SES calls refused in the running test (the errors raised), kept so that
   one the code under test swallowed still fails the test. Written by ``doors.guard.refused``;
-  read and emptied by the plugin (``hooks.SwallowedRefusals``) around each test.
+  read and emptied by the plugin (``hooks.SwallowedRefusals``) around each test's call.
 - ``guards``, ``process_hooks``, ``at_fork_registered`` and ``served``: what is installed.
   The connection guards in place (``doors.guard.Guard``); the process-start hooks
   (``serve.children.install``); whether the fork hooks were registered (they cannot be

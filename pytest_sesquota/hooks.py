@@ -126,18 +126,24 @@ class RealSes:
 class SwallowedRefusals:
     """A refused SES call that the code under test caught (an application's ``except
     Exception`` around its send) fails the test at teardown, naming the call: nothing
-    reached AWS, but nothing was tested either. A refusal that reached the test function
+    reached AWS, but nothing was tested either. Only the test's call counts (a fixture or
+    ``setUpClass`` may probe and catch), and a refusal that reached the test function
     itself (``pytest.raises(UnfakedSesCall)``, its own ``except``) was seen by the test."""
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
         ACTIVE.refused.clear()
+        try:
+            yield
+        finally:
+            item.stash[_REFUSED] = list(ACTIVE.refused)
+            ACTIVE.refused.clear()
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        errors = list(ACTIVE.refused)
-        ACTIVE.refused.clear()
-        # A call that failed (or never ran) is failure enough.
+        errors = item.stash.get(_REFUSED, [])
+        item.stash[_REFUSED] = []
+        # A call that failed is failure enough.
         if not errors or item.stash.get(CALL_FAILED, True):
             return
         code = getattr(getattr(item, "function", None), "__code__", None)
@@ -149,6 +155,10 @@ class SwallowedRefusals:
                 + "\n".join(f"{type(e).__name__}: {e}" for e in unseen),
                 pytrace=False,
             )
+
+
+#: The refusals raised during a test's call, for its teardown's check.
+_REFUSED: pytest.StashKey[list[BaseException]] = pytest.StashKey()
 
 
 def _reached(error: BaseException, code: object) -> bool:
