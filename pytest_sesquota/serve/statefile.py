@@ -80,11 +80,9 @@ class StateLock:
         except BaseException:
             os.close(fd)
             raise
-        try:
+        # The PID is for the message alone: a file that cannot grow fails SQLite next.
+        with contextlib.suppress(OSError):
             write_private(self.path, f"{os.getpid()}\n")
-        except BaseException:
-            os.close(fd)
-            raise
         held = os.fstat(fd)
         self._fd, self._held = fd, (held.st_dev, held.st_ino)
         return self
