@@ -59,6 +59,18 @@ CODES = {
         "MissingAction",
         "MalformedQueryString",
         "NotImplemented",
+        # configuration sets
+        "ConfigurationSetDoesNotExist",
+        "ConfigurationSetAlreadyExists",
+        "ConfigurationSetSendingPausedException",
+        "InvalidConfigurationSet",
+        "EventDestinationDoesNotExist",
+        "EventDestinationAlreadyExists",
+        "InvalidCloudWatchDestination",
+        "InvalidTrackingOptions",
+        "TrackingOptionsAlreadyExistsException",
+        "TrackingOptionsDoesNotExistException",
+        "LimitExceeded",
     },
     "sesv2": {
         "BadRequestException",
@@ -70,6 +82,7 @@ CODES = {
         "SendingPausedException",
         "UnknownOperationException",
         "NotImplemented",
+        "LimitExceededException",
     },
 }
 STATUSES = {400, 404, 429, 501}

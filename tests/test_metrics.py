@@ -48,6 +48,7 @@ def a_week(ses_account, v2):
     """Seven days: each day two Gmail readers, a Yahoo one, one hard bounce; Tuesday
     through a configuration set; an address on the suppression list every day."""
     ses_account.suppress("gone@example.org")
+    v2.create_configuration_set(ConfigurationSetName="marketing")  # SES refuses a missing set
     for day in range(7):
         for to in (
             "ann@gmail.com",

@@ -126,6 +126,8 @@ class Account:
         context = Context(self.options, self.clock, self._lock, self._ensure_region)
         self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         quotas = Quotas(context)
+        # A configuration set's sending pool must be one of the account's dedicated IP pools.
+        pools = DedicatedIpPools(context)
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
@@ -137,12 +139,12 @@ class Account:
             events := Events(context),
             metrics := Metrics(context, ledger, events),
             Tags(context),
-            ConfigurationSets(context),
+            ConfigurationSets(context, identities, pools.exists),
             Dashboard(context),
             Advisor(context),
             Jobs(context, suppression, metrics),
             ReceiptRules(context),
-            DedicatedIpPools(context),
+            pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
         ]
@@ -208,6 +210,9 @@ class Account:
     is_verified = _Forward(Identities.is_verified)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)

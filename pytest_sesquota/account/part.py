@@ -87,6 +87,12 @@ class Part:
         the account's own checks (sending paused, identities) and the quotas."""
         return None
 
+    def suppression_reasons(self, send: Outgoing) -> frozenset[str] | None:
+        """The reasons (``BOUNCE``, ``COMPLAINT``) for which the account's suppression list
+        keeps this send's recipients from delivery, when this part decides them (a
+        configuration set's suppression options replace the account's), or ``None``."""
+        return None
+
     def undelivered(self, send: Outgoing) -> Mapping[str, str]:
         """Recipients of an accepted send this part keeps from delivery, with the reason
         (``SentMessage.undelivered``): an unsubscribed contact, a rendering failure."""

@@ -56,6 +56,7 @@ class Sending(Part):
         self.preparers = _overriding(parts, "prepare_send")
         self.checkers = _overriding(parts, "check_send")
         self.keepers = _overriding(parts, "undelivered")
+        self.reasoners = _overriding(parts, "suppression_reasons")
         self.listeners = _overriding(parts, "accepted")
         self.quotas = quotas
         self.identities = identities
@@ -179,9 +180,14 @@ class _Call:
         self.now = now
         self.dialect = dialect
         self.bulk = bulk
+        self._last: tuple[Sequence[str], dict[str, Any], Outgoing] | None = None
 
     def outgoing(self, recipients: Sequence[str], content: dict[str, Any]) -> Outgoing:
-        return Outgoing(
+        """The message as the parts see it; made once for the checks of one message."""
+        last = self._last
+        if last is not None and last[0] is recipients and last[1] is content:
+            return last[2]
+        made = Outgoing(
             region=self.region,
             operation=self.operation,
             source=self.source,
@@ -189,12 +195,16 @@ class _Call:
             content=content,
             transport=self.transport,
         )
+        self._last = (recipients, content, made)
+        return made
 
     def prepare(self, recipients: Sequence[str], content: dict[str, Any]) -> Message:
         """The message as the parts complete it (``Part.prepare_send``)."""
-        outgoing = self.outgoing(recipients, content)
+        given = outgoing = self.outgoing(recipients, content)
         for part in self.sending.preparers:
             outgoing = part.prepare_send(outgoing)
+        if outgoing is given:  # no part changed it (most sends): no copy
+            return recipients, content
         return outgoing.recipients, dict(outgoing.content)
 
     def code(self, kind: RefusalKind) -> str:
@@ -301,7 +311,7 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
-                **self.fates(recipients),
+                **self.fates(recipients, content),
                 **content,
             )
             sending.ledger.enter(message)
@@ -310,17 +320,40 @@ class _Call:
             sent.append(message)
         return sent
 
-    def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
+    def fates(self, recipients: Sequence[str], content: dict[str, Any]) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
         list (not delivered, no event), or bounced or complained at the simulator."""
         suppression = self.sending.suppression.list_of(self.region)
-        suppressed = tuple(r for r in recipients if r in suppression)
-        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        # A part may say for which reasons the list suppresses this send, in place of the
+        # account's (a configuration set's suppression options); an empty list, none.
+        reasons = (
+            self.suppression_reasons(recipients, content)
+            if self.sending.reasoners and len(suppression)
+            else None
+        )
+        if reasons is None:
+            suppressed = tuple(r for r in recipients if r in suppression)
+        else:
+            suppressed = tuple(
+                r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
+            )
+        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,
             "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
             "complained": tuple(r for r, s in scenarios if s == "complaint"),
         }
+
+    def suppression_reasons(
+        self, recipients: Sequence[str], content: dict[str, Any]
+    ) -> frozenset[str] | None:
+        """The reasons the first part that decides them gives (``Part.suppression_reasons``)."""
+        outgoing = self.outgoing(recipients, content)
+        for part in self.sending.reasoners:
+            reasons = part.suppression_reasons(outgoing)
+            if reasons is not None:
+                return reasons
+        return None
 
 
 def _overriding(parts: Sequence[Part], hook: str) -> tuple[Part, ...]:

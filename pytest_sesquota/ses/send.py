@@ -10,18 +10,34 @@ from typing import Any
 
 from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
 from .api import Call
-from .mail import ApiError, RenderingFailure, render, template_data
+from .mail import (
+    ApiError,
+    RenderingFailure,
+    check_configuration_set_name,
+    message_tags,
+    render,
+    template_data,
+)
 
 
 def _tags(given: Any) -> dict[str, str]:
-    """A send's ``Tags`` / ``EmailTags`` (``[{"Name", "Value"}]``) as name -> value."""
-    return {str(t.get("Name")): str(t.get("Value", "")) for t in given or () if "Name" in t}
+    """A send's ``Tags`` / ``EmailTags`` (``[{"Name", "Value"}]``) as name -> value,
+    checked as SES checks message tags."""
+    if not given:
+        return {}
+    return message_tags([(str(t.get("Name", "")), str(t.get("Value", ""))) for t in given])
 
 
 def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
     """What a send names beyond its message, as ``SentMessage``'s fields: the
     configuration set, tags, reply-to and return path, sending authorization's ARNs,
-    and SES v2's tenant, multi-region endpoint and list management."""
+    and SES v2's tenant, multi-region endpoint and list management.
+
+    Raises SES's ``InvalidParameterValue`` for a configuration set's name or a tag that
+    SES refuses."""
+    name = p.get("ConfigurationSetName")
+    if name is not None:
+        check_configuration_set_name(name)
     if call.dialect.api == "ses":
         found = {
             "tags": _tags(p.get("Tags") or p.get("DefaultTags")),
@@ -53,14 +69,18 @@ def entry_tags(defaults: Mapping[str, Any], replacement: Any) -> dict[str, Any]:
 
 def send(call: Call, p: Mapping[str, Any], **content: Any) -> str:
     """Hand one message to the account, with what the request ``p`` names beyond it
-    (:func:`attributes`); its id, or the API's refusal error."""
+    (:func:`attributes`: over what a raw message's own headers name, as SES uses the
+    API's tags rather than the headers'); its id, or the API's refusal error."""
+    try:
+        named = attributes(call, p)
+    except ApiError as error:
+        raise refuse_invalid(call, content["source"], content["recipients"], error) from None
     try:
         message = call.account.send(
             region=call.region,
             operation=call.operation,
             dialect=call.dialect,
-            **attributes(call, p),
-            **content,
+            **{**content, **named},
         )
     except SendRefused as refused:
         raise call.dialect.error(refused) from None

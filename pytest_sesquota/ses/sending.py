@@ -111,19 +111,19 @@ class SendingV1(Operations):
                 raise invalid(f"Destination count exceeds {MAX_BULK_DESTINATIONS}.")
             found = template(call, p["Template"])
             defaults = template_data(p.get("DefaultTemplateData"))
+            shared = attributes(call, p)
+            entries = [
+                (
+                    recipients,
+                    {**addressing, **entry_tags(shared, d.get("ReplacementTags"))},
+                    d.get("ReplacementTemplateData"),
+                )
+                for d in destinations
+                for recipients, addressing in [addressed(d.get("Destination"))]
+            ]
         except ApiError as error:
             everyone = [a for d in destinations for a in addressed(d.get("Destination"))[0]]
             raise refuse_invalid(call, source, everyone, error) from None
-        shared = attributes(call, p)
-        entries = [
-            (
-                recipients,
-                {**addressing, **entry_tags(shared, d.get("ReplacementTags"))},
-                d.get("ReplacementTemplateData"),
-            )
-            for d in destinations
-            for recipients, addressing in [addressed(d.get("Destination"))]
-        ]
         statuses = bulk(
             call,
             source,
@@ -249,16 +249,8 @@ class SendingV2(Operations):
                 raise bad_request(f"Destination count exceeds {MAX_BULK_ENTRIES}.")
             found = self._template(call, spec)
             defaults = template_data(spec.get("TemplateData"))
-        except ApiError as error:
-            given = p.get("FromEmailAddress") or ""
-            raise refuse_invalid(call, given, everyone, error) from None
-        shared = attributes(call, p)
-        results = bulk(
-            call,
-            source,
-            found,
-            defaults,
-            [
+            shared = attributes(call, p)
+            messages = [
                 (
                     recipients,
                     {**addressing, **entry_tags(shared, e.get("ReplacementTags"))},
@@ -268,8 +260,9 @@ class SendingV2(Operations):
                 )
                 for e in entries
                 for recipients, addressing in [addressed(e.get("Destination"))]
-            ],
-            shared,
-            _check_recipients_v2,
-        )
+            ]
+        except ApiError as error:
+            given = p.get("FromEmailAddress") or ""
+            raise refuse_invalid(call, given, everyone, error) from None
+        results = bulk(call, source, found, defaults, messages, shared, _check_recipients_v2)
         return {"BulkEmailEntryResults": results}

@@ -23,6 +23,7 @@ __all__ = [
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..account.configuration_sets import ConfigurationSets
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
@@ -38,6 +39,7 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "configuration-set": lambda call, name: call.part(ConfigurationSets).exists(name, call.region),
     "deliverability-test-report": lambda call, name: any(
         t.report_id == name for t in call.account.deliverability_tests(call.region)
     ),

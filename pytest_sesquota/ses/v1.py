@@ -10,6 +10,7 @@ __all__ = ["V1", "SesV1"]
 
 from .account_settings import AccountV1
 from .api import Api
+from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
 from .receiving import ReceivingV1
@@ -62,5 +63,6 @@ SesV1 = Api(
         IdentitiesV1(),
         TemplatesV1(),
         ReceivingV1(),
+        ConfigurationSetsV1(),
     ],
 )

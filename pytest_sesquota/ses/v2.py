@@ -13,6 +13,7 @@ __all__ = ["V2", "SesV2"]
 from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
+from .configuration_sets_v2 import ConfigurationSetsV2
 from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
@@ -68,6 +69,11 @@ V2 = ApiDialect(
         "ValidationError": ("BadRequestException", 400),
         "AlreadyExists": ("AlreadyExistsException", 400),
         "LimitExceeded": ("LimitExceededException", 400),
+        # configuration sets and their event destinations (SES v1's codes, v2's words)
+        "ConfigurationSetAlreadyExists": ("AlreadyExistsException", 400),
+        "EventDestinationAlreadyExists": ("AlreadyExistsException", 400),
+        "InvalidConfigurationSet": ("BadRequestException", 400),
+        "InvalidCloudWatchDestination": ("BadRequestException", 400),
     },
     does_not_exist=("NotFoundException", 404),
 )
@@ -89,5 +95,6 @@ SesV2 = Api(
         AccountAttributesV2(),
         DedicatedIpsV2(),
         MultiRegionV2(),
+        ConfigurationSetsV2(),
     ],
 )

@@ -48,12 +48,16 @@ from collections.abc import Mapping, Sequence
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
 from ..ses.mail import (
+    CONFIGURATION_SET_HEADER,
+    MESSAGE_TAGS_HEADER,
     ApiError,
     check_address,
     check_recipients,
     header_addresses,
     header_values,
     parse_raw,
+    ses_headers,
+    without_headers,
 )
 from .answer import Exchange, answer
 
@@ -238,6 +242,8 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     try:
         check_recipients(recipients)
         message = parse_raw(raw)
+        # SES's own headers name the configuration set and the tags; SES removes them.
+        named = ses_headers(message)
     except ApiError as error:
         # SES's SMTP interface wraps the API's InvalidParameterValue texts.
         reply = invalid_message(error.message)
@@ -258,7 +264,10 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             cc=tuple(cc),
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
-            raw=raw,
+            raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
+            if named
+            else raw,
+            **named,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)

@@ -41,6 +41,8 @@ ADDED = {
     "lease_dedicated_ips",
     "release_dedicated_ip",
     "dedicated_ips",
+    "configuration_set",
+    "configuration_sets",
 }
 
 
