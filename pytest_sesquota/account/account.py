@@ -20,7 +20,9 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from ..clock.sesclock import ScheduledAction, SesClock
 from .advisor import Advisor
 from .attributes import AccountAttributes
+from .authorization import Authorization
 from .book import Ledger
+from .certificates import IdentityCertificates
 from .configuration_sets import ConfigurationSets
 from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
@@ -42,6 +44,7 @@ from .sending import Sending
 from .suppression import Suppression
 from .tags import Tags
 from .templates import Templates
+from .tenants import Tenants
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -131,7 +134,7 @@ class Account:
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
-            Templates(context),
+            templates := Templates(context),
             enforcement := Enforcement(context),
             ProductionAccess(context, quotas),
             suppression := Suppression(context),
@@ -140,6 +143,9 @@ class Account:
             metrics := Metrics(context, ledger, events),
             Tags(context),
             ConfigurationSets(context, identities, pools.exists),
+            Authorization(context, identities),
+            Tenants(context, identities, templates),
+            IdentityCertificates(context),
             Dashboard(context),
             Advisor(context),
             Jobs(context, suppression, metrics),
@@ -210,6 +216,14 @@ class Account:
     is_verified = _Forward(Identities.is_verified)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- sending authorization: delegating accounts, the principal that sends ----------
+    delegating_account = _Forward(Authorization.delegating_account)
+    set_sending_principal = _Forward(Authorization.set_sending_principal)
+    # -- tenants, their reputation entities, identity certificates ---------------------
+    tenant = _Forward(Tenants.tenant)
+    tenants = _Forward(Tenants.tenants)
+    set_tenant_status = _Forward(Tenants.set_tenant_status)
+    set_identity_certificate_status = _Forward(IdentityCertificates.set_identity_certificate_status)
     # -- configuration sets ------------------------------------------------------------
     configuration_set = _Forward(ConfigurationSets.configuration_set)
     configuration_sets = _Forward(ConfigurationSets.configuration_sets)

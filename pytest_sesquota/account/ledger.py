@@ -6,6 +6,7 @@ Plain data, shared by the account, the operations, the front doors and the repor
 from __future__ import annotations
 
 __all__ = [
+    "ACCOUNT_ID",
     "DAILY_MESSAGE",
     "ENFORCEMENT_STATUSES",
     "MAX_RECIPIENTS",
@@ -49,6 +50,8 @@ from typing import Any, Literal, Protocol, get_args
 
 from ..quota.engine import Decision
 
+#: The fake account's AWS account id, in its ARNs.
+ACCOUNT_ID = "123456789012"
 #: SES's mailbox simulator: always a valid recipient, even in the sandbox.
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 MAX_RECIPIENTS = 50

@@ -11,7 +11,7 @@ __all__ = ["Context", "Part", "new_stamp"]
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -97,6 +97,12 @@ class Part:
         """Recipients of an accepted send this part keeps from delivery, with the reason
         (``SentMessage.undelivered``): an unsubscribed contact, a rendering failure."""
         return {}
+
+    def suppressed_recipients(self, send: Outgoing) -> Sequence[str] | None:
+        """The recipients of an accepted send that a suppression list other than the
+        account's keeps from delivery (a tenant's own list), replacing the account's
+        list's say; ``None`` when the account's list decides."""
+        return None
 
     def accepted(self, message: SentMessage) -> None:
         """A message was accepted (under the account's lock): what follows from it here

@@ -58,6 +58,7 @@ class Sending(Part):
         self.keepers = _overriding(parts, "undelivered")
         self.reasoners = _overriding(parts, "suppression_reasons")
         self.listeners = _overriding(parts, "accepted")
+        self.suppressors = _overriding(parts, "suppressed_recipients")
         self.quotas = quotas
         self.identities = identities
         self.enforcement = enforcement
@@ -140,14 +141,20 @@ class Sending(Part):
                     results[i] = result
         return [r for r in results if r is not None]
 
-    def refusal(self, region: str, source: str, recipients: Sequence[str]) -> SendRefused | None:
-        """The checks before the quotas: suspended or paused, then verified identities."""
+    def refusal(
+        self, region: str, source: str, recipients: Sequence[str], *, delegated: bool = False
+    ) -> SendRefused | None:
+        """The checks before the quotas: suspended or paused, then verified identities
+        (the source's not, when ``delegated``: another account's identity, its ARN
+        authorized by the ``Authorization`` part)."""
         refused = self.enforcement.refusal(region)
         if refused is not None or not self.identities.checked(region):
             return refused
         failed = self.identities.unverified(
             region, source, tuple(recipients), sandbox=self.quotas.in_sandbox(region)
         )
+        if delegated and failed and failed[0] == source:
+            failed = failed[1:]
         if not failed:
             return None
         return SendRefused(
@@ -183,7 +190,8 @@ class _Call:
         self._last: tuple[Sequence[str], dict[str, Any], Outgoing] | None = None
 
     def outgoing(self, recipients: Sequence[str], content: dict[str, Any]) -> Outgoing:
-        """The message as the parts see it; made once for the checks of one message."""
+        """The message as the parts see it; made once for the checks and the delivery of
+        one message (a frozen dataclass costs microseconds to make)."""
         last = self._last
         if last is not None and last[0] is recipients and last[1] is content:
             return last[2]
@@ -240,7 +248,8 @@ class _Call:
                 if refusal is not None:
                     break
         if refusal is None:
-            refusal = sending.refusal(self.region, self.source, recipients)
+            delegated = bool(content.get("source_arn"))
+            refusal = sending.refusal(self.region, self.source, recipients, delegated=delegated)
         if refusal is None:
             return None
         sending.ledger.reject(
@@ -296,8 +305,13 @@ class _Call:
             return [throttle] * len(messages)
         sent: list[SentMessage | SendRefused] = []
         for recipients, content in messages:
-            if sending.keepers:
-                outgoing = self.outgoing(recipients, content)
+            # The parts that keep recipients from delivery see the send as it was asked.
+            outgoing = (
+                self.outgoing(recipients, content)
+                if sending.keepers or sending.suppressors
+                else None
+            )
+            if outgoing is not None and sending.keepers:
                 kept: dict[str, str] = {}
                 for part in sending.keepers:
                     kept.update(part.undelivered(outgoing))
@@ -311,7 +325,7 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
-                **self.fates(recipients, content),
+                **self.fates(recipients, content, outgoing),
                 **content,
             )
             sending.ledger.enter(message)
@@ -320,23 +334,34 @@ class _Call:
             sent.append(message)
         return sent
 
-    def fates(self, recipients: Sequence[str], content: dict[str, Any]) -> dict[str, Any]:
+    def fates(
+        self, recipients: Sequence[str], content: dict[str, Any], outgoing: Outgoing | None
+    ) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
-        list (not delivered, no event), or bounced or complained at the simulator."""
-        suppression = self.sending.suppression.list_of(self.region)
-        # A part may say for which reasons the list suppresses this send, in place of the
-        # account's (a configuration set's suppression options); an empty list, none.
-        reasons = (
-            self.suppression_reasons(recipients, content)
-            if self.sending.reasoners and len(suppression)
-            else None
-        )
-        if reasons is None:
-            suppressed = tuple(r for r in recipients if r in suppression)
-        else:
-            suppressed = tuple(
-                r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
+        list (or a part's own list, ``Part.suppressed_recipients``: not delivered, no
+        event), or bounced or complained at the simulator."""
+        suppressed: tuple[str, ...] | None = None
+        for part in self.sending.suppressors:
+            assert outgoing is not None
+            said = part.suppressed_recipients(outgoing)
+            if said is not None:
+                suppressed = tuple(said)
+                break
+        if suppressed is None:
+            suppression = self.sending.suppression.list_of(self.region)
+            # A part may say for which reasons the list suppresses this send, in place of
+            # the account's (a configuration set's suppression options); an empty list, none.
+            reasons = (
+                self.suppression_reasons(recipients, content)
+                if self.sending.reasoners and len(suppression)
+                else None
             )
+            if reasons is None:
+                suppressed = tuple(r for r in recipients if r in suppression)
+            else:
+                suppressed = tuple(
+                    r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
+                )
         scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,

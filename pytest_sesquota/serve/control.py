@@ -234,6 +234,9 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
             *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
+        from .resource_controls import resource_routes  # it imports this module's helpers
+
+        self.routes += resource_routes(account)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))

@@ -6,6 +6,8 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from ..account.ledger import REFUSAL_KINDS
+from .openapi_resources import PATHS, SCHEMAS
 from .steering import PATHS as STEERING_PATHS
 from .steering import SCHEMAS as STEERING_SCHEMAS
 
@@ -315,7 +317,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     **_COMMON_ENTRY,
                     "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
+                    "reason": {"enum": [k for k in REFUSAL_KINDS if k not in ("rate", "daily")]},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                 },
@@ -380,6 +382,9 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+# What SES decides about the account's resources (serve/resource_controls.py).
+OPENAPI["paths"].update(PATHS)
+OPENAPI["components"]["schemas"].update(SCHEMAS)
 
 # The routes of what SES decides on its side (jobs, inbox placement, the advisor).
 OPENAPI["paths"].update(STEERING_PATHS)

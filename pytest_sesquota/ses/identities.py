@@ -9,8 +9,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from ..account.authorization import Authorization
 from ..account.ledger import Identity
 from .api import Call, Operations, Params, Result, paginate
+from .in_use import deleting
 from .mail import ApiError, bad_request, check_address, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
 
@@ -69,6 +71,8 @@ class IdentitiesV1(Operations):
 
     def DeleteIdentity(self, call: Call, p: Params) -> Result:
         found = call.account.identity(p["Identity"], call.region)
+        if found is not None:
+            deleting(call, "identity", found.name)
         call.account.delete_identity(p["Identity"], call.region)
         if found is not None:
             untag_gone(call, "identity", found.name)
@@ -161,7 +165,7 @@ class IdentitiesV2(Operations):
             "VerifiedForSendingStatus": identity.status == "Success",
             "DkimAttributes": _dkim(identity),
             "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
-            "Policies": {},
+            "Policies": call.part(Authorization).policies(identity.name, call.region),
             "Tags": tag_list(call, "identity", identity.name),
             "VerificationStatus": _VERIFICATION[identity.status],
             "VerificationInfo": {},
@@ -190,6 +194,7 @@ class IdentitiesV2(Operations):
 
     def DeleteEmailIdentity(self, call: Call, p: Params) -> Result:
         identity = self._identity(call, p["EmailIdentity"])
+        deleting(call, "identity", identity.name)
         call.account.delete_identity(p["EmailIdentity"], call.region)
         untag_gone(call, "identity", identity.name)
         return {}

@@ -49,13 +49,13 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
-from ..account.ledger import MAX_RECIPIENTS, address_of
+from ..account.ledger import ACCOUNT_ID, MAX_RECIPIENTS, address_of
+from .arn_headers import ARN_HEADERS, arn_headers
 
 #: Through the v1 API (captured text); SES v2 and SMTP take 40 MB (the AWS quotas page).
 MAX_MESSAGE_BYTES = 10_485_760
 MAX_MESSAGE_BYTES_V2 = 41_943_040
 MAX_MESSAGE_BYTES_SMTP = MAX_MESSAGE_BYTES_V2
-ACCOUNT_ID = "123456789012"
 
 
 class ApiError(Exception):
@@ -303,6 +303,7 @@ def raw_addressing(
         if not recipients:
             raise invalid("Empty required header 'To'.")
     check_recipients(recipients)
+    arns, data = arn_headers(data, ARN_HEADERS)
     to = header_addresses(message, "To")
     cc = header_addresses(message, "Cc")
     # Whoever is not in a visible header was a Bcc (compared bare: "Ann <a@x>" is a@x).
@@ -319,6 +320,7 @@ def raw_addressing(
             "bcc": tuple(a for a in recipients if address_of(a) not in shown),
             "subject": next(iter(header_values(message, "Subject")), None),
             "raw": data,
+            **arns,
             **named,
         },
     )

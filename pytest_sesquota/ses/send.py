@@ -50,7 +50,9 @@ def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
         found = {
             "tags": _tags(p.get("EmailTags") or p.get("DefaultEmailTags")),
             "return_path": p.get("FeedbackForwardingEmailAddress"),
+            # It covers a raw message's From header too, over its X-SES-FROM-ARN.
             "source_arn": p.get("FromEmailAddressIdentityArn"),
+            "from_arn": p.get("FromEmailAddressIdentityArn"),
             "return_path_arn": p.get("FeedbackForwardingEmailAddressIdentityArn"),
             "tenant_name": p.get("TenantName"),
             "endpoint_id": p.get("EndpointId"),
@@ -69,8 +71,9 @@ def entry_tags(defaults: Mapping[str, Any], replacement: Any) -> dict[str, Any]:
 
 def send(call: Call, p: Mapping[str, Any], **content: Any) -> str:
     """Hand one message to the account, with what the request ``p`` names beyond it
-    (:func:`attributes`: over what a raw message's own headers name, as SES uses the
-    API's tags rather than the headers'); its id, or the API's refusal error."""
+    (:func:`attributes`: over what a raw message's own headers name, its X-SES-... ARNs
+    and tags, as SES uses the API's rather than the headers'); its id, or the API's
+    refusal error."""
     try:
         named = attributes(call, p)
     except ApiError as error:

@@ -26,6 +26,7 @@ from .mail import (
 from .multi_region import routed
 from .send import attributes, bulk, entry_tags, refuse_invalid, rendered, send
 from .templates import template
+from .tenants import refuse_bulk_for_tenant
 
 MAX_BULK_DESTINATIONS = 50
 MAX_BULK_ENTRIES = 50
@@ -264,5 +265,6 @@ class SendingV2(Operations):
         except ApiError as error:
             given = p.get("FromEmailAddress") or ""
             raise refuse_invalid(call, given, everyone, error) from None
+        refuse_bulk_for_tenant(call, source, shared, found.name, everyone)
         results = bulk(call, source, found, defaults, messages, shared, _check_recipients_v2)
         return {"BulkEmailEntryResults": results}

@@ -27,6 +27,7 @@ from ..account.configuration_sets import ConfigurationSets
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
+from ..account.tenants import Tenants
 from .api import Call, Operations, Params, Result
 from .mail import ACCOUNT_ID, ApiError, bad_request
 
@@ -39,6 +40,10 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    # A tenant's ARN ends in <name>/<id>: SES finds it by its id (probed).
+    "tenant": lambda call, name: (
+        call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None
+    ),
     "configuration-set": lambda call, name: call.part(ConfigurationSets).exists(name, call.region),
     "deliverability-test-report": lambda call, name: any(
         t.report_id == name for t in call.account.deliverability_tests(call.region)

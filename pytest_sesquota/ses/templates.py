@@ -11,6 +11,7 @@ from typing import Any
 from ..account.ledger import Template
 from ..account.templates import Templates
 from .api import Call, Operations, Params, Result, already_exists, does_not_exist, paginate
+from .in_use import deleting
 from .mail import ACCOUNT_ID, bad_request, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
 
@@ -67,6 +68,7 @@ class TemplatesV1(Operations):
 
     def DeleteTemplate(self, call: Call, p: Params) -> Result:
         # SES answers 200 for a template that does not exist.
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}
@@ -123,6 +125,7 @@ class TemplatesV2(Operations):
 
     def DeleteEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}

@@ -13,6 +13,8 @@ __all__ = ["V2", "SesV2"]
 from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
+from .authorization import IdentityPoliciesV2
+from .certificates import IdentityCertificatesV2
 from .configuration_sets_v2 import ConfigurationSetsV2
 from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
@@ -21,10 +23,12 @@ from .identities import IdentitiesV2
 from .insights import InsightsV2
 from .jobs import JobsV2
 from .multi_region import MultiRegionV2
+from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
 from .templates import TemplatesV2
+from .tenants import TenantsV2
 from .vdm import VdmV2
 
 #: SES v2's words for what the account decided.
@@ -53,9 +57,13 @@ V2 = ApiDialect(
         "mail_from_unverified": ApiRefusal(
             "MailFromDomainNotVerifiedException", 400, "MAIL_FROM_DOMAIN_NOT_VERIFIED"
         ),
-        "not_authorized": ApiRefusal("MessageRejected", 400, "MESSAGE_REJECTED"),
+        # Probed against SES (a tenant's resources not associated): AccessDeniedException
+        # 403, as IAM answers a send no policy allows; not in the model.
+        "not_authorized": ApiRefusal("AccessDeniedException", 403, "MESSAGE_REJECTED"),
         "contact_list_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        # Probed: NotFoundException 404 "Tenant <name> for AwsAccountId <id> not found.".
         "tenant_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        # The model's code for paused sending; SES's answer for a paused tenant is unknown.
         "tenant_paused": ApiRefusal("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
         "endpoint_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
     },
@@ -88,6 +96,10 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        IdentityPoliciesV2(),
+        TenantsV2(),
+        ReputationEntitiesV2(),
+        IdentityCertificatesV2(),
         VdmV2(),
         InsightsV2(),
         DashboardV2(),

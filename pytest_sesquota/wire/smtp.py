@@ -47,6 +47,7 @@ from collections.abc import Mapping, Sequence
 
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
+from ..ses.arn_headers import ARN_HEADERS, arn_headers
 from ..ses.mail import (
     CONFIGURATION_SET_HEADER,
     MESSAGE_TAGS_HEADER,
@@ -138,7 +139,8 @@ SMTP = SmtpDialect(
         "configuration_set_paused": "554 Message rejected: {message}",
         "sending_pool_missing": "554 Transaction failed: {message}",
         "mail_from_unverified": "554 Message rejected: {message}",
-        "not_authorized": "554 Message rejected: {message}",
+        # Captured (AWS's "554 Access denied" troubleshooting page).
+        "not_authorized": "554 Access denied: {message}",
         "contact_list_missing": "554 Transaction failed: {message}",
         "tenant_missing": "554 Transaction failed: {message}",
         "tenant_paused": "554 Message rejected: {message}",
@@ -253,6 +255,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
+    arns, raw = arn_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
             region=region,
@@ -267,6 +270,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
             if named
             else raw,
+            **arns,
             **named,
         )
     except SendRefused as refused:

@@ -27,6 +27,12 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "delegating_account",
+    "set_sending_principal",
+    "tenant",
+    "tenants",
+    "set_tenant_status",
+    "set_identity_certificate_status",
     "set_inbox_placement",
     "deliverability_tests",
     "list_on_blacklist",
