@@ -82,6 +82,9 @@ def test_domain_statistics_and_campaigns_from_what_the_domain_sent(ses_account, 
     send_v2(sesv2, "dee@hotmail.com", source="shop@example.com", content=SIMPLE)
     send_v2(sesv2, "eve@gmail.com", source="shop@example.com")  # another subject
     send_v2(sesv2, "fay@gmail.com", source="app@other.org")  # another domain
+    ses_account.clock.advance(
+        seconds=2
+    )  # SES's deliveries and bounces come a second after the send
     report = sesv2.get_domain_statistics_report(
         Domain="example.com", StartDate=START, EndDate=START + timedelta(days=2)
     )
@@ -113,8 +116,8 @@ def test_domain_statistics_and_campaigns_from_what_the_domain_sent(ses_account, 
     )
     assert sale["Esps"] == ["Gmail", "Hotmail", "Yahoo"]
     assert (utc(sale["FirstSeenDateTime"]), utc(sale["LastSeenDateTime"])) == (
-        START,
-        START + timedelta(days=1),
+        START + timedelta(seconds=1),  # its deliveries, a second after the sends
+        START + timedelta(days=1, seconds=1),
     )
     assert [c["Subject"] for c in campaigns] == ["Sale", "Hello"]
     again = sesv2.get_domain_deliverability_campaign(CampaignId=sale["CampaignId"])

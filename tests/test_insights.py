@@ -25,6 +25,14 @@ needs_address_insights = pytest.mark.skipif(
     not ADDRESS_INSIGHTS, reason="this botocore has no GetEmailAddressInsights"
 )
 
+#: SES's diagnostic code for a recipient on the account's suppression list (its events').
+SUPPRESSED_DIAGNOSTIC = (
+    "Amazon SES did not send the message to this address because it is on the suppression "
+    "list for your account. For more information about removing addresses from the "
+    "suppression list, see the Amazon SES Developer Guide at "
+    "https://docs.aws.amazon.com/ses/latest/DeveloperGuide/sending-email-suppression-list.html"
+)
+
 
 def verdicts(v2, address):
     found = v2.get_email_address_insights(EmailAddress=address)["MailboxValidation"]
@@ -40,6 +48,9 @@ def test_message_insights_tell_each_recipient_s_events(ses_account, sesv2):
         Content={"Simple": {"Subject": {"Data": "Welcome"}, "Body": {"Text": {"Data": "Hi"}}}},
         EmailTags=[{"Name": "campaign", "Value": "welcome"}],
     )["MessageId"]
+    ses_account.clock.advance(
+        seconds=2
+    )  # SES's deliveries and bounces come a second after the send
     insights = sesv2.get_message_insights(MessageId=message_id)
     assert insights["MessageId"] == message_id
     assert (insights["FromEmailAddress"], insights["Subject"]) == ("app@example.com", "Welcome")
@@ -56,7 +67,13 @@ def test_message_insights_tell_each_recipient_s_events(ses_account, sesv2):
         ("SEND", None),
         (
             "BOUNCE",
-            {"Bounce": {"BounceType": "PERMANENT", "BounceSubType": "OnAccountSuppressionList"}},
+            {
+                "Bounce": {
+                    "BounceType": "PERMANENT",
+                    "BounceSubType": "OnAccountSuppressionList",
+                    "DiagnosticCode": SUPPRESSED_DIAGNOSTIC,
+                }
+            },
         ),
     ]
 
@@ -78,7 +95,9 @@ def test_message_insights_read_the_account_s_events(ses_account, sesv2):
     )
     ses_account.clock.advance(minutes=5)
     [insight] = sesv2.get_message_insights(MessageId=message_id)["Insights"]
-    assert insight["Events"][1]["Details"] == {
+    # After the account's own Delivery (a second after the send), the bounce emitted.
+    assert [e["Type"] for e in insight["Events"]] == ["SEND", "DELIVERY", "BOUNCE"]
+    assert insight["Events"][2]["Details"] == {
         "Bounce": {
             "BounceType": "PERMANENT",
             "BounceSubType": "NoEmail",
@@ -104,6 +123,9 @@ def test_an_unknown_message_is_not_found(ses_account, sesv2):
 def test_address_insights_from_what_the_account_saw_and_plain_rules(ses_account, sesv2):
     send_v2(sesv2, "ann@gmail.com")
     send_v2(sesv2, "bounce@simulator.amazonses.com")
+    ses_account.clock.advance(
+        seconds=2
+    )  # SES's deliveries and bounces come a second after the send
     assert verdicts(sesv2, "ann@gmail.com") == (
         "HIGH",
         {

@@ -12,6 +12,18 @@ from pathlib import Path
 import botocore.session
 import pytest
 
+# cryptography's Rust half keeps the classes it first meets: an example run in process
+# (pytester forgets the modules it imported, SNS's signing imports cryptography) must
+# not be the first to import them, or later certificates here fail ("registered hash").
+try:
+    import cryptography.hazmat.primitives.asymmetric.padding
+    import cryptography.hazmat.primitives.asymmetric.rsa
+    import cryptography.hazmat.primitives.hashes
+    import cryptography.hazmat.primitives.serialization
+    import cryptography.x509  # noqa: F401
+except ImportError:  # pragma: no cover - the examples that sign need it anyway
+    pass
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]

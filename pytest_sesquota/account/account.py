@@ -27,18 +27,22 @@ from .configuration_sets import ConfigurationSets
 from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
-from .events import Events, SesEvent
+from .event_records import Publication
+from .events import Events, Publisher, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
 from .jobs import Jobs
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
+from .mailboxes import Mailboxes
 from .messages import DroppedMessage
 from .metrics import Metrics
 from .multi_region import MultiRegionEndpoints
+from .notifications import IdentityNotifications
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
 from .receiving import ReceiptRules
+from .reputation import RatePoint, Reputation
 from .review import ProductionAccess
 from .sending import Sending
 from .suppression import Suppression
@@ -122,6 +126,10 @@ class Account:
             )
         )
         self._lock = threading.RLock()
+        # Where SES's publications go besides the record (the doors' publishers): kept
+        # across resets, which build the events part anew.
+        self._publishers: list[Publisher] = []
+        self._rate_listeners: list[Callable[[RatePoint], object]] = []
         self._build()
 
     def _build(self) -> None:
@@ -139,13 +147,22 @@ class Account:
             ProductionAccess(context, quotas),
             suppression := Suppression(context),
             ledger := Ledger(context),
-            events := Events(context),
-            metrics := Metrics(context, ledger, events),
             Tags(context),
-            ConfigurationSets(context, identities, pools.exists),
+            sets := ConfigurationSets(context, identities, pools.exists),
             Authorization(context, identities),
             Tenants(context, identities, templates),
             IdentityCertificates(context),
+            mailboxes := Mailboxes(context),
+            notifications := IdentityNotifications(context),
+            events := Events(
+                context,
+                ledger=ledger,
+                identities=identities,
+                mailboxes=mailboxes,
+                notifications=notifications,
+                configuration_sets=sets,
+            ),
+            metrics := Metrics(context, ledger, events),
             Dashboard(context),
             Advisor(context),
             Jobs(context, suppression, metrics),
@@ -153,6 +170,9 @@ class Account:
             pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
+            reputation := Reputation(
+                context, enforcement=enforcement, mailboxes=mailboxes, defer=events.defer
+            ),
         ]
         parts.append(
             Sending(
@@ -163,9 +183,14 @@ class Account:
                 suppression=suppression,
                 ledger=ledger,
                 faults=self._faults,
+                mailboxes=mailboxes,
                 parts=list(parts),
             )
         )
+        for publisher in self._publishers:
+            events.add_publisher(publisher)
+        for listener in self._rate_listeners:
+            reputation.on_rates(listener)
         self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
         self._ledger = ledger
         self._set_up: set[str] = set()
@@ -233,6 +258,10 @@ class Account:
     sending_enabled = _Forward(Enforcement.sending_enabled)
     set_enforcement_status = _Forward(Enforcement.set_enforcement_status)
     enforcement_status = _Forward(Enforcement.enforcement_status)
+    # -- the account's reputation: bounce and complaint rates, reviews ----------------
+    reputation = _Forward(Reputation.reputation)
+    set_reputation_policy = _Forward(Reputation.set_reputation_policy)
+    set_review_outcome = _Forward(Reputation.set_review_outcome)
     # -- leaving the sandbox ----------------------------------------------------------
     request_production_access = _Forward(ProductionAccess.request_production_access)
     production_access_review = _Forward(ProductionAccess.production_access_review)
@@ -267,6 +296,12 @@ class Account:
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)
+    # -- SES's events, and the recipients' side -----------------------------------------
+    on_event = _Forward(Events.on_event)
+    pending_events = _Forward(Events.pending_events)
+    mailbox = _Forward(Mailboxes.mailbox)
+    open = _Forward(Events.open)
+    click = _Forward(Events.click)
     # -- the ledger -------------------------------------------------------------------
     new_message_id = _Forward(Ledger.new_message_id)
     reject = _Forward(Ledger.reject)
@@ -293,6 +328,25 @@ class Account:
         """SES's events about the account's messages that have happened by now (virtual
         time), oldest first: sends, deliveries, bounces, complaints, ..."""
         return part_of(self, Events).events()
+
+    def on_rates(self, listener: Callable[[RatePoint], object]) -> None:
+        """Call ``listener(point)`` with the bounce and complaint rates at each counted
+        bounce or complaint (what SES publishes to CloudWatch as ``Reputation.BounceRate``
+        and ``Reputation.ComplaintRate``), once the call that judged it has returned."""
+        self._rate_listeners.append(listener)
+        part_of(self, Reputation).on_rates(listener)
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        """Have ``publisher(publication)`` carry every event published from now on to
+        its target (into moto, to the HTTP endpoints subscribed to a topic)."""
+        self._publishers.append(publisher)
+        part_of(self, Events).add_publisher(publisher)
+
+    @property
+    def published(self) -> list[Publication]:
+        """Every event published to a target (an event destination of its configuration
+        set, a notification topic of its identity), in the order published."""
+        return part_of(self, Events).published
 
     @property
     def dropped(self) -> list[DroppedMessage]:

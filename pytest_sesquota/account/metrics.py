@@ -342,7 +342,10 @@ class Metrics(Part):
         for name in regions:
             gone = {m.message_id for m in sent if m.region == name}
             by_message: dict[str, list[SesEvent]] = {}
-            for event in self.events.events(name):
+            # Their events still to come too (a delivery a second after the send): once
+            # the message has left the ledger, nothing else would count them.
+            coming = [e for e in self.events.pending_events() if e.region == name]
+            for event in [*self.events.events(name), *coming]:
                 if event.message_id in gone:
                     by_message.setdefault(event.message_id, []).append(event)
             folded = Traffic()

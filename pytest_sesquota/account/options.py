@@ -273,6 +273,8 @@ class SesQuotaOptions:
             "requests": "requests to SES",
             "throttled": "sends refused by the send rate or the daily quota",
             "virtual_seconds": "virtual time the test took",
+            "bounce_rate": "the account's bounce rate at the end of the test (0.05 is 5 %)",
+            "complaint_rate": "the account's complaint rate at the end of the test",
         },
         help="limits checked at teardown, a dict of figure -> limit",
         doc='limits checked at teardown, e.g. `{"throttled": 0, "requests": 10}`; any of {keys}',

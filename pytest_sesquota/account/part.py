@@ -108,6 +108,10 @@ class Part:
         """A message was accepted (under the account's lock): what follows from it here
         (events at the virtual times they happen, a contact's subscription)."""
 
+    def settle(self) -> None:
+        """After a send call, once the account's lock is released: what may not run
+        under it (events published to a webhook that may call SES back)."""
+
     def export(self, region: str) -> Any:
         """The region's state as JSON-able data (times and bytes allowed: the codec tags them)."""
         raise NotImplementedError(f"{type(self).__name__} is not saved as a whole")

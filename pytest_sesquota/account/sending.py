@@ -27,9 +27,10 @@ from .ledger import (
     ThrottledSend,
     Transport,
 )
+from .mailboxes import Mailboxes
 from .part import Context, Part
 from .quotas import Quotas
-from .recipients import is_simulator, simulator_scenario
+from .recipients import is_simulator
 from .suppression import Suppression
 
 Message = tuple[Sequence[str], dict[str, Any]]
@@ -48,6 +49,7 @@ class Sending(Part):
         suppression: Suppression,
         ledger: Ledger,
         faults: TransientFaults,
+        mailboxes: Mailboxes | None = None,
         parts: Sequence[Part] = (),
     ) -> None:
         super().__init__(context)
@@ -58,6 +60,7 @@ class Sending(Part):
         self.keepers = _overriding(parts, "undelivered")
         self.reasoners = _overriding(parts, "suppression_reasons")
         self.listeners = _overriding(parts, "accepted")
+        self.settlers = _overriding(parts, "settle")
         self.suppressors = _overriding(parts, "suppressed_recipients")
         self.quotas = quotas
         self.identities = identities
@@ -65,6 +68,7 @@ class Sending(Part):
         self.suppression = suppression
         self.ledger = ledger
         self.faults = faults
+        self.mailboxes = mailboxes if mailboxes is not None else Mailboxes(context)
 
     def send(
         self,
@@ -123,23 +127,28 @@ class Sending(Part):
             api = dialect.api
         # The clock holds still meanwhile: the time in the ledger is the very instant
         # the quotas judged, even while other threads' sleeps move the clock.
-        with self.lock, self.clock.still() as now:
-            call = _Call(self, name, operation, source, api, now, dialect, bulk)
-            if self.preparers:
-                messages = [call.prepare(recipients, content) for recipients, content in messages]
-            if not whole_call:
-                return [call.decide([message])[0] for message in messages]
-            results: list[SentMessage | SendRefused | None] = [
-                call.check(recipients, content) for recipients, content in messages
-            ]
-            eligible = [i for i, result in enumerate(results) if result is None]
-            if eligible:
-                decided = call.decide([messages[i] for i in eligible], checked=True)
-                if isinstance(decided[0], SendRefused):
-                    raise decided[0]
-                for i, result in zip(eligible, decided, strict=True):
-                    results[i] = result
-        return [r for r in results if r is not None]
+        try:
+            with self.lock, self.clock.still() as now:
+                call = _Call(self, name, operation, source, api, now, dialect, bulk)
+                if self.preparers:
+                    messages = [call.prepare(recipients, c) for recipients, c in messages]
+                if not whole_call:
+                    return [call.decide([message])[0] for message in messages]
+                results: list[SentMessage | SendRefused | None] = [
+                    call.check(recipients, content) for recipients, content in messages
+                ]
+                eligible = [i for i, result in enumerate(results) if result is None]
+                if eligible:
+                    decided = call.decide([messages[i] for i in eligible], checked=True)
+                    if isinstance(decided[0], SendRefused):
+                        raise decided[0]
+                    for i, result in zip(eligible, decided, strict=True):
+                        results[i] = result
+            return [r for r in results if r is not None]
+        finally:
+            # What the parts may not do under the lock (publish events a webhook hears).
+            for part in self.settlers:
+                part.settle()
 
     def refusal(
         self, region: str, source: str, recipients: Sequence[str], *, delegated: bool = False
@@ -339,7 +348,8 @@ class _Call:
     ) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
         list (or a part's own list, ``Part.suppressed_recipients``: not delivered, no
-        event), or bounced or complained at the simulator."""
+        event), or bounced or complained at their mailbox (the simulator's, or one the test
+        described: ``account/mailboxes.py``)."""
         suppressed: tuple[str, ...] | None = None
         for part in self.sending.suppressors:
             assert outgoing is not None
@@ -362,11 +372,13 @@ class _Call:
                 suppressed = tuple(
                     r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
                 )
-        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppressed]
+        boxes = [(r, self.sending.mailboxes.of(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,
-            "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
-            "complained": tuple(r for r, s in scenarios if s == "complaint"),
+            "bounced": tuple(r for r, box in boxes if box is not None and box.bounces),
+            "complained": tuple(
+                r for r, box in boxes if box is not None and box.outcome == "complaint"
+            ),
         }
 
     def suppression_reasons(

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Generator, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import botocore
 import botocore.handlers
@@ -35,6 +35,7 @@ from ..active import ACTIVE
 from ..clock.timebackend import real_time
 from .guard import is_ses_host, refusal, refused
 from .respond import respond
+from .sns import confirm_response
 
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
@@ -98,11 +99,27 @@ def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
-    response = AWSResponse(
-        request.url, reply.status, reply.headers, _Body(reply.body, reply.headers)
-    )
-    response._content = _Content(reply.body)
+    return _response(request.url, reply.status, reply.headers, reply.body)
+
+
+def _response(url: str, status: int, headers: Mapping[str, str], body: bytes) -> AWSResponse:
+    response = AWSResponse(url, status, headers, _Body(body, headers))
+    response._content = _Content(body)
     return response
+
+
+def _sns_confirm(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
+    # An endpoint subscribed to one of the account's topics confirms through boto3 (as
+    # Anymail does): answered for the fake's own subscriptions, never sent.
+    sns = getattr(ACTIVE.account, "sns", None)
+    if sns is None:
+        return None
+    body = request.body
+    form = parse_qs(body.decode() if isinstance(body, bytes) else str(body or ""))
+    found = sns.confirm(form.get("TopicArn", [""])[0], form.get("Token", [""])[0])
+    if found is None:
+        return None
+    return _response(request.url, 200, {"Content-Type": "text/xml"}, confirm_response(found.arn))
 
 
 #: A request context's key: this call would be refused, but a before-send handler of the
@@ -237,6 +254,7 @@ HANDLERS: list[tuple[Any, ...]] = [
         for service in _SES_SERVICES
         for event, handler in (("before-call", _before_call), ("before-send", _before_send))
     ),
+    ("before-send.sns.ConfirmSubscription", _sns_confirm),
     # First: botocore's own choose-signer handlers would name a signer before it.
     *((f"choose-signer.{s}", _unsigned, botocore.handlers.REGISTER_FIRST) for s in _SES_SERVICES),
 ]

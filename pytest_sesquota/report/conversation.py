@@ -355,6 +355,7 @@ def full_text(account: Account, test_id: str) -> str:
         *(_render(items, width) or ["(no SES request and no time.sleep)"]),
         *ci_lines(account),
         *quota_lines(account),
+        *_reputation(account),
     ]
     return "\n".join(lines) + "\n"
 
@@ -390,4 +391,12 @@ def section_text(
         lines = [*lines, _hidden(hidden), *_render(items[-SHOWN_ENTRIES:], width)]
     if not items:
         lines = ["(no SES request and no time.sleep)"]
-    return "\n".join([*lines, *ci_lines(account), *quota_lines(account), *path_line])
+    return "\n".join(
+        [*lines, *ci_lines(account), *quota_lines(account), *_reputation(account), *path_line]
+    )
+
+
+def _reputation(account: Account) -> list[str]:
+    from .reputation import reputation_lines  # (it builds on this module)
+
+    return reputation_lines(account)

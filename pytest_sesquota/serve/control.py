@@ -3,8 +3,9 @@
 JSON in and out, described by the OpenAPI document the server serves at
 ``/_sesquota/openapi.json`` (``serve.openapi``). Routes: quotas (read, set), the ledger
 (whole, or a page at a time), the clock (read; advance when virtual), identities
-(verify), reset, the quota picture, what SES decides (``serve.steering``). Each request
-takes its turn at the server's gate, so a reset never lands amid a send; changes are saved.
+(verify), reset, the quota picture, what SES decides (``serve.steering``), SES's events
+(``serve.control_events``). Each request takes its turn at the server's gate, so a reset
+never lands amid a send; changes are saved.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .gate import Gate, SaveFailed
 from .openapi import OPENAPI, PREFIX
 from .retention import LISTS, ledger_lists
 
-__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError"]
+__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError", "Reply"]
 #: A page of the ledger: this many items unless ``limit`` says otherwise, at most MAX_PAGE.
 PAGE = 1_000
 MAX_PAGE = 10_000
@@ -234,6 +235,12 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
             *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
+        from .control_events import EventsControl  # (it builds on this module)
+
+        self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
+        from .control_reputation import ReputationControl
+
+        self.routes += ReputationControl(account).routes
         from .resource_controls import resource_routes  # it imports this module's helpers
 
         self.routes += resource_routes(account)

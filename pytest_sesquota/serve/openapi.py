@@ -7,6 +7,10 @@ __all__ = ["OPENAPI", "PREFIX"]
 from typing import Any
 
 from ..account.ledger import REFUSAL_KINDS
+from .openapi_events import PATHS as EVENTS_PATHS
+from .openapi_events import SCHEMAS as EVENTS_SCHEMAS
+from .openapi_reputation import PATHS as REPUTATION_PATHS
+from .openapi_reputation import SCHEMAS as REPUTATION_SCHEMAS
 from .openapi_resources import PATHS, SCHEMAS
 from .steering import PATHS as STEERING_PATHS
 from .steering import SCHEMAS as STEERING_SCHEMAS
@@ -389,3 +393,9 @@ OPENAPI["components"]["schemas"].update(SCHEMAS)
 # The routes of what SES decides on its side (jobs, inbox placement, the advisor).
 OPENAPI["paths"].update(STEERING_PATHS)
 OPENAPI["components"]["schemas"].update(STEERING_SCHEMAS)
+# SES's events, the webhooks subscribed to topics, the recipients' mailboxes.
+OPENAPI["paths"].update(EVENTS_PATHS)
+OPENAPI["components"]["schemas"].update(EVENTS_SCHEMAS)
+# The account's reputation: its rates, the policy, a review's outcome.
+OPENAPI["paths"].update(REPUTATION_PATHS)
+OPENAPI["components"]["schemas"].update(REPUTATION_SCHEMAS)

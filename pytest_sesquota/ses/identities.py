@@ -11,6 +11,7 @@ from typing import Any
 
 from ..account.authorization import Authorization
 from ..account.ledger import Identity
+from ..account.notifications import IdentityNotifications
 from .api import Call, Operations, Params, Result, paginate
 from .in_use import deleting
 from .mail import ApiError, bad_request, check_address, invalid
@@ -76,6 +77,7 @@ class IdentitiesV1(Operations):
         call.account.delete_identity(p["Identity"], call.region)
         if found is not None:
             untag_gone(call, "identity", found.name)
+            call.part(IdentityNotifications).forget(found.name, call.region)
         return {}
 
 
@@ -161,7 +163,9 @@ class IdentitiesV2(Operations):
         identity = self._identity(call, p["EmailIdentity"])
         return {
             "IdentityType": _type(identity),
-            "FeedbackForwardingStatus": True,
+            "FeedbackForwardingStatus": call.part(IdentityNotifications)
+            .settings(identity.name, call.region)
+            .forwarding_enabled,
             "VerifiedForSendingStatus": identity.status == "Success",
             "DkimAttributes": _dkim(identity),
             "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
@@ -197,4 +201,5 @@ class IdentitiesV2(Operations):
         deleting(call, "identity", identity.name)
         call.account.delete_identity(p["EmailIdentity"], call.region)
         untag_gone(call, "identity", identity.name)
+        call.part(IdentityNotifications).forget(identity.name, call.region)
         return {}

@@ -14,6 +14,7 @@ from .authorization import IdentityPoliciesV1
 from .configuration_sets import ConfigurationSetsV1
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV1
+from .notifications import NotificationsV1
 from .receiving import ReceivingV1
 from .sending import SendingV1
 from .templates import TemplatesV1
@@ -65,6 +66,7 @@ SesV1 = Api(
         AccountV1(),
         IdentitiesV1(),
         TemplatesV1(),
+        NotificationsV1(),
         IdentityPoliciesV1(),
         ReceivingV1(),
         ConfigurationSetsV1(),

@@ -23,6 +23,7 @@ from .identities import IdentitiesV2
 from .insights import InsightsV2
 from .jobs import JobsV2
 from .multi_region import MultiRegionV2
+from .notifications import NotificationsV2
 from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
@@ -96,6 +97,7 @@ SesV2 = Api(
         TemplatesV2(),
         SuppressionV2(),
         TagsV2(),
+        NotificationsV2(),
         IdentityPoliciesV2(),
         TenantsV2(),
         ReputationEntitiesV2(),

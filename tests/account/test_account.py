@@ -27,6 +27,15 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "published",
+    "add_publisher",
+    "pending_events",
+    "on_event",
+    "mailbox",
+    "open",
+    "click",
+    "subscribe",
+    "sns",
     "delegating_account",
     "set_sending_principal",
     "tenant",
@@ -49,6 +58,10 @@ ADDED = {
     "dedicated_ips",
     "configuration_set",
     "configuration_sets",
+    "reputation",
+    "set_reputation_policy",
+    "set_review_outcome",
+    "on_rates",
 }
 
 

@@ -71,13 +71,14 @@ def test_events_when_there_are_any_and_only_those_that_have_happened():
     [(_m, found)] = metrics.activity()
     assert [(h.kind, h.sub_type) for h in found] == [
         ("SEND", None),
+        ("DELIVERY", None),  # the account's own, a second after the send
         ("TRANSIENT_BOUNCE", "MailboxFull"),
         ("OPEN", None),
     ]
     traffic = metrics.traffic()
     day = series(traffic, "TRANSIENT_BOUNCE", {"ISP": "Yahoo"}, START, START + timedelta(days=1))
     assert day == [(START, 1)]
-    assert series(traffic, "DELIVERY", {}, START, START + timedelta(days=1)) == [(START, 0)]
+    assert series(traffic, "DELIVERY", {}, START, START + timedelta(days=1)) == [(START, 1)]
 
 
 def test_vdm_leaves_out_the_simulator_and_messages_to_more_than_one_recipient():
@@ -115,6 +116,7 @@ def test_records_leaving_the_ledger_are_folded_and_kept():
         recipients=["b@example.com", "c@example.com"],
     )
     acct.record_bounces(2)
+    acct.clock.advance(seconds=2)  # the message's delivery, a second after the send
     before = acct.send_statistics()
     metrics = part_of(acct, Metrics)
     vdm_before = metrics.traffic().days
@@ -148,13 +150,14 @@ def test_reputation_counts_leave_out_the_simulator_and_the_suppression_list():
     acct.suppress("gone@example.com")
     send(acct, "a@gmail.com", "b@yahoo.com", "gone@example.com", "bounce@simulator.amazonses.com")
     send(acct, "c@yahoo.com", source="news@other.org")
+    acct.clock.advance(seconds=2)  # SES's deliveries and bounces come a second after the send
     metrics = part_of(acct, Metrics)
     found = reputation(metrics.activity(), START)
     counts, events = found["example.com"]
     assert dict(counts) == {"SEND": 2, "DELIVERY": 2, "DELIVERY_COMPLAINT": 1}
     assert events == []
     assert found["other.org"][0]["SEND"] == 1
-    assert reputation(metrics.activity(), START + timedelta(seconds=1)) == {
+    assert reputation(metrics.activity(), START + timedelta(seconds=2)) == {
         "example.com": (Counter(), []),
         "other.org": (Counter(), []),
     }
