@@ -24,6 +24,7 @@ from .authorization import Authorization
 from .book import Ledger
 from .certificates import IdentityCertificates
 from .configuration_sets import ConfigurationSets
+from .contact_lists import ContactLists
 from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
@@ -170,6 +171,7 @@ class Account:
             pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
+            ContactLists(context, events, ledger),
             reputation := Reputation(
                 context, enforcement=enforcement, mailboxes=mailboxes, defer=events.defer
             ),
@@ -293,6 +295,8 @@ class Account:
     lease_dedicated_ips = _Forward(DedicatedIpPools.lease_dedicated_ips)
     release_dedicated_ip = _Forward(DedicatedIpPools.release_dedicated_ip)
     dedicated_ips = _Forward(DedicatedIpPools.dedicated_ips)
+    # -- contact lists ------------------------------------------------------------------
+    unsubscribe = _Forward(ContactLists.unsubscribe)
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)

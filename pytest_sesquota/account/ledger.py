@@ -49,6 +49,7 @@ from email.policy import default as default_policy
 from typing import Any, Literal, Protocol, get_args
 
 from ..quota.engine import Decision
+from . import unsubscribe
 
 #: The fake account's AWS account id, in its ARNs.
 ACCOUNT_ID = "123456789012"
@@ -180,12 +181,22 @@ class SentMessage:
         return tuple(r for r in self.recipients if r not in missed)
 
     @property
+    def unsubscribe_url(self) -> str | None:
+        """The one-click unsubscribe link SES puts in a message sent with
+        ``ListManagementOptions`` to a single recipient (``None`` otherwise): its
+        ``List-Unsubscribe`` header and ``{{amazonSESUnsubscribeUrl}}`` in its bodies."""
+        if not self.list_management or len(self.recipients) != 1:
+            return None
+        return unsubscribe.link(self.region, self.message_id)
+
+    @property
     def message(self) -> EmailMessage:
-        """The message as an :class:`email.message.EmailMessage`."""
+        """The message as an :class:`email.message.EmailMessage`, as its recipients receive
+        it (with the unsubscribe headers and links of a list-managed send)."""
         if self.raw is not None:
             parsed = BytesParser(policy=default_policy).parsebytes(self.raw)
             assert isinstance(parsed, EmailMessage)
-            return parsed
+            return self._delivered(parsed)
         msg = EmailMessage()
         msg["From"] = self.source
         if self.to:
@@ -201,6 +212,11 @@ class SentMessage:
                 msg.set_content(self.html, subtype="html")
             else:
                 msg.add_alternative(self.html, subtype="html")
+        return self._delivered(msg)
+
+    def _delivered(self, msg: EmailMessage) -> EmailMessage:
+        if self.list_management:
+            unsubscribe.as_delivered(msg, self.unsubscribe_url, from_smtp=self.transport == "smtp")
         return msg
 
 

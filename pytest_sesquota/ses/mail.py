@@ -17,6 +17,7 @@ __all__ = [
     "MAX_NAME",
     "MAX_TAG_TEXT",
     "MESSAGE_TAGS_HEADER",
+    "UNSUBSCRIBE_NAME",
     "ApiError",
     "RenderingFailure",
     "addressed",
@@ -327,6 +328,8 @@ def raw_addressing(
 
 
 # -- templates ------------------------------------------------------------------
+#: The footer placeholder of SES's subscription management: never template data.
+UNSUBSCRIBE_NAME = "amazonSESUnsubscribeUrl"
 _PLACEHOLDER = re.compile(r"\{\{\{\s*([\w.\-]+)\s*\}\}\}|\{\{\s*([\w.\-]+)\s*\}\}")
 
 
@@ -344,6 +347,8 @@ def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> s
 
     def fill(match: re.Match[str]) -> str:
         raw_name, name = match.group(1), match.group(2)
+        if name == UNSUBSCRIBE_NAME:
+            return match.group(0)  # SES's own: it puts the unsubscribe link there
         value: Any = data
         for part in (raw_name or name).split("."):
             if not isinstance(value, Mapping) or part not in value:

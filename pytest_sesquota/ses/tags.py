@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ..account.configuration_sets import ConfigurationSets
+from ..account.contact_lists import ContactLists
 from ..account.dedicated_ips import DedicatedIpPools
 from ..account.multi_region import MultiRegionEndpoints
 from ..account.tags import Tags
@@ -40,6 +41,9 @@ MAX_VALUE = 256
 RESOURCE_TYPES: dict[str, Callable[[Call, str], bool]] = {
     "identity": lambda call, name: call.account.identity(name, call.region) is not None,
     "template": lambda call, name: name in call.account.templates(call.region),
+    "contact-list": lambda call, name: (
+        call.part(ContactLists).contact_list(name, call.region) is not None
+    ),
     # A tenant's ARN ends in <name>/<id>: SES finds it by its id (probed).
     "tenant": lambda call, name: (
         call.part(Tenants).by_id(name.rpartition("/")[2], call.region) is not None

@@ -44,9 +44,11 @@ import base64
 import secrets
 import string
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
+from ..account.unsubscribe import OPTIONS_HEADER, options_from_header
 from ..ses.arn_headers import ARN_HEADERS, arn_headers
 from ..ses.mail import (
     CONFIGURATION_SET_HEADER,
@@ -141,6 +143,8 @@ SMTP = SmtpDialect(
         "mail_from_unverified": "554 Message rejected: {message}",
         # Captured (AWS's "554 Access denied" troubleshooting page).
         "not_authorized": "554 Access denied: {message}",
+        # As the SMTP interface wraps the API's other errors about the input (the
+        # X-SES-LIST-MANAGEMENT-OPTIONS header); no capture of this one is known.
         "contact_list_missing": "554 Transaction failed: {message}",
         "tenant_missing": "554 Transaction failed: {message}",
         "tenant_paused": "554 Message rejected: {message}",
@@ -255,6 +259,9 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
+    # SES's SMTP interface reads ListManagementOptions from a header of its own.
+    listed = options_from_header(next(iter(header_values(message, OPTIONS_HEADER)), None))
+    listed_by: dict[str, Any] = {} if listed is None else {"list_management": listed}
     arns, raw = arn_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
@@ -272,6 +279,7 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             else raw,
             **arns,
             **named,
+            **listed_by,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)

@@ -27,6 +27,7 @@ PUBLIC = {
 #: Names added since, one a line (the resources and events of SES's whole API).
 ADDED = {
     "events",
+    "unsubscribe",
     "published",
     "add_publisher",
     "pending_events",
