@@ -18,10 +18,11 @@ __all__ = ["HANDLERS", "activate", "current", "deactivate", "install", "skip_sig
 
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
@@ -32,7 +33,7 @@ from botocore.signers import RequestSigner
 from ..account.account import Account
 from ..active import ACTIVE
 from ..clock.timebackend import real_time
-from .guard import is_ses_host, refusal
+from .guard import is_ses_host, refusal, refused
 from .respond import respond
 from .sns import confirm_response
 
@@ -121,11 +122,44 @@ def _sns_confirm(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | N
     return _response(request.url, 200, {"Content-Type": "text/xml"}, confirm_response(found.arn))
 
 
-def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
+#: A request context's key: this call would be refused, but a before-send handler of the
+#: test's own may answer it; it goes unsigned (``_unsigned``).
+_ANSWERED_ELSEWHERE = "sesquota_unsigned"
+
+
+def _own_before_send(signer: Any, service: str, operation: str) -> bool:
+    """Whether the client has a ``before-send`` handler for this operation that is not
+    botocore's, moto's or ours: a hand-written stub (a documented botocore idiom)."""
+    emitter = getattr(signer, "_event_emitter", None)
+    event = f"before-send.{service}.{operation}"
+    alias = getattr(emitter, "_alias_event_name", None)
+    if alias is not None:
+        event = alias(event)
+    inner = getattr(emitter, "_emitter", emitter)
+    trie = getattr(inner, "_handlers", None)
+    if trie is None:
+        return False
+    builtin = {id(spec[1]) for spec in botocore.handlers.BUILTIN_HANDLERS}
+    return any(id(handler) not in builtin for handler in trie.prefix_search(event))
+
+
+def _unsigned(context: Any = None, **_kwargs: Any) -> Any:
+    # choose-signer, registered first: no credential is read or refreshed for a call
+    # that a stub of the test's own will answer (or the connection guard refuse).
+    if isinstance(context, dict) and context.get(_ANSWERED_ELSEWHERE):
+        return botocore.UNSIGNED
+    return None
+
+
+def _before_call(
+    model: Any, params: Any, request_signer: Any = None, context: Any = None, **_kwargs: Any
+) -> None:
     # Refused before signing, so no credential is read or refreshed (a refresh can run
     # a credential_process or call AWS) and a test without credentials gets this error
     # rather than NoCredentialsError. A Stubber answers before this (it registers
-    # first); moto answers later, at before-send; a loopback endpoint is not AWS.
+    # first); moto answers later, at before-send; a loopback endpoint is not AWS; a
+    # before-send handler of the test's own answers later too, unsigned (and if it
+    # does not, the connection guard refuses the request before any lookup).
     if ACTIVE.account is not None:
         if "aiobotocore.signers" in sys.modules:
             # An aiobotocore client (or one could be): its signer is its own.
@@ -137,9 +171,14 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
         return
     url = params.get("url", "") if isinstance(params, dict) else ""
     if is_ses_host(urlsplit(url).hostname):
-        error = refusal(f"an SES call ({model.service_model.service_name} {model.name} to {url})")
-        if error is not None:
-            raise error
+        service = model.service_model.service_name
+        error = refusal(f"an SES call ({service} {model.name} to {url})")
+        if error is None:
+            return
+        if isinstance(context, dict) and _own_before_send(request_signer, service, model.name):
+            context[_ANSWERED_ELSEWHERE] = True
+            return
+        raise refused(error)
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
@@ -209,11 +248,16 @@ def _continuous_current_time(self: Clock) -> float:
     return value
 
 
-HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    (f"{event}.{service}", handler)
-    for service in _SES_SERVICES
-    for event, handler in (("before-call", _before_call), ("before-send", _before_send))
-] + [("before-send.sns.ConfirmSubscription", _sns_confirm)]
+HANDLERS: list[tuple[Any, ...]] = [
+    *(
+        (f"{event}.{service}", handler)
+        for service in _SES_SERVICES
+        for event, handler in (("before-call", _before_call), ("before-send", _before_send))
+    ),
+    ("before-send.sns.ConfirmSubscription", _sns_confirm),
+    # First: botocore's own choose-signer handlers would name a signer before it.
+    *((f"choose-signer.{s}", _unsigned, botocore.handlers.REGISTER_FIRST) for s in _SES_SERVICES),
+]
 
 
 def install() -> None:

@@ -160,6 +160,18 @@ def _finite(text: str) -> float:
     return number
 
 
+def _integer(text: str) -> int:
+    # JSON has no limit on integers; the account's numbers are floats (1.8e308 at most).
+    shown = text if len(text) <= 24 else f"{text[:20]}..."
+    try:
+        number = int(text) if len(text) <= 400 else None
+        if number is None or not math.isfinite(float(number)):
+            raise OverflowError
+    except OverflowError:
+        raise ValueError(f"{shown} is out of range for a number") from None
+    return number
+
+
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number in JSON")
 
@@ -169,10 +181,12 @@ def _body(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         # Strict JSON: no Infinity, NaN, or numbers too large for a float (1e400).
-        document = json.loads(raw, parse_float=_finite, parse_constant=_constant)
+        document = json.loads(
+            raw, parse_float=_finite, parse_int=_integer, parse_constant=_constant
+        )
     except json.JSONDecodeError:
         raise ControlError(400, "BadRequest", "The request body is not valid JSON.") from None
-    except ValueError as error:  # Infinity, NaN, 1e400
+    except ValueError as error:  # Infinity, NaN, 1e400, 10**400
         raise ControlError(
             400, "BadRequest", f"The request body is not valid JSON: {error}."
         ) from None

@@ -125,6 +125,8 @@ class SesHttpServer:
         server = server_class((self.host, self._port), Handler)
         server.route = self._route
         server.log = self._log
+        # A loopback alias it was started on (/etc/hosts: "127.0.0.1 dev-ses") is its name.
+        server.names = frozenset({self.host.strip("[]").lower().rstrip(".")})
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -250,6 +250,7 @@ class Store:
                 ]
                 db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", changed)
                 written_meta.update(changed)
+                self._lock.check_named()  # not into a file no server will read
                 db.execute("COMMIT")
             except (sqlite3.Error, OSError) as error:
                 with contextlib.suppress(sqlite3.Error):

@@ -329,7 +329,7 @@ def template_data(text: str | None) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
         raise invalid("The template data is invalid") from None
     if not isinstance(data, dict):
         raise invalid("The template data is invalid")

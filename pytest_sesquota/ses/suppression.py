@@ -7,7 +7,7 @@ sends use when its suppression scope is ``TENANT``).
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2"]
+__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2", "refuse_in_the_sandbox"]
 
 from datetime import datetime
 from typing import Any, ClassVar
@@ -20,6 +20,18 @@ from .tenants import check_tenant_name
 
 #: ListSuppressedDestinations' page when PageSize is not given.
 DEFAULT_PAGE_SIZE = 1000
+
+
+def refuse_in_the_sandbox(call: Call) -> None:
+    """Refuse ``call`` while its region's account is in the sandbox: the suppression-list
+    guide says "you can't use the PutSuppressedDestination or CreateImportJob operation
+    until your account is removed from the sandbox". SES's code and text are not
+    documented: the model's ``BadRequestException`` and words of ours (docs/choices.md)."""
+    if call.account.in_sandbox(call.region):
+        raise bad_request(
+            f"{call.operation} is not available while your account is in the sandbox in "
+            f"{call.region}; it can be used once the account has production access."
+        )
 
 
 def _not_on_list(address: str) -> ApiError:
@@ -72,6 +84,7 @@ class SuppressionV2(Operations):
     notes: ClassVar[dict[str, str]] = {"": "the account's list, or a tenant's own (TenantName)"}
 
     def PutSuppressedDestination(self, call: Call, p: Params) -> Result:
+        refuse_in_the_sandbox(call)
         tenant = _tenant(call, p)
         address = _address(p["EmailAddress"])
         # Putting an address again replaces its reason and time, as SES does.
