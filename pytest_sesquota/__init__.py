@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .account.recipients import SuppressedDestination
     from .clock.sesclock import ScheduledAction, SesClock, Sleep, VirtualClockStalled
     from .doors.activation import SesAccount, current_account
-    from .doors.guard import UnfakedSesCall
+    from .doors.guard import RealSesRefused, UnfakedSesCall
     from .doors.smtp import SesSmtpServer
     from .quota.engine import Decision, QuotaEngine, RegionQuota
     from .serve.server import SesServer
@@ -37,6 +37,7 @@ _WHERE = {
     "OptionsError": ".account.options",
     "ProductionAccessReview": ".account.ledger",
     "QuotaEngine": ".quota.engine",
+    "RealSesRefused": ".doors.guard",
     "RegionQuota": ".quota.engine",
     "RejectedSend": ".account.ledger",
     "ScheduledAction": ".clock.sesclock",
@@ -64,6 +65,7 @@ __all__ = [
     "OptionsError",
     "ProductionAccessReview",
     "QuotaEngine",
+    "RealSesRefused",
     "RegionQuota",
     "RejectedSend",
     "ScheduledAction",

@@ -20,6 +20,9 @@ One object, :data:`ACTIVE`. What it holds, and who writes each part:
 - ``blocking`` and ``allowed``: whether a test *without* the fake may reach real SES (the
   ini setting that refuses it; why the running test may). Written by the plugin and
   ``doors.guard.allowing``; read by the guard.
+- ``refused``: the SES calls refused in the running test (the errors raised), kept so that
+  one the code under test swallowed still fails the test. Written by ``doors.guard.refused``;
+  read and emptied by the plugin (``hooks.SwallowedRefusals``) around each test's call.
 - ``guards``, ``process_hooks``, ``at_fork_registered`` and ``served``: what is installed.
   The connection guards in place (``doors.guard.Guard``); the process-start hooks
   (``serve.children.install``); whether the fork hooks were registered (they cannot be
@@ -53,6 +56,7 @@ class Active:
         # -- the session's policy for tests without the fake (plugin, doors/guard) --
         self.blocking: str | None = None
         self.allowed: str | None = None
+        self.refused: list[BaseException] = []
         # -- what is installed ------------------------------------------------------
         self.guards: list[Any] = []
         self.process_hooks: list[object] = []

@@ -1,6 +1,7 @@
 """The plugin's hook objects, registered by ``plugin.py``: the failure report's section,
 the figures and the summary (``ReportHooks``), the baseline run, ``ses_quota_real`` tests
-(``RealSes``), and the doors installed when their library is imported (``BotocoreDoor``,
+(``RealSes``), a refused SES call the code under test swallowed (``SwallowedRefusals``),
+and the doors installed when their library is imported (``BotocoreDoor``,
 ``ChildProcesses``). Like the plugin, it loads no library: each loads its own on first use.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ACCOUNT",
     "ACTIVATION",
+    "CALL_ERROR",
     "CALL_FAILED",
     "DEFAULT_TOLERANCE",
     "PROPERTY_PREFIX",
@@ -17,6 +19,7 @@ __all__ = [
     "ChildProcesses",
     "RealSes",
     "ReportHooks",
+    "SwallowedRefusals",
     "baseline_run",
 ]
 
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .active import ACTIVE
 from .doors import guard, on_import
 from .doors.guard import REAL_MARKER
 
@@ -45,6 +49,8 @@ DEFAULT_TOLERANCE = 0.1
 ACCOUNT: pytest.StashKey[SesAccount] = pytest.StashKey()
 #: Whether the test's call failed: its teardown checks then stay quiet (one failure is enough).
 CALL_FAILED: pytest.StashKey[bool] = pytest.StashKey()
+#: What the call's failure said: a problem raised into the test is not reported again.
+CALL_ERROR: pytest.StashKey[str] = pytest.StashKey()
 #: The front doors' module: process hooks are installed when it is first imported.
 ACTIVATION = "pytest_sesquota.doors.activation"
 
@@ -117,6 +123,54 @@ class RealSes:
             yield
 
 
+class SwallowedRefusals:
+    """A refused SES call that the code under test caught (an application's ``except
+    Exception`` around its send) fails the test at teardown, naming the call: nothing
+    reached AWS, but nothing was tested either. Only the test's call counts (a fixture or
+    ``setUpClass`` may probe and catch), and a refusal that reached the test function
+    itself (``pytest.raises(UnfakedSesCall)``, its own ``except``) was seen by the test."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
+        ACTIVE.refused.clear()
+        try:
+            yield
+        finally:
+            item.stash[_REFUSED] = list(ACTIVE.refused)
+            ACTIVE.refused.clear()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        errors = item.stash.get(_REFUSED, [])
+        item.stash[_REFUSED] = []
+        # A call that failed is failure enough.
+        if not errors or item.stash.get(CALL_FAILED, True):
+            return
+        code = getattr(getattr(item, "function", None), "__code__", None)
+        unseen = [error for error in errors if not _reached(error, code)]
+        if unseen:
+            pytest.fail(
+                "pytest-sesquota refused an SES call and the code under test caught the "
+                "error: the test passed, but nothing it sent reached SES, real or fake.\n"
+                + "\n".join(f"{type(e).__name__}: {e}" for e in unseen),
+                pytrace=False,
+            )
+
+
+#: The refusals raised during a test's call, for its teardown's check.
+_REFUSED: pytest.StashKey[list[BaseException]] = pytest.StashKey()
+
+
+def _reached(error: BaseException, code: object) -> bool:
+    """Whether ``error`` went through the frame of the code ``code`` (the test function)."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 class ReportHooks:
     """The failure report's section, the figures as test properties, the summary."""
 
@@ -150,6 +204,8 @@ class ReportHooks:
         report: pytest.TestReport = outcome.get_result()
         if call.when == "call":
             item.stash[CALL_FAILED] = report.failed
+            if report.failed and call.excinfo is not None:
+                item.stash[CALL_ERROR] = str(call.excinfo.value)
         if account is not None and report.failed:
             text = self.reporting().section(account, item.nodeid, report.when or "call")
             report.sections.append((SECTION, text))

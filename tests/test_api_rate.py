@@ -69,6 +69,43 @@ def test_sends_are_governed_by_the_sending_quotas_alone(ses_account, ses, sesv2)
     assert error_of(err) == ("Throttling", 400, "Rate exceeded")
 
 
+@pytest.mark.ses_quota(api_rate_limit=1, profile="production")
+def test_bulk_sends_are_throttled_like_any_other_action(ses_account, ses, sesv2):
+    # "All actions (except for SendEmail, SendRawEmail, and SendTemplatedEmail) are
+    # throttled at one request per second": SendBulkTemplatedEmail is one of them, and
+    # v2's SendBulkEmail is throttled as its v1 counterpart is (docs/choices.md).
+    ses.create_template(Template={"TemplateName": "t", "SubjectPart": "Hi", "TextPart": "Hi"})
+    ses_account.clock.advance(seconds=1)
+    bulk_v1 = {
+        "Source": "app@example.com",
+        "Template": "t",
+        "DefaultTemplateData": "{}",
+        "Destinations": [{"Destination": {"ToAddresses": ["a@example.com"]}}],
+    }
+    bulk_v2 = {
+        "FromEmailAddress": "app@example.com",
+        "DefaultContent": {"Template": {"TemplateName": "t", "TemplateData": "{}"}},
+        "BulkEmailEntries": [{"Destination": {"ToAddresses": ["b@example.com"]}}],
+    }
+    ses.send_bulk_templated_email(**bulk_v1)
+    with pytest.raises(ses.exceptions.ClientError) as err:
+        ses.send_bulk_templated_email(**bulk_v1)
+    assert error_of(err) == ("Throttling", 400, "Rate exceeded")
+    with pytest.raises(sesv2.exceptions.TooManyRequestsException) as err:
+        sesv2.send_bulk_email(**bulk_v2)
+    assert error_of(err) == ("TooManyRequestsException", 429, "Rate exceeded")
+    send(ses, "c@example.com")  # the single sends are not
+    send_v2(sesv2, "d@example.com")
+    ses_account.clock.advance(seconds=1)
+    sesv2.send_bulk_email(**bulk_v2)
+    assert [m.recipients for m in ses_account.sent] == [
+        ("a@example.com",),
+        ("c@example.com",),
+        ("d@example.com",),
+        ("b@example.com",),
+    ]
+
+
 @pytest.mark.ses_quota(api_rate_limit=2)
 def test_the_limit_is_per_region_and_shared_by_both_apis(ses_account, ses, sesv2):
     ses.get_send_quota()

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 import boto3
 import botocore.session
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.model import Shape
@@ -58,6 +59,18 @@ CODES = {
         "MissingAction",
         "MalformedQueryString",
         "NotImplemented",
+        # configuration sets
+        "ConfigurationSetDoesNotExist",
+        "ConfigurationSetAlreadyExists",
+        "ConfigurationSetSendingPausedException",
+        "InvalidConfigurationSet",
+        "EventDestinationDoesNotExist",
+        "EventDestinationAlreadyExists",
+        "InvalidCloudWatchDestination",
+        "InvalidTrackingOptions",
+        "TrackingOptionsAlreadyExistsException",
+        "TrackingOptionsDoesNotExistException",
+        "LimitExceeded",
     },
     "sesv2": {
         "BadRequestException",
@@ -69,6 +82,7 @@ CODES = {
         "SendingPausedException",
         "UnknownOperationException",
         "NotImplemented",
+        "LimitExceededException",
     },
 }
 STATUSES = {400, 404, 429, 501}
@@ -626,3 +640,34 @@ def test_smtp_command_streams(ses_smtp, ses_account, steps):
     smtp = [r for r in ses_account.requests if r.api == "smtp"]
     # A DATA transaction decides one message; a command refused before it, none.
     assert all(len(r.outcomes) == (r.operation == "DATA" and r.status != 530) for r in smtp)
+
+
+# -- input nested too deeply to read: SES's 400, nothing kept, no internal error ------
+def test_template_data_nested_too_deeply_is_invalid_data(ses_account, ses):
+    ses_account.verify("app@example.com", "to@example.com")
+    ses.create_template(
+        Template={"TemplateName": "t", "SubjectPart": "Hi {{name}}", "TextPart": "Hello"}
+    )
+    deep = "[" * 50_000 + "]" * 50_000
+    with pytest.raises(ClientError) as error:
+        ses.send_templated_email(
+            Source="app@example.com",
+            Destination={"ToAddresses": ["to@example.com"]},
+            Template="t",
+            TemplateData=deep,
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert error.value.response["Error"]["Message"] == "The template data is invalid"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ses_account.internal_errors == [] and ses_account.sent == []
+
+
+def test_a_v2_body_nested_too_deeply_is_a_bad_request(ses_account):
+    body = b'{"Content": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    reply = requests.post(
+        "https://email.us-east-1.amazonaws.com/v2/email/outbound-emails", data=body, timeout=5
+    )
+    assert reply.status_code == 400
+    assert reply.headers["x-amzn-ErrorType"].split(":")[0] == "BadRequestException"
+    assert reply.json()["message"] == "The request body is not valid JSON."
+    assert ses_account.internal_errors == [] and ses_account.sent == []

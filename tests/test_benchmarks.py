@@ -36,6 +36,7 @@ def test_every_group_imports_and_the_docs_name_only_groups():
         "ses",
         "sesv2",
         "floor",
+        "config-set",
         "aio",
         "smtp",
         "serve",

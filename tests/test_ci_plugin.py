@@ -166,10 +166,43 @@ def test_typo(ses_account):
         [
             "*_ ERROR at setup of test_typo _*",
             "ses_quota: budget got an unexpected key 'throttles'. "
-            "Valid keys: dropped, requests, throttled, virtual_seconds",
+            "Valid keys: dropped, requests, throttled, virtual_seconds, bounce_rate, "
+            "complaint_rate",
         ]
     )
     assert "During handling" not in result.stdout.str()
+
+
+def test_a_bounce_rate_budget_fails_the_test_whose_mail_bounced_and_the_summary_says(run):
+    result = run(
+        """
+@pytest.mark.ses_quota(profile="production", budget={"bounce_rate": 0.02})
+@pytest.mark.parametrize("typos", [0, 1, 3])
+def test_signups(ses_account, typos):
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    ses = client()
+    for i in range(50):
+        send(ses, f"user{i}@typo.example" if i < typos else f"user{i}@example.com")
+        ses_account.clock.sleep(1)
+""",
+        "--ses-quota-summary",
+    )
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ ERROR at teardown of test_signups?3? _*",
+            "SES budget exceeded: bounce_rate 0.06 > 0.02",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "reputation: bounce rate 2.00%, complaint rate 0.00% at the end of "
+            "test_ci.py::test_signups?1?",
+            "reputation: bounce rate 6.00%, complaint rate 0.00% at the end of "
+            "test_ci.py::test_signups?3?",
+        ]
+    )
+    assert "test_signups[0]" not in result.stdout.str().partition("reputation:")[2]
 
 
 # -- transient faults in the report ----------------------------------------------------

@@ -54,3 +54,25 @@ def test_no_credential_machinery_runs_while_faked(tmp_path, monkeypatch):
     # The profile is real: outside the fake, botocore runs its process.
     assert boto3.Session().get_credentials().access_key == "AKIAREAL"
     assert ran.read_text() == "ran\n"
+
+
+def test_a_profile_named_in_the_environment_that_does_not_exist_gets_the_fake_keys(
+    tmp_path, monkeypatch
+):
+    # A developer's shell names a profile of another machine (or none is configured):
+    # a faked test does not fail with ProfileNotFound.
+    config = tmp_path / "config"
+    config.write_text("[profile other]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.setenv(variable, "gone-missing")
+        before = dict(os.environ)
+        with SesAccount():
+            session = boto3.Session()
+            assert session.get_credentials().access_key == FAKE_KEY
+            client = session.client("ses", region_name="us-east-1")
+            assert client.get_send_quota()["Max24HourSend"] == 200.0
+            assert boto3.Session(profile_name="other").region_name == "eu-west-1"
+        assert dict(os.environ) == before
+        monkeypatch.delenv(variable)

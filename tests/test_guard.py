@@ -418,3 +418,11 @@ def test_with_the_block_off_the_guard_lives_only_while_faked(pytester: pytest.Py
     # A process of its own: this one's session guard is installed.
     result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_real_ses_refused_is_importable_from_the_package():
+    # The README names it: a test can catch the fake-active refusal by its own name.
+    from pytest_sesquota import RealSesRefused
+
+    assert RealSesRefused is guard.RealSesRefused
+    assert issubclass(RealSesRefused, UnfakedSesCall)

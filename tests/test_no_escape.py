@@ -176,6 +176,7 @@ def drive_ses_v2(account: SesAccount, smtp: SesSmtpServer) -> set[str]:
     )
     v2.delete_email_template(TemplateName="t")
     v2.delete_email_identity(EmailIdentity="example.com")
+    account.move_out_of_sandbox()  # (PutSuppressedDestination is refused in the sandbox)
     v2.put_suppressed_destination(EmailAddress="gone@example.com", Reason="BOUNCE")
     v2.get_suppressed_destination(EmailAddress="gone@example.com")
     v2.list_suppressed_destinations(Reasons=["BOUNCE"])

@@ -221,7 +221,10 @@ def test_the_marker_help_line_names_every_key_in_the_tables_order():
     positions = [line.index(f"{name}=") for name in OPTIONS]
     assert positions == sorted(positions)
     assert "profile='sandbox'|'production'" in line
-    assert "budget={'dropped'|'requests'|'throttled'|'virtual_seconds': N}" in line
+    assert (
+        "budget={'dropped'|'requests'|'throttled'|'virtual_seconds'|'bounce_rate'|"
+        "'complaint_rate': N}"
+    ) in line
 
 
 def test_the_plugin_registers_the_marker_and_every_ini_option(pytester: pytest.Pytester):

@@ -243,6 +243,7 @@ def test_figures_count_messages_retries_sleeps_and_virtual_time(ses_account, ses
     assert Figures.from_properties([("other", 1), *properties]) == figures
     assert Figures.from_properties([("other", 1)]) is None
     assert figures + figures == Figures(12, 6, 10, 2, 4, 0, 4, 2, 172_806.0, 2, 0)
+    assert (Figures(bounce_rate=0.05) + Figures(bounce_rate=0.02)).bounce_rate == 0.05
 
 
 def test_summary_table():

@@ -290,6 +290,8 @@ def test_junit_xml_has_the_figures_as_test_properties(run, pytester):
         "ses_virtual_seconds": "1.0",
         "ses_dropped": "0",
         "ses_faults": "0",
+        "ses_bounce_rate": "0.0",
+        "ses_complaint_rate": "0.0",
     }
     assert properties["test_sends[3]"]["ses_accepted"] == "3"
     assert properties["test_sends[3]"]["ses_virtual_seconds"] == "3.0"

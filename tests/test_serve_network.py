@@ -133,6 +133,78 @@ def test_the_refusals_say_why(detached):
     )
 
 
+def _presigned(action: str) -> str:
+    """A v1 action with a query-string signature, as a page could put in an <img src>."""
+    return (
+        f"/?Action={action}&Version=2010-12-01&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIA%2F20260101%2Fus-east-1%2Fses%2Faws4_request"
+        "&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=0"
+    )
+
+
+#: What a browser sends for an <img src> on another site's page: no Origin.
+IMG = {
+    "Sec-Fetch-Site": "cross-site",
+    "Sec-Fetch-Dest": "image",
+    "Referer": "https://evil.example/",
+}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("headers", [IMG, {}], ids=["a-page's-img", "no-browser-marks"])
+def test_a_v1_action_sent_with_get_or_head_is_refused(detached, method, headers):
+    # The Query API reads its action from the query string on any method: a cross-site
+    # <img src> would pause sending, verify identities and send mail. Refused with 403.
+    account, server = detached
+    account.verify("app@example.com", "to@example.com")
+    for action in (
+        "UpdateAccountSendingEnabled&Enabled=false",
+        "VerifyEmailIdentity&EmailAddress=attacker%40evil.example",
+        "SendEmail&Source=app%40example.com&Destination.ToAddresses.member.1=to%40example.com"
+        "&Message.Subject.Data=Hi&Message.Body.Text.Data=Hi",
+    ):
+        got, _h, body = call(server.endpoint_url, method, _presigned(action), headers=headers)
+        assert got == 403
+        if method == "GET":
+            assert json.loads(body) == {
+                "error": "Forbidden",
+                "message": f"An SES v1 action sent with {method} is refused: a web page can "
+                "make a browser send one (an <img src>) without an Origin. Send it with POST, "
+                "as the AWS SDKs and the AWS CLI do.",
+            }
+    assert account.requests == [] and account.sent == []
+    assert account.sending_enabled() and not account.is_verified("attacker@evil.example")
+    # v2 reads and the control API's reads are GETs still served; v1 by POST is too.
+    assert call(server.endpoint_url, "GET", "/_sesquota/clock?Action=x", headers=IMG)[0] == 200
+    got, _h, _b = call(server.endpoint_url, "POST", "/", QUOTA, headers={"Authorization": "x"})
+    assert got != 403
+
+
+def test_a_loopback_alias_the_server_was_started_on_is_served(detached):
+    # --host NAME where NAME resolves to loopback: the server prints http://NAME:PORT,
+    # and answers there (not 421). "127.1" is 127.0.0.1 to the resolver, on any machine.
+    account = SesAccount(profile="sandbox", clock=DetachedClock())
+    named = [n for n in ("vm", "runsc", socket.gethostname()) if _loopback_name(n)]
+    aliases = ["127.1", *named[:1]]
+    for alias in aliases:
+        with SesHttpServer(account, host=alias) as server:
+            assert server.endpoint_url == f"http://{alias}:{server.port}"
+            got, _h, body = call(server.endpoint_url, "GET", "/_sesquota/clock")
+            assert got == 200, body
+            got, _h, _b = call(
+                server.endpoint_url, "GET", "/_sesquota/clock", headers={"Host": "evil.example"}
+            )
+            assert got == 421
+
+
+def _loopback_name(name: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(name, None)
+    except OSError:
+        return False
+    return all(info[4][0].startswith("127.") or info[4][0] == "::1" for info in infos)
+
+
 @pytest.mark.parametrize(
     "headers",
     [

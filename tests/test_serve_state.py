@@ -214,6 +214,64 @@ def test_a_second_server_on_the_same_state_file_is_refused(tmp_path):
         pass
 
 
+@pytest.mark.parametrize("way", ["symlink", "hardlink", "lock file deleted"])
+def test_the_lock_is_on_the_database_not_its_name(tmp_path, way):
+    # Each way ran a second server on one database: a restart then showed ledger 10
+    # and quota 5 for 15 acknowledged sends.
+    state = tmp_path / "ses.sqlite"
+    other = tmp_path / "other.sqlite"
+    with serve(tmp_path, "--state", state) as (process, _endpoint, _info):
+        if way == "symlink":
+            other.symlink_to(state)
+        elif way == "hardlink":
+            os.link(state, other)
+        else:
+            (tmp_path / "ses.sqlite.lock").unlink()
+            other = state
+        second = subprocess.run(
+            [sys.executable, "-m", "pytest_sesquota", "serve", "--port", "0", "--state", other],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert second.stderr == (
+            f"sesquota: the state file {other} is in use by another sesquota serve "
+            f"(PID unknown, holding {other}.lock): stop that one first, or give this "
+            "one another --state file\n"
+        )
+        assert process.poll() is None
+
+
+def test_a_state_directory_deleted_while_serving_stops_the_200s(tmp_path):
+    # Sends went on getting 200 into the unlinked file, a new server started on the
+    # path, and the acknowledged sends were lost at restart.
+    directory = tmp_path / "state"
+    directory.mkdir()
+    state = directory / "ses.sqlite"
+    with serve(tmp_path, "--state", state, "--profile", "production") as (process, endpoint, _i):
+        v2 = client("sesv2", endpoint)
+        send_v2(v2, "kept@example.com")
+        shutil.rmtree(directory)
+        directory.mkdir()
+        with pytest.raises(ClientError) as error:
+            send_v2(v2, "lost@example.com")
+        assert error.value.response["Error"]["Code"] == "InternalFailure"
+        assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert error.value.response["Error"]["Message"] == (
+            f"pytest-sesquota could not save the account to its state file {state} ({state} "
+            "was deleted or replaced while this server held it; restart the server to go "
+            "on); nothing of this request was counted"
+        )
+        assert [m["recipients"] for m in get(endpoint, "/_sesquota/ledger")["sent"]] == [
+            ["kept@example.com"]
+        ]
+        # A server started on the path meanwhile has the file to itself.
+        with serve(tmp_path, "--state", state):
+            pass
+        assert process.poll() is None
+
+
 def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 

@@ -426,6 +426,24 @@ def test_control_api_responses_match_the_openapi_document(detached):
             400,
             "The request body is not valid JSON: -1e999 is out of range for a number.",
         ),
+        # A whole number too large for the account's floats, and one past Python's
+        # digit limit: the control API's 400, nothing changed (not a 500 and a traceback).
+        (
+            "PUT",
+            "/_sesquota/quotas/us-east-1",
+            b'{"max_24_hour_send": 1' + b"0" * 400 + b"}",
+            400,
+            "The request body is not valid JSON: 10000000000000000000... is out of range "
+            "for a number.",
+        ),
+        (
+            "PUT",
+            "/_sesquota/quotas/us-east-1",
+            b'{"burst": -' + b"9" * 5000 + b"}",
+            400,
+            "The request body is not valid JSON: -9999999999999999999... is out of range "
+            "for a number.",
+        ),
         (
             "PUT",
             "/_sesquota/quotas/xx-made-up-1",
@@ -486,10 +504,12 @@ def test_control_api_responses_match_the_openapi_document(detached):
     ],
 )
 def test_control_api_errors(detached, method, path, body, status, message):
-    _account, endpoint = detached
+    account, endpoint = detached
+    before = account.quota("us-east-1")
     got, _headers, reply = call(endpoint, method, path, body)
     document = check(json.loads(reply), "Error")
     assert (got, document["message"]) == (status, message)
+    assert account.quota("us-east-1") == before
 
 
 def test_advancing_a_real_clock_is_a_conflict():

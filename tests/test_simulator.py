@@ -86,6 +86,7 @@ def test_a_mixed_message_counts_only_real_recipients_toward_the_day(ses_account,
     assert err.value.response["Error"]["Message"] == "Daily message quota exceeded."
     send(ses, "c@example.com", f"success@{SIM}", f"bounce@{SIM}")  # 2 + 1 = 3: accepted
     assert ses_account.quota()[2] == 3.0
+    ses_account.clock.advance(seconds=2)  # SES's bounces and complaints, a second or two on
     assert stats(ses) == [{"DeliveryAttempts": 7, "Bounces": 1, "Complaints": 1, "Rejects": 0}]
 
 
@@ -101,4 +102,5 @@ def test_over_smtp_too(ses_smtp, ses_account):
         )
     (sent,) = ses_account.sent
     assert (sent.transport, sent.complained) == ("smtp", (f"complaint+smtp@{SIM}",))
+    ses_account.clock.advance(seconds=2)  # the complaint, a second after the delivery
     assert ses_account.send_statistics()[0]["Complaints"] == 1

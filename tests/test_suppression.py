@@ -33,6 +33,7 @@ def listed(sesv2, **kwargs):
     ]
 
 
+@pytest.mark.ses_quota(profile="production")
 def test_put_get_list_delete(ses_account, sesv2):
     sesv2.put_suppressed_destination(EmailAddress="Gone@Example.com", Reason="BOUNCE")
     ses_account.clock.advance(minutes=5)
@@ -73,6 +74,7 @@ def test_a_missing_entry_is_not_found(ses_account, sesv2):
     assert error_of(err)[:2] == ("NotFoundException", 404)
 
 
+@pytest.mark.ses_quota(profile="production")
 def test_bad_input(ses_account, sesv2):
     with pytest.raises(sesv2.exceptions.BadRequestException) as err:
         sesv2.put_suppressed_destination(EmailAddress="a@example.com", Reason="SPAM")
@@ -100,6 +102,7 @@ def test_bad_input(ses_account, sesv2):
     assert ses_account.suppressed() == []
 
 
+@pytest.mark.ses_quota(profile="production")
 def test_list_filters_by_reason_and_date_and_pages(ses_account, sesv2):
     for n in range(5):
         reason = "BOUNCE" if n % 2 == 0 else "COMPLAINT"
@@ -127,6 +130,25 @@ def test_list_filters_by_reason_and_date_and_pages(ses_account, sesv2):
         ["r2@example.com", "r3@example.com"],
         ["r4@example.com"],
     ]
+
+
+def test_put_is_refused_in_the_sandbox(ses_account, sesv2):
+    # "you can't use the PutSuppressedDestination or CreateImportJob operation until your
+    # account is removed from the sandbox" (the suppression-list guide)
+    with pytest.raises(sesv2.exceptions.BadRequestException) as error:
+        sesv2.put_suppressed_destination(EmailAddress="gone@example.com", Reason="BOUNCE")
+    assert error_of(error) == (
+        "BadRequestException",
+        400,
+        "PutSuppressedDestination is not available while your account is in the sandbox in "
+        "us-east-1; it can be used once the account has production access.",
+    )
+    assert ses_account.suppressed() == []
+    # Reading and removing are not refused; production access lifts the refusal.
+    assert listed(sesv2) == []
+    ses_account.move_out_of_sandbox()
+    sesv2.put_suppressed_destination(EmailAddress="gone@example.com", Reason="BOUNCE")
+    assert listed(sesv2) == [("gone@example.com", "BOUNCE")]
 
 
 def test_per_region(ses_account):

@@ -73,6 +73,7 @@ def test_tags_have_limits(sesv2):
 
 @pytest.mark.ses_quota(profile="production")
 def test_a_v1_send_carries_what_it_names(ses_account, ses):
+    ses_account.delegating_account("111122223333").allow("example.com")  # SourceArn's owner
     ses.send_email(
         Source="app@example.com",
         Destination={"ToAddresses": ["a@example.com"]},

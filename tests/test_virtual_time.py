@@ -376,3 +376,23 @@ def test_a_leaked_freezer_is_reported_and_stopped(pytester, monkeypatch, backend
     )
     assert not freezegun.api.freeze_factories
     assert abs(time.time() - real_time.time()) < 60
+
+
+def test_a_stall_raised_into_the_test_is_reported_once(pytester, monkeypatch):
+    # The test fails with the stall; its teardown does not report it a second time
+    # (FAILED, not FAILED and ERROR).
+    monkeypatch.setattr(clock_module, "STALL_READS", 1000)
+    pytester.makepyfile(
+        """
+        import time
+
+        def test_it(ses_account):
+            deadline = time.monotonic() + 1
+            while time.monotonic() < deadline:
+                pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result.assert_outcomes(failed=1)
+    assert "pytest-sesquota's virtual clock" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*VirtualClockStalled: the virtual clock was read 1,000 times*"])

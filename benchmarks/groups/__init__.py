@@ -16,6 +16,7 @@ GROUPS: dict[str, str] = {
     "ses": "per_send:ses",
     "sesv2": "per_send:sesv2",
     "floor": "floor:floor",
+    "config-set": "configuration_set:configuration_set",
     "aio": "aio:aio",
     "smtp": "smtp:smtp",
     "serve": "serve:serve",

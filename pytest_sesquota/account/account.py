@@ -18,27 +18,39 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..clock.sesclock import ScheduledAction, SesClock
+from .advisor import Advisor
 from .attributes import AccountAttributes
+from .authorization import Authorization
 from .book import Ledger
+from .certificates import IdentityCertificates
 from .configuration_sets import ConfigurationSets
+from .contact_lists import ContactLists
+from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
-from .events import Events, SesEvent
+from .event_records import Publication
+from .events import Events, Publisher, SesEvent
 from .faults import TransientFaults
 from .identities import Identities
+from .jobs import Jobs
 from .ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
+from .mailboxes import Mailboxes
 from .messages import DroppedMessage
+from .metrics import Metrics
 from .multi_region import MultiRegionEndpoints
+from .notifications import IdentityNotifications
 from .options import SesQuotaOptions, merge
 from .part import Context, Part
 from .quotas import Quotas
 from .receiving import ReceiptRules
+from .reputation import RatePoint, Reputation
 from .review import ProductionAccess
 from .sending import Sending
-from .statistics import Statistics
 from .suppression import Suppression
 from .tags import Tags
 from .templates import Templates
+from .tenants import Tenants
+from .verification import CustomVerification
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -116,6 +128,10 @@ class Account:
             )
         )
         self._lock = threading.RLock()
+        # Where SES's publications go besides the record (the doors' publishers): kept
+        # across resets, which build the events part anew.
+        self._publishers: list[Publisher] = []
+        self._rate_listeners: list[Callable[[RatePoint], object]] = []
         self._build()
 
     def _build(self) -> None:
@@ -123,22 +139,44 @@ class Account:
         context = Context(self.options, self.clock, self._lock, self._ensure_region)
         self._faults = TransientFaults(self.options.transient_failures, self.options.seed)
         quotas = Quotas(context)
+        # A configuration set's sending pool must be one of the account's dedicated IP pools.
+        pools = DedicatedIpPools(context)
         parts: list[Part] = [
             quotas,
             identities := Identities(context),
-            Templates(context),
+            templates := Templates(context),
             enforcement := Enforcement(context),
             ProductionAccess(context, quotas),
             suppression := Suppression(context),
-            statistics := Statistics(context),
             ledger := Ledger(context),
-            Events(context),
             Tags(context),
-            ConfigurationSets(context),
+            sets := ConfigurationSets(context, identities, pools.exists),
+            CustomVerification(context, identities),
+            Authorization(context, identities),
+            Tenants(context, identities, templates),
+            IdentityCertificates(context),
+            mailboxes := Mailboxes(context),
+            notifications := IdentityNotifications(context),
+            events := Events(
+                context,
+                ledger=ledger,
+                identities=identities,
+                mailboxes=mailboxes,
+                notifications=notifications,
+                configuration_sets=sets,
+            ),
+            metrics := Metrics(context, ledger, events),
+            Dashboard(context),
+            Advisor(context),
+            Jobs(context, suppression, metrics),
             ReceiptRules(context),
-            DedicatedIpPools(context),
+            pools,
             AccountAttributes(context),
             MultiRegionEndpoints(context),
+            ContactLists(context, events, ledger),
+            reputation := Reputation(
+                context, enforcement=enforcement, mailboxes=mailboxes, defer=events.defer
+            ),
         ]
         parts.append(
             Sending(
@@ -147,12 +185,16 @@ class Account:
                 identities=identities,
                 enforcement=enforcement,
                 suppression=suppression,
-                statistics=statistics,
                 ledger=ledger,
                 faults=self._faults,
+                mailboxes=mailboxes,
                 parts=list(parts),
             )
         )
+        for publisher in self._publishers:
+            events.add_publisher(publisher)
+        for listener in self._rate_listeners:
+            reputation.on_rates(listener)
         self._parts: dict[str, Part] = {type(part).__name__: part for part in parts}
         self._ledger = ledger
         self._set_up: set[str] = set()
@@ -201,14 +243,32 @@ class Account:
     identity = _Forward(Identities.identity)
     delete_identity = _Forward(Identities.delete_identity)
     is_verified = _Forward(Identities.is_verified)
+    set_identity_status = _Forward(Identities.set_identity_status)
+    verification_emails = _Forward(CustomVerification.verification_emails)
+    click_verification_link = _Forward(CustomVerification.click_verification_link)
     # -- templates ------------------------------------------------------------------
     templates = _Forward(Templates.templates)
+    # -- sending authorization: delegating accounts, the principal that sends ----------
+    delegating_account = _Forward(Authorization.delegating_account)
+    set_sending_principal = _Forward(Authorization.set_sending_principal)
+    # -- tenants, their reputation entities, identity certificates ---------------------
+    tenant = _Forward(Tenants.tenant)
+    tenants = _Forward(Tenants.tenants)
+    set_tenant_status = _Forward(Tenants.set_tenant_status)
+    set_identity_certificate_status = _Forward(IdentityCertificates.set_identity_certificate_status)
+    # -- configuration sets ------------------------------------------------------------
+    configuration_set = _Forward(ConfigurationSets.configuration_set)
+    configuration_sets = _Forward(ConfigurationSets.configuration_sets)
     # -- may the account send: its switch, AWS's enforcement --------------------------
     pause_sending = _Forward(Enforcement.pause_sending)
     resume_sending = _Forward(Enforcement.resume_sending)
     sending_enabled = _Forward(Enforcement.sending_enabled)
     set_enforcement_status = _Forward(Enforcement.set_enforcement_status)
     enforcement_status = _Forward(Enforcement.enforcement_status)
+    # -- the account's reputation: bounce and complaint rates, reviews ----------------
+    reputation = _Forward(Reputation.reputation)
+    set_reputation_policy = _Forward(Reputation.set_reputation_policy)
+    set_review_outcome = _Forward(Reputation.set_review_outcome)
     # -- leaving the sandbox ----------------------------------------------------------
     request_production_access = _Forward(ProductionAccess.request_production_access)
     production_access_review = _Forward(ProductionAccess.production_access_review)
@@ -220,6 +280,19 @@ class Account:
     suppress = _Forward(Suppression.suppress)
     unsuppress = _Forward(Suppression.unsuppress)
     suppressed = _Forward(Suppression.suppressed)
+    # -- metrics ----------------------------------------------------------------------
+    record_bounces = _Forward(Metrics.record_bounces)
+    record_complaints = _Forward(Metrics.record_complaints)
+    send_statistics = _Forward(Metrics.send_statistics)
+    # -- what SES decides on its side: the dashboard, the advisor, jobs -------------------
+    set_inbox_placement = _Forward(Dashboard.set_inbox_placement)
+    deliverability_tests = _Forward(Dashboard.deliverability_tests)
+    list_on_blacklist = _Forward(Dashboard.list_on_blacklist)
+    recommend = _Forward(Advisor.recommend)
+    set_address_insights = _Forward(Advisor.set_address_insights)
+    jobs = _Forward(Jobs.jobs)
+    fail_job = _Forward(Jobs.fail_job)
+    export_file = _Forward(Jobs.export_file)
     # -- receiving email, dedicated IPs: what SES decides, and what it keeps -----------
     receive_email = _Forward(ReceiptRules.receive_email)
     received = _Forward(ReceiptRules.received)
@@ -227,13 +300,17 @@ class Account:
     lease_dedicated_ips = _Forward(DedicatedIpPools.lease_dedicated_ips)
     release_dedicated_ip = _Forward(DedicatedIpPools.release_dedicated_ip)
     dedicated_ips = _Forward(DedicatedIpPools.dedicated_ips)
-    # -- statistics -------------------------------------------------------------------
-    record_bounces = _Forward(Statistics.record_bounces)
-    record_complaints = _Forward(Statistics.record_complaints)
-    send_statistics = _Forward(Statistics.send_statistics)
+    # -- contact lists ------------------------------------------------------------------
+    unsubscribe = _Forward(ContactLists.unsubscribe)
     # -- sending ----------------------------------------------------------------------
     send = _Forward(Sending.send)
     send_many = _Forward(Sending.send_many)
+    # -- SES's events, and the recipients' side -----------------------------------------
+    on_event = _Forward(Events.on_event)
+    pending_events = _Forward(Events.pending_events)
+    mailbox = _Forward(Mailboxes.mailbox)
+    open = _Forward(Events.open)
+    click = _Forward(Events.click)
     # -- the ledger -------------------------------------------------------------------
     new_message_id = _Forward(Ledger.new_message_id)
     reject = _Forward(Ledger.reject)
@@ -260,6 +337,25 @@ class Account:
         """SES's events about the account's messages that have happened by now (virtual
         time), oldest first: sends, deliveries, bounces, complaints, ..."""
         return part_of(self, Events).events()
+
+    def on_rates(self, listener: Callable[[RatePoint], object]) -> None:
+        """Call ``listener(point)`` with the bounce and complaint rates at each counted
+        bounce or complaint (what SES publishes to CloudWatch as ``Reputation.BounceRate``
+        and ``Reputation.ComplaintRate``), once the call that judged it has returned."""
+        self._rate_listeners.append(listener)
+        part_of(self, Reputation).on_rates(listener)
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        """Have ``publisher(publication)`` carry every event published from now on to
+        its target (into moto, to the HTTP endpoints subscribed to a topic)."""
+        self._publishers.append(publisher)
+        part_of(self, Events).add_publisher(publisher)
+
+    @property
+    def published(self) -> list[Publication]:
+        """Every event published to a target (an event destination of its configuration
+        set, a notification topic of its identity), in the order published."""
+        return part_of(self, Events).published
 
     @property
     def dropped(self) -> list[DroppedMessage]:

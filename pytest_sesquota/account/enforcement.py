@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = ["Enforcement"]
 
+from collections.abc import Callable
 from typing import Any
 
 from .ledger import (
@@ -27,6 +28,10 @@ class Enforcement(Part):
         super().__init__(context)
         self._enabled: dict[str, bool] = {}
         self._status: dict[str, EnforcementStatus] = {}
+        #: Brings the status up to the clock's time before it is read (the account's
+        #: reputation, ``account/reputation.py``, judges the bounces and complaints
+        #: that have happened since): one attribute read per send when nothing is judged.
+        self.judge: Callable[[str], None] | None = None
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
         self._enabled[region] = settings.sending_enabled
@@ -62,10 +67,21 @@ class Enforcement(Part):
             self.changed(name)
 
     def enforcement_status(self, region: str | None = None) -> EnforcementStatus:
-        return self._status[self.region(region)]
+        """GetAccount's ``EnforcementStatus`` now (virtual time): ``HEALTHY``,
+        ``PROBATION`` (under review) or ``SHUTDOWN`` (sending paused by AWS)."""
+        name = self.region(region)
+        if self.judge is not None:
+            self.judge(name)
+        return self._status[name]
+
+    def current(self, region: str) -> EnforcementStatus:
+        """The status as last set, not judged anew (for the judge itself)."""
+        return self._status[region]
 
     def refusal(self, region: str) -> SendRefused | None:
         """Why no send may go out of ``region`` now, if so: suspended, then paused."""
+        if self.judge is not None:
+            self.judge(region)
         if self._status[region] == "SHUTDOWN":
             return SendRefused("suspended", SUSPENDED_MESSAGE)
         if not self._enabled[region]:

@@ -6,6 +6,7 @@ Plain data, shared by the account, the operations, the front doors and the repor
 from __future__ import annotations
 
 __all__ = [
+    "ACCOUNT_ID",
     "DAILY_MESSAGE",
     "ENFORCEMENT_STATUSES",
     "MAX_RECIPIENTS",
@@ -48,7 +49,11 @@ from email.policy import default as default_policy
 from typing import Any, Literal, Protocol, get_args
 
 from ..quota.engine import Decision
+from . import unsubscribe
+from .identity import Identity
 
+#: The fake account's AWS account id, in its ARNs.
+ACCOUNT_ID = "123456789012"
 #: SES's mailbox simulator: always a valid recipient, even in the sandbox.
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 MAX_RECIPIENTS = 50
@@ -177,12 +182,22 @@ class SentMessage:
         return tuple(r for r in self.recipients if r not in missed)
 
     @property
+    def unsubscribe_url(self) -> str | None:
+        """The one-click unsubscribe link SES puts in a message sent with
+        ``ListManagementOptions`` to a single recipient (``None`` otherwise): its
+        ``List-Unsubscribe`` header and ``{{amazonSESUnsubscribeUrl}}`` in its bodies."""
+        if not self.list_management or len(self.recipients) != 1:
+            return None
+        return unsubscribe.link(self.region, self.message_id)
+
+    @property
     def message(self) -> EmailMessage:
-        """The message as an :class:`email.message.EmailMessage`."""
+        """The message as an :class:`email.message.EmailMessage`, as its recipients receive
+        it (with the unsubscribe headers and links of a list-managed send)."""
         if self.raw is not None:
             parsed = BytesParser(policy=default_policy).parsebytes(self.raw)
             assert isinstance(parsed, EmailMessage)
-            return parsed
+            return self._delivered(parsed)
         msg = EmailMessage()
         msg["From"] = self.source
         if self.to:
@@ -198,6 +213,11 @@ class SentMessage:
                 msg.set_content(self.html, subtype="html")
             else:
                 msg.add_alternative(self.html, subtype="html")
+        return self._delivered(msg)
+
+    def _delivered(self, msg: EmailMessage) -> EmailMessage:
+        if self.list_management:
+            unsubscribe.as_delivered(msg, self.unsubscribe_url, from_smtp=self.transport == "smtp")
         return msg
 
 
@@ -359,14 +379,6 @@ class SendRefused(Exception):
 
 
 # -- per-region state ---------------------------------------------------------
-@dataclass
-class Identity:
-    name: str
-    kind: Literal["EmailAddress", "Domain"]
-    status: Literal["Pending", "Success", "Failed", "TemporaryFailure", "NotStarted"]
-    token: str | None = None
-
-
 @dataclass
 class Template:
     name: str

@@ -1,15 +1,16 @@
 """Which ledger entries carry the same message, and what that tells: the messages a test
-dropped (refused and never accepted later) and the send attempts that were retries.
+dropped (refused, or accepted but failed to render, and never accepted later) and the send
+attempts that were retries.
 
 A message is the same when its source, its recipients (in any order, any case) and its
-content are: subject and bodies (or template and data); raw MIME by its headers and its
+content are: subject and bodies, or template and data; raw MIME by its headers and its
 parts' decoded bodies, leaving out what a client makes anew on each attempt (Message-ID,
 Date, the multipart boundary).
 """
 
 from __future__ import annotations
 
-__all__ = ["DroppedMessage", "Key", "MessageKeys", "RetryCounter", "dropped_messages"]
+__all__ = ["DroppedMessage", "Key", "Loss", "MessageKeys", "RetryCounter", "dropped_messages"]
 
 import email
 import functools
@@ -34,6 +35,9 @@ _VOLATILE = frozenset({"message-id", "date"})
 _BOUNDARY = re.compile(r';\s*boundary=("[^"]*"|[^;\s]*)', re.IGNORECASE)
 
 Key = tuple[Any, ...]
+#: What lost a message: a quota's or a transient fault's refusal, or a message accepted that
+#: failed to render (``SentMessage.rendering_failure``: SES delivers it to no one).
+Loss = Refusal | SentMessage
 
 
 @functools.lru_cache(maxsize=8192)
@@ -95,28 +99,42 @@ class MessageKeys:
                 body: Key = _raw_key(raw)
             else:
                 data = content.get("template_data")
-                body = (
-                    content.get("subject"),
-                    content.get("text"),
-                    content.get("html"),
-                    content.get("template"),
-                    None if data is None else json.dumps(data, sort_keys=True, default=str),
-                )
+                if content.get("template") is not None:
+                    # A template and its data, whatever they rendered to: the same message
+                    # sent again after its template was fixed.
+                    body = (
+                        "template",
+                        content.get("template"),
+                        json.dumps(data, sort_keys=True, default=str),
+                    )
+                else:
+                    body = (content.get("subject"), content.get("text"), content.get("html"))
             key = self._full[id(entry)] = (cheap or self.cheap(entry), body)
         return key
 
 
 @dataclass(frozen=True)
 class DroppedMessage:
-    """A message refused by a quota or a transient fault, and never accepted later."""
+    """A message refused by a quota or a transient fault, or accepted but failed to
+    render, and never accepted (and rendered) later."""
 
-    #: Every refusal it got since it was last accepted, in order (one per attempt).
-    refusals: tuple[Refusal, ...]
+    #: Every refusal it got since it was last accepted, in order (one per attempt): a
+    #: ``ThrottledSend``, a ``FaultedSend``, or the ``SentMessage`` that failed to render.
+    refusals: tuple[Loss, ...]
 
     @property
-    def refusal(self) -> Refusal:
+    def refusal(self) -> Loss:
         """The last refusal it got."""
         return self.refusals[-1]
+
+    @property
+    def reason(self) -> str:
+        """Why it was lost at last: ``"rate"`` or ``"daily"`` (a quota), ``"transient"`` (a
+        seeded fault) or ``"rendering_failure"`` (accepted, not rendered, not delivered)."""
+        last = self.refusal
+        if isinstance(last, ThrottledSend):
+            return last.reason
+        return "transient" if isinstance(last, FaultedSend) else "rendering_failure"
 
     @property
     def attempts(self) -> int:
@@ -137,21 +155,28 @@ class DroppedMessage:
 
 class RetryCounter:
     """A send attempt is a *retry* when it sends again a message refused (by a quota or a
-    transient fault) and not accepted since. ``see`` returns how many refused attempts of
-    its message came before it (0: not a retry). Rejected sends (unverified, invalid) are
-    neither refusals nor retries here: sending them again cannot help."""
+    transient fault), or accepted but failed to render, and not accepted since. ``see``
+    returns how many refused attempts of its message came before it (0: not a retry).
+    Rejected sends (unverified, invalid) are neither refusals nor retries here: sending
+    them again cannot help."""
 
     def __init__(self, keys: MessageKeys | None = None) -> None:
         self.keys = keys or MessageKeys()
         # cheap key -> full key -> the refusals of that message since it was last accepted
-        self.pending: dict[Key, dict[Key, list[Refusal]]] = {}
+        self.pending: dict[Key, dict[Key, list[Loss]]] = {}
 
     def see(self, entry: LedgerEntry) -> int:
-        if isinstance(entry, RejectedSend) or (isinstance(entry, SentMessage) and not self.pending):
-            return 0  # the common case, without parsing an address
+        if isinstance(entry, SentMessage):
+            lost = entry.rendering_failure is not None
+            if not lost and not self.pending:
+                return 0  # the common case, without parsing an address
+        elif isinstance(entry, RejectedSend):
+            return 0
+        else:
+            lost = True
         cheap = self.keys.cheap(entry)
         messages = self.pending.get(cheap)
-        if isinstance(entry, SentMessage):
+        if not lost:
             if messages is None:
                 return 0
             refused = messages.pop(self.keys.full(entry, cheap), [])

@@ -207,8 +207,10 @@ class SesQuotaOptions:
         ),
         text=number,
         where=_EVERYWHERE,
-        help="requests per second for API actions other than sends (SES: 1); default: no limit",
-        doc="requests per second, per region, for API actions other than sends (SES: 1); one "
+        help="requests per second for API actions but SendEmail, SendRawEmail and "
+        "SendTemplatedEmail (SES: 1); default: no limit",
+        doc="requests per second, per region, for API actions but SendEmail, SendRawEmail and "
+        "SendTemplatedEmail, bulk sends included (SES: 1); one "
         "more is `Throttling` `Rate exceeded` (v1, 400) or `TooManyRequestsException` `Rate "
         "exceeded` (v2, 429). Off by default: under a frozen clock every call is at the same "
         "instant. Sends and SMTP are governed by the sending quotas alone",
@@ -271,6 +273,8 @@ class SesQuotaOptions:
             "requests": "requests to SES",
             "throttled": "sends refused by the send rate or the daily quota",
             "virtual_seconds": "virtual time the test took",
+            "bounce_rate": "the account's bounce rate at the end of the test (0.05 is 5 %)",
+            "complaint_rate": "the account's complaint rate at the end of the test",
         },
         help="limits checked at teardown, a dict of figure -> limit",
         doc='limits checked at teardown, e.g. `{"throttled": 0, "requests": 10}`; any of {keys}',

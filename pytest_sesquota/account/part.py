@@ -11,7 +11,7 @@ __all__ = ["Context", "Part", "new_stamp"]
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -48,7 +48,7 @@ class Part:
     """One resource of the account, its state kept per region."""
 
     #: Its key in the state file (``sesquota serve --state``); ``None``: not saved
-    #: there as a whole (the ledger, and usage and statistics, have tables of their own).
+    #: there as a whole (the ledger and the usage have tables of their own).
     key: ClassVar[str | None] = None
 
     def __init__(self, context: Context) -> None:
@@ -87,14 +87,30 @@ class Part:
         the account's own checks (sending paused, identities) and the quotas."""
         return None
 
+    def suppression_reasons(self, send: Outgoing) -> frozenset[str] | None:
+        """The reasons (``BOUNCE``, ``COMPLAINT``) for which the account's suppression list
+        keeps this send's recipients from delivery, when this part decides them (a
+        configuration set's suppression options replace the account's), or ``None``."""
+        return None
+
     def undelivered(self, send: Outgoing) -> Mapping[str, str]:
         """Recipients of an accepted send this part keeps from delivery, with the reason
         (``SentMessage.undelivered``): an unsubscribed contact, a rendering failure."""
         return {}
 
+    def suppressed_recipients(self, send: Outgoing) -> Sequence[str] | None:
+        """The recipients of an accepted send that a suppression list other than the
+        account's keeps from delivery (a tenant's own list), replacing the account's
+        list's say; ``None`` when the account's list decides."""
+        return None
+
     def accepted(self, message: SentMessage) -> None:
         """A message was accepted (under the account's lock): what follows from it here
         (events at the virtual times they happen, a contact's subscription)."""
+
+    def settle(self) -> None:
+        """After a send call, once the account's lock is released: what may not run
+        under it (events published to a webhook that may call SES back)."""
 
     def export(self, region: str) -> Any:
         """The region's state as JSON-able data (times and bytes allowed: the codec tags them)."""

@@ -1,6 +1,6 @@
 """Sending: each call's messages decided under the account's lock, from what the other
 parts say (may the region send, who is verified, the quotas, the suppression list),
-and recorded in the ledger and the statistics."""
+and recorded in the ledger (the metrics are computed from it when asked)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ from .ledger import (
     ThrottledSend,
     Transport,
 )
+from .mailboxes import Mailboxes
 from .part import Context, Part
 from .quotas import Quotas
-from .recipients import is_simulator, simulator_scenario
-from .statistics import Statistics
+from .recipients import is_simulator
 from .suppression import Suppression
 
 Message = tuple[Sequence[str], dict[str, Any]]
@@ -47,9 +47,9 @@ class Sending(Part):
         identities: Identities,
         enforcement: Enforcement,
         suppression: Suppression,
-        statistics: Statistics,
         ledger: Ledger,
         faults: TransientFaults,
+        mailboxes: Mailboxes | None = None,
         parts: Sequence[Part] = (),
     ) -> None:
         super().__init__(context)
@@ -58,14 +58,17 @@ class Sending(Part):
         self.preparers = _overriding(parts, "prepare_send")
         self.checkers = _overriding(parts, "check_send")
         self.keepers = _overriding(parts, "undelivered")
+        self.reasoners = _overriding(parts, "suppression_reasons")
         self.listeners = _overriding(parts, "accepted")
+        self.settlers = _overriding(parts, "settle")
+        self.suppressors = _overriding(parts, "suppressed_recipients")
         self.quotas = quotas
         self.identities = identities
         self.enforcement = enforcement
         self.suppression = suppression
-        self.statistics = statistics
         self.ledger = ledger
         self.faults = faults
+        self.mailboxes = mailboxes if mailboxes is not None else Mailboxes(context)
 
     def send(
         self,
@@ -124,32 +127,43 @@ class Sending(Part):
             api = dialect.api
         # The clock holds still meanwhile: the time in the ledger is the very instant
         # the quotas judged, even while other threads' sleeps move the clock.
-        with self.lock, self.clock.still() as now:
-            call = _Call(self, name, operation, source, api, now, dialect, bulk)
-            if self.preparers:
-                messages = [call.prepare(recipients, content) for recipients, content in messages]
-            if not whole_call:
-                return [call.decide([message])[0] for message in messages]
-            results: list[SentMessage | SendRefused | None] = [
-                call.check(recipients, content) for recipients, content in messages
-            ]
-            eligible = [i for i, result in enumerate(results) if result is None]
-            if eligible:
-                decided = call.decide([messages[i] for i in eligible], checked=True)
-                if isinstance(decided[0], SendRefused):
-                    raise decided[0]
-                for i, result in zip(eligible, decided, strict=True):
-                    results[i] = result
-        return [r for r in results if r is not None]
+        try:
+            with self.lock, self.clock.still() as now:
+                call = _Call(self, name, operation, source, api, now, dialect, bulk)
+                if self.preparers:
+                    messages = [call.prepare(recipients, c) for recipients, c in messages]
+                if not whole_call:
+                    return [call.decide([message])[0] for message in messages]
+                results: list[SentMessage | SendRefused | None] = [
+                    call.check(recipients, content) for recipients, content in messages
+                ]
+                eligible = [i for i, result in enumerate(results) if result is None]
+                if eligible:
+                    decided = call.decide([messages[i] for i in eligible], checked=True)
+                    if isinstance(decided[0], SendRefused):
+                        raise decided[0]
+                    for i, result in zip(eligible, decided, strict=True):
+                        results[i] = result
+            return [r for r in results if r is not None]
+        finally:
+            # What the parts may not do under the lock (publish events a webhook hears).
+            for part in self.settlers:
+                part.settle()
 
-    def refusal(self, region: str, source: str, recipients: Sequence[str]) -> SendRefused | None:
-        """The checks before the quotas: suspended or paused, then verified identities."""
+    def refusal(
+        self, region: str, source: str, recipients: Sequence[str], *, delegated: bool = False
+    ) -> SendRefused | None:
+        """The checks before the quotas: suspended or paused, then verified identities
+        (the source's not, when ``delegated``: another account's identity, its ARN
+        authorized by the ``Authorization`` part)."""
         refused = self.enforcement.refusal(region)
         if refused is not None or not self.identities.checked(region):
             return refused
         failed = self.identities.unverified(
             region, source, tuple(recipients), sandbox=self.quotas.in_sandbox(region)
         )
+        if delegated and failed and failed[0] == source:
+            failed = failed[1:]
         if not failed:
             return None
         return SendRefused(
@@ -182,9 +196,15 @@ class _Call:
         self.now = now
         self.dialect = dialect
         self.bulk = bulk
+        self._last: tuple[Sequence[str], dict[str, Any], Outgoing] | None = None
 
     def outgoing(self, recipients: Sequence[str], content: dict[str, Any]) -> Outgoing:
-        return Outgoing(
+        """The message as the parts see it; made once for the checks and the delivery of
+        one message (a frozen dataclass costs microseconds to make)."""
+        last = self._last
+        if last is not None and last[0] is recipients and last[1] is content:
+            return last[2]
+        made = Outgoing(
             region=self.region,
             operation=self.operation,
             source=self.source,
@@ -192,12 +212,16 @@ class _Call:
             content=content,
             transport=self.transport,
         )
+        self._last = (recipients, content, made)
+        return made
 
     def prepare(self, recipients: Sequence[str], content: dict[str, Any]) -> Message:
         """The message as the parts complete it (``Part.prepare_send``)."""
-        outgoing = self.outgoing(recipients, content)
+        given = outgoing = self.outgoing(recipients, content)
         for part in self.sending.preparers:
             outgoing = part.prepare_send(outgoing)
+        if outgoing is given:  # no part changed it (most sends): no copy
+            return recipients, content
         return outgoing.recipients, dict(outgoing.content)
 
     def code(self, kind: RefusalKind) -> str:
@@ -210,7 +234,7 @@ class _Call:
         sending = self.sending
         if sending.faults.strike():
             # Before any other check, as a server error comes before SES looks at the
-            # message; nothing is counted, not even in the statistics.
+            # message; nothing is counted, not even in the metrics.
             sending.ledger.enter(
                 FaultedSend(
                     time=self.now,
@@ -233,7 +257,8 @@ class _Call:
                 if refusal is not None:
                     break
         if refusal is None:
-            refusal = sending.refusal(self.region, self.source, recipients)
+            delegated = bool(content.get("source_arn"))
+            refusal = sending.refusal(self.region, self.source, recipients, delegated=delegated)
         if refusal is None:
             return None
         sending.ledger.reject(
@@ -246,8 +271,6 @@ class _Call:
             recipients=recipients,
             transport=self.transport,
         )
-        if refusal.kind == "unverified":
-            sending.statistics.count(self.region, rejects=len(recipients))
         return refusal
 
     def decide(
@@ -291,8 +314,13 @@ class _Call:
             return [throttle] * len(messages)
         sent: list[SentMessage | SendRefused] = []
         for recipients, content in messages:
-            if sending.keepers:
-                outgoing = self.outgoing(recipients, content)
+            # The parts that keep recipients from delivery see the send as it was asked.
+            outgoing = (
+                self.outgoing(recipients, content)
+                if sending.keepers or sending.suppressors
+                else None
+            )
+            if outgoing is not None and sending.keepers:
                 kept: dict[str, str] = {}
                 for part in sending.keepers:
                     kept.update(part.undelivered(outgoing))
@@ -306,36 +334,63 @@ class _Call:
                 source=self.source,
                 recipients=tuple(recipients),
                 transport=self.transport,
-                **self.fates(recipients),
+                **self.fates(recipients, content, outgoing),
                 **content,
             )
             sending.ledger.enter(message)
-            # Suppressed recipients are never attempted, nor those a part kept from
-            # delivery; the simulator's events are counted.
-            sending.statistics.count(
-                self.region,
-                delivery_attempts=len(recipients)
-                - len(message.suppressed)
-                - len(set(message.undelivered) - set(message.suppressed)),
-                bounces=len(message.bounced),
-                complaints=len(message.complained),
-            )
             for part in sending.listeners:
                 part.accepted(message)
             sent.append(message)
         return sent
 
-    def fates(self, recipients: Sequence[str]) -> dict[str, Any]:
+    def fates(
+        self, recipients: Sequence[str], content: dict[str, Any], outgoing: Outgoing | None
+    ) -> dict[str, Any]:
         """What became of an accepted message's recipients: suppressed by the account's
-        list (not delivered, no event), or bounced or complained at the simulator."""
-        suppression = self.sending.suppression.list_of(self.region)
-        suppressed = tuple(r for r in recipients if r in suppression)
-        scenarios = [(r, simulator_scenario(r)) for r in recipients if r not in suppression]
+        list (or a part's own list, ``Part.suppressed_recipients``: not delivered, no
+        event), or bounced or complained at their mailbox (the simulator's, or one the test
+        described: ``account/mailboxes.py``)."""
+        suppressed: tuple[str, ...] | None = None
+        for part in self.sending.suppressors:
+            assert outgoing is not None
+            said = part.suppressed_recipients(outgoing)
+            if said is not None:
+                suppressed = tuple(said)
+                break
+        if suppressed is None:
+            suppression = self.sending.suppression.list_of(self.region)
+            # A part may say for which reasons the list suppresses this send, in place of
+            # the account's (a configuration set's suppression options); an empty list, none.
+            reasons = (
+                self.suppression_reasons(recipients, content)
+                if self.sending.reasoners and len(suppression)
+                else None
+            )
+            if reasons is None:
+                suppressed = tuple(r for r in recipients if r in suppression)
+            else:
+                suppressed = tuple(
+                    r for r in recipients if getattr(suppression.get(r), "reason", None) in reasons
+                )
+        boxes = [(r, self.sending.mailboxes.of(r)) for r in recipients if r not in suppressed]
         return {
             "suppressed": suppressed,
-            "bounced": tuple(r for r, s in scenarios if s in ("bounce", "suppressionlist")),
-            "complained": tuple(r for r, s in scenarios if s == "complaint"),
+            "bounced": tuple(r for r, box in boxes if box is not None and box.bounces),
+            "complained": tuple(
+                r for r, box in boxes if box is not None and box.outcome == "complaint"
+            ),
         }
+
+    def suppression_reasons(
+        self, recipients: Sequence[str], content: dict[str, Any]
+    ) -> frozenset[str] | None:
+        """The reasons the first part that decides them gives (``Part.suppression_reasons``)."""
+        outgoing = self.outgoing(recipients, content)
+        for part in self.sending.reasoners:
+            reasons = part.suppression_reasons(outgoing)
+            if reasons is not None:
+                return reasons
+        return None
 
 
 def _overriding(parts: Sequence[Part], hook: str) -> tuple[Part, ...]:

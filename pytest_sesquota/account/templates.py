@@ -4,9 +4,10 @@ from __future__ import annotations
 
 __all__ = ["Templates"]
 
+from collections.abc import Mapping
 from typing import Any
 
-from .ledger import Template
+from .ledger import Outgoing, Template
 from .options import RegionSettings
 from .part import Context, Part
 
@@ -56,6 +57,13 @@ class Templates(Part):
             if found:
                 self.changed(where)
             return found
+
+    def undelivered(self, send: Outgoing) -> Mapping[str, str]:
+        """A templated message that failed to render reaches no one (SES publishes a
+        Rendering Failure event instead of delivering it)."""
+        if send.content.get("rendering_failure") is None:
+            return {}
+        return dict.fromkeys(send.recipients, "rendering_failure")
 
     # -- the state file ------------------------------------------------------------
     def export(self, region: str) -> list[dict[str, Any]]:

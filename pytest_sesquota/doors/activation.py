@@ -18,7 +18,10 @@ from ..active import ACTIVE
 from ..clock import loopclock
 from . import botocore as _botocore
 from . import credentials, guard
-from .requests_door import RequestsDoor, add_ses_callbacks
+from .beside_moto import BesideMoto
+from .moto_publish import MotoPublisher
+from .requests_door import RequestsDoor, add_ses_callbacks, fake_answer
+from .sns import Endpoint, Sns, Subscription
 
 
 def current_account() -> SesAccount | None:
@@ -45,9 +48,18 @@ class Activation:
             stack.callback(_botocore.deactivate)
             if not guard.installed():
                 stack.callback(guard.Guard().close)
-            door = RequestsDoor(account)
+            sns = getattr(account, "sns", None)
+            door = RequestsDoor(account, lambda: sns)
             door.start()
             stack.callback(door.stop)
+            # moto's mock_aws, started before or after, leaves the fake's requests alone.
+            beside = BesideMoto(
+                lambda method, url, headers, body: fake_answer(
+                    account, sns, method, url, headers, body
+                )
+            )
+            beside.start()
+            stack.callback(beside.stop)
             stack.callback(credentials.fake())
             # Last in, first out: the account is the active one once all is in place,
             # and no longer as soon as it is turned off.
@@ -83,12 +95,30 @@ class SesAccount(Account):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._active: list[Activation] = []
+        #: Amazon SNS for the account's topics: the endpoints subscribed to them.
+        self.sns = Sns()
+        # Where SES publishes: moto's services while mock_aws is on; the endpoints.
+        moto = MotoPublisher()
+        self.add_publisher(moto)
+        self.on_rates(moto.rates)
+        self.add_publisher(self.sns)
+
+    def subscribe(
+        self, topic_arn: str, endpoint: Endpoint, *, confirmed: bool = False, raw: bool = False
+    ) -> Subscription:
+        """Subscribe an HTTP endpoint on loopback (an application's bounce webhook) or a
+        callable to an SNS topic the account publishes to, as SNS does: a
+        SubscriptionConfirmation POST now, then, once the endpoint confirms (its
+        SubscribeURL fetched, ConfirmSubscription called, or ``confirmed=True`` for one
+        confirmed beforehand), a Notification POST for each event published to the topic.
+        ``raw``: SNS's raw message delivery (the bare document)."""
+        return self.sns.subscribe(topic_arn, endpoint, confirmed=confirmed, raw=raw)
 
     def add_ses_callbacks(self, mock: Any) -> None:
         """Have a ``responses.RequestsMock`` of the test's own answer SES's endpoints
         from this account. Needed only for a mock started after the fake (such as
         ``@responses.activate``): it sees requests first."""
-        add_ses_callbacks(mock, self)
+        add_ses_callbacks(mock, self, lambda: self.sns)
 
     def __enter__(self) -> SesAccount:
         self._active.append(activate(self))

@@ -18,10 +18,11 @@ __all__ = ["HANDLERS", "activate", "current", "deactivate", "install", "skip_sig
 
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
@@ -32,8 +33,9 @@ from botocore.signers import RequestSigner
 from ..account.account import Account
 from ..active import ACTIVE
 from ..clock.timebackend import real_time
-from .guard import is_ses_host, refusal
+from .guard import is_ses_host, refusal, refused
 from .respond import respond
+from .sns import confirm_response
 
 _original_send = Endpoint._send
 _original_acquire = TokenBucket._acquire
@@ -97,18 +99,67 @@ def _respond(account: Account, request: AWSPreparedRequest) -> AWSResponse:
     reply = respond(
         account, request.method, request.url, request.headers, request.body, region=region
     )
-    response = AWSResponse(
-        request.url, reply.status, reply.headers, _Body(reply.body, reply.headers)
-    )
-    response._content = _Content(reply.body)
+    return _response(request.url, reply.status, reply.headers, reply.body)
+
+
+def _response(url: str, status: int, headers: Mapping[str, str], body: bytes) -> AWSResponse:
+    response = AWSResponse(url, status, headers, _Body(body, headers))
+    response._content = _Content(body)
     return response
 
 
-def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
+def _sns_confirm(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
+    # An endpoint subscribed to one of the account's topics confirms through boto3 (as
+    # Anymail does): answered for the fake's own subscriptions, never sent.
+    sns = getattr(ACTIVE.account, "sns", None)
+    if sns is None:
+        return None
+    body = request.body
+    form = parse_qs(body.decode() if isinstance(body, bytes) else str(body or ""))
+    found = sns.confirm(form.get("TopicArn", [""])[0], form.get("Token", [""])[0])
+    if found is None:
+        return None
+    return _response(request.url, 200, {"Content-Type": "text/xml"}, confirm_response(found.arn))
+
+
+#: A request context's key: this call would be refused, but a before-send handler of the
+#: test's own may answer it; it goes unsigned (``_unsigned``).
+_ANSWERED_ELSEWHERE = "sesquota_unsigned"
+
+
+def _own_before_send(signer: Any, service: str, operation: str) -> bool:
+    """Whether the client has a ``before-send`` handler for this operation that is not
+    botocore's, moto's or ours: a hand-written stub (a documented botocore idiom)."""
+    emitter = getattr(signer, "_event_emitter", None)
+    event = f"before-send.{service}.{operation}"
+    alias = getattr(emitter, "_alias_event_name", None)
+    if alias is not None:
+        event = alias(event)
+    inner = getattr(emitter, "_emitter", emitter)
+    trie = getattr(inner, "_handlers", None)
+    if trie is None:
+        return False
+    builtin = {id(spec[1]) for spec in botocore.handlers.BUILTIN_HANDLERS}
+    return any(id(handler) not in builtin for handler in trie.prefix_search(event))
+
+
+def _unsigned(context: Any = None, **_kwargs: Any) -> Any:
+    # choose-signer, registered first: no credential is read or refreshed for a call
+    # that a stub of the test's own will answer (or the connection guard refuse).
+    if isinstance(context, dict) and context.get(_ANSWERED_ELSEWHERE):
+        return botocore.UNSIGNED
+    return None
+
+
+def _before_call(
+    model: Any, params: Any, request_signer: Any = None, context: Any = None, **_kwargs: Any
+) -> None:
     # Refused before signing, so no credential is read or refreshed (a refresh can run
     # a credential_process or call AWS) and a test without credentials gets this error
     # rather than NoCredentialsError. A Stubber answers before this (it registers
-    # first); moto answers later, at before-send; a loopback endpoint is not AWS.
+    # first); moto answers later, at before-send; a loopback endpoint is not AWS; a
+    # before-send handler of the test's own answers later too, unsigned (and if it
+    # does not, the connection guard refuses the request before any lookup).
     if ACTIVE.account is not None:
         if "aiobotocore.signers" in sys.modules:
             # An aiobotocore client (or one could be): its signer is its own.
@@ -120,9 +171,14 @@ def _before_call(model: Any, params: Any, **_kwargs: Any) -> None:
         return
     url = params.get("url", "") if isinstance(params, dict) else ""
     if is_ses_host(urlsplit(url).hostname):
-        error = refusal(f"an SES call ({model.service_model.service_name} {model.name} to {url})")
-        if error is not None:
-            raise error
+        service = model.service_model.service_name
+        error = refusal(f"an SES call ({service} {model.name} to {url})")
+        if error is None:
+            return
+        if isinstance(context, dict) and _own_before_send(request_signer, service, model.name):
+            context[_ANSWERED_ELSEWHERE] = True
+            return
+        raise refused(error)
 
 
 def _before_send(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse | None:
@@ -192,10 +248,15 @@ def _continuous_current_time(self: Clock) -> float:
     return value
 
 
-HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    (f"{event}.{service}", handler)
-    for service in _SES_SERVICES
-    for event, handler in (("before-call", _before_call), ("before-send", _before_send))
+HANDLERS: list[tuple[Any, ...]] = [
+    *(
+        (f"{event}.{service}", handler)
+        for service in _SES_SERVICES
+        for event, handler in (("before-call", _before_call), ("before-send", _before_send))
+    ),
+    ("before-send.sns.ConfirmSubscription", _sns_confirm),
+    # First: botocore's own choose-signer handlers would name a signer before it.
+    *((f"choose-signer.{s}", _unsigned, botocore.handlers.REGISTER_FIRST) for s in _SES_SERVICES),
 ]
 
 

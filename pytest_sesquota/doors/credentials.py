@@ -62,9 +62,11 @@ def _profiles(config: Path, credentials: Path) -> dict[str, str | None]:
     return profiles
 
 
-def _files(config: Path, credentials: Path) -> tuple[str, str]:
-    """The fake config and (empty) credentials files, made once per input."""
-    key = tuple((str(p), *_stamp(p)) for p in (config, credentials))
+def _files(config: Path, credentials: Path, named: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The fake config and (empty) credentials files, made once per input. ``named``:
+    profiles the environment names (``AWS_PROFILE``), there even when the files lack
+    them: the fake keys stand in for any profile setting."""
+    key = (*((str(p), *_stamp(p)) for p in (config, credentials)), named)
     with _lock:
         if key not in _made:
             if not _directory:
@@ -75,7 +77,8 @@ def _files(config: Path, credentials: Path) -> tuple[str, str]:
             folder.mkdir()
             lines = []
             profiles = _profiles(config, credentials)
-            profiles.setdefault("default", None)
+            for name in ("default", *named):
+                profiles.setdefault(name, None)
             for name, region in profiles.items():
                 lines.append("[default]" if name == "default" else f"[profile {name}]")
                 lines.append(f"aws_access_key_id = {ACCESS_KEY_ID}")
@@ -103,7 +106,12 @@ def fake() -> Callable[[], None]:
     credentials = Path(
         os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
     )
-    config_copy, credentials_copy = _files(config, credentials)
+    named = tuple(
+        name.strip()
+        for name in (environ.get("AWS_PROFILE"), environ.get("AWS_DEFAULT_PROFILE"))
+        if name and name.strip() and "]" not in name and "\n" not in name
+    )
+    config_copy, credentials_copy = _files(config, credentials, named)
     wanted: dict[str, str | None] = dict.fromkeys(_REMOVED)
     wanted.update(
         {

@@ -5,8 +5,10 @@ where connections are made, and checks the host name *before* it is looked up:
 ``socket.getaddrinfo`` and ``gethostbyname`` (http.client, smtplib, urllib3, asyncio's
 resolver), ``socket.socket.connect``/``connect_ex`` (a raw socket resolves in C),
 asyncio's ``create_connection`` (a host resolved elsewhere still names its TLS
-``server_hostname``) and http.client's ``set_tunnel`` (a proxy asked to ``CONNECT``).
-Only SES's API and SMTP host names are refused; every other host passes untouched.
+``server_hostname``), uvloop's loop (libuv resolves in C), and where a client asks a
+proxy for a connection: http.client's ``set_tunnel``, httpcore's pools (httpx) and
+aiohttp's connector. Only SES's API and SMTP host names are refused, in the IDNA form
+the resolver would get; every other host passes untouched.
 
 Whether a call is refused is one decision, :func:`refusal`, which every door (the
 botocore and aiobotocore doors too) asks: while a fake account is active, anything
@@ -29,6 +31,8 @@ __all__ = [
     "is_loopback",
     "is_ses_host",
     "refusal",
+    "refused",
+    "ses_name",
 ]
 
 import re
@@ -61,10 +65,25 @@ class RealSesRefused(UnfakedSesCall):
     """A connection to real Amazon SES was attempted while the fake was active."""
 
 
-def is_ses_host(host: object) -> bool:
+def ses_name(host: object) -> str | None:
+    """The SES host name ``host`` stands for, or None. A name is matched in the form the
+    resolver is given: Python encodes a text host with IDNA before looking it up, which
+    maps fullwidth letters, the ideographic and fullwidth dots and a soft hyphen
+    (``\uff45\uff4d\uff41\uff49\uff4c.us-east-1.amazonaws.com``) to plain ASCII."""
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
-    return isinstance(host, str) and bool(_SES_HOSTS.match(host))
+    if not isinstance(host, str):
+        return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # not a name the resolver would take either
+            return None
+    return host if _SES_HOSTS.match(host) else None
+
+
+def is_ses_host(host: object) -> bool:
+    return ses_name(host) is not None
 
 
 def refusal(what: str) -> UnfakedSesCall | None:
@@ -92,13 +111,27 @@ def refusal(what: str) -> UnfakedSesCall | None:
     )
 
 
+#: How many refusals a test keeps for its teardown check: the first few name the problem.
+_KEPT = 10
+
+
+def refused(error: UnfakedSesCall) -> UnfakedSesCall:
+    """``error``, noted as raised to the code that made the call: should that code catch
+    it (an application's ``except Exception`` around its send), the test still fails at
+    teardown, naming the call (``hooks.SwallowedRefusals``)."""
+    if len(ACTIVE.refused) < _KEPT:
+        ACTIVE.refused.append(error)
+    return error
+
+
 def check(host: object, port: object, what: str = "a connection to") -> None:
     """Raise the refusal for a connection to ``host`` if it is SES's and must not go."""
-    if is_ses_host(host):
-        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
-        error = refusal(f"{what} real Amazon SES ({name}:{port})")
+    name = ses_name(host)
+    if name is not None:
+        written = "" if name == host or isinstance(host, bytes) else f", written {host!r}"
+        error = refusal(f"{what} real Amazon SES ({name}:{port}{written})")
         if error is not None:
-            raise error
+            raise refused(error)
 
 
 @contextmanager
@@ -152,6 +185,48 @@ def _create_connection(original: Callable[..., Any]) -> Callable[..., Any]:
     return create_connection
 
 
+def _loop_getaddrinfo(original: Callable[..., Any]) -> Callable[..., Any]:
+    # uvloop resolves in libuv, not through socket.getaddrinfo.
+    async def getaddrinfo(self: Any, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        check(host, port)
+        return await original(self, host, port, *args, **kwargs)
+
+    return getaddrinfo
+
+
+def _sock_connect(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def sock_connect(self: Any, sock: Any, address: Any) -> Any:
+        check(*_address(address))
+        return await original(self, sock, address)
+
+    return sock_connect
+
+
+_THROUGH_PROXY = "a connection through a proxy to"
+
+
+def _pool_connection(original: Callable[..., Any]) -> Callable[..., Any]:
+    # httpcore (httpx) opens each connection of a pool here, for an origin. Through a
+    # proxy, only the proxy's address reaches the socket layer: the origin is SES's name
+    # in the CONNECT line (or SOCKS request) the proxy would act on.
+    def create_connection(self: Any, origin: Any) -> Any:
+        proxied = getattr(self, "_proxy", None) is not None or "Proxy" in type(self).__name__
+        check(origin.host, origin.port, _THROUGH_PROXY if proxied else "a connection to")
+        return original(self, origin)
+
+    return create_connection
+
+
+def _aiohttp_connection(original: Callable[..., Any]) -> Callable[..., Any]:
+    # aiohttp's TCPConnector, direct or through a proxy (which would get the CONNECT).
+    async def _create_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        what = _THROUGH_PROXY if getattr(req, "proxy", None) else "a connection to"
+        check(getattr(req, "host", None), getattr(req, "port", None), what)
+        return await original(self, req, *args, **kwargs)
+
+    return _create_connection
+
+
 def _set_tunnel(original: Callable[..., Any]) -> Callable[..., Any]:
     def set_tunnel(self: Any, host: str, port: Any = None, *args: Any, **kwargs: Any) -> Any:
         name, _sep, inline_port = host.rpartition(":") if "]" not in host else (host, "", "")
@@ -163,8 +238,9 @@ def _set_tunnel(original: Callable[..., Any]) -> Callable[..., Any]:
     return set_tunnel
 
 
-#: (module, class or None, function, wrapper): asyncio and http.client are patched
-#: when first imported (a session without them pays nothing for them).
+#: (module, class or None, function, wrapper): all but socket are patched when first
+#: imported (a session without them pays nothing for them); a class or function a
+#: version lacks is left alone.
 _PATCHES: list[tuple[str, str | None, str, Callable[[Any], Callable[..., Any]]]] = [
     ("socket", None, "getaddrinfo", _getaddrinfo),
     ("socket", None, "gethostbyname", _gethostbyname),
@@ -173,6 +249,23 @@ _PATCHES: list[tuple[str, str | None, str, Callable[[Any], Callable[..., Any]]]]
     ("socket", "socket", "connect_ex", _connect),
     ("asyncio.base_events", "BaseEventLoop", "create_connection", _create_connection),
     ("http.client", "HTTPConnection", "set_tunnel", _set_tunnel),
+    # uvloop's loop is its own (libuv resolves and connects in C).
+    ("uvloop", "Loop", "create_connection", _create_connection),
+    ("uvloop", "Loop", "getaddrinfo", _loop_getaddrinfo),
+    ("uvloop", "Loop", "sock_connect", _sock_connect),
+    # Clients that speak to a proxy themselves, never telling the socket layer the origin.
+    ("httpcore._sync.connection_pool", "ConnectionPool", "create_connection", _pool_connection),
+    (
+        "httpcore._async.connection_pool",
+        "AsyncConnectionPool",
+        "create_connection",
+        _pool_connection,
+    ),
+    ("httpcore._sync.http_proxy", "HTTPProxy", "create_connection", _pool_connection),
+    ("httpcore._async.http_proxy", "AsyncHTTPProxy", "create_connection", _pool_connection),
+    ("httpcore._sync.socks_proxy", "SOCKSProxy", "create_connection", _pool_connection),
+    ("httpcore._async.socks_proxy", "AsyncSOCKSProxy", "create_connection", _pool_connection),
+    ("aiohttp.connector", "TCPConnector", "_create_connection", _aiohttp_connection),
 ]
 _INHERITED = object()
 
@@ -196,11 +289,13 @@ class Guard:
         for module_name, owner, name, wrap in _PATCHES:
             if module_name != module.__name__:
                 continue
-            target = getattr(module, owner) if owner else module
+            target = getattr(module, owner, None) if owner else module
+            original = getattr(target, name, None)
+            if original is None:
+                continue
             # A method a class inherits (socket.socket's connect) is deleted again at
             # close rather than copied onto the class.
             own = vars(target).get(name, _INHERITED)
-            original = getattr(target, name)
             patched = wrap(original)
             patched.__wrapped__ = original  # type: ignore[attr-defined]
             setattr(target, name, patched)

@@ -16,6 +16,8 @@ BUDGET_FIGURES: dict[str, Callable[[Figures], float]] = {
     "requests": lambda f: f.requests,
     "throttled": lambda f: f.throttled_rate + f.throttled_daily,
     "virtual_seconds": lambda f: f.virtual_seconds,
+    "bounce_rate": lambda f: f.bounce_rate,
+    "complaint_rate": lambda f: f.complaint_rate,
 }
 assert set(BUDGET_FIGURES) == set(BUDGET_KEYS)
 

@@ -39,12 +39,11 @@ from ..account.account import Account
 from ..account.ledger import (
     FaultedSend,
     LedgerEntry,
-    Refusal,
     SentMessage,
     SesRequest,
     ThrottledSend,
 )
-from ..account.messages import DroppedMessage, RetryCounter
+from ..account.messages import DroppedMessage, Loss, RetryCounter
 from ..clock.sesclock import Sleep
 
 #: Conversations up to this many entries (requests and sleeps) are shown whole;
@@ -308,9 +307,11 @@ def _hidden(items: Sequence[Entry]) -> str:
     )
 
 
-def _refusal(refusal: Refusal) -> str:
+def _refusal(refusal: Loss) -> str:
     if isinstance(refusal, ThrottledSend):
         return f"throttled ({refusal.reason})"
+    if isinstance(refusal, SentMessage):
+        return f"accepted, not delivered (rendering failure: {refusal.rendering_failure})"
     return f"failed ({refusal.code}: transient fault)"
 
 
@@ -355,6 +356,7 @@ def full_text(account: Account, test_id: str) -> str:
         *(_render(items, width) or ["(no SES request and no time.sleep)"]),
         *ci_lines(account),
         *quota_lines(account),
+        *_reputation(account),
     ]
     return "\n".join(lines) + "\n"
 
@@ -390,4 +392,12 @@ def section_text(
         lines = [*lines, _hidden(hidden), *_render(items[-SHOWN_ENTRIES:], width)]
     if not items:
         lines = ["(no SES request and no time.sleep)"]
-    return "\n".join([*lines, *ci_lines(account), *quota_lines(account), *path_line])
+    return "\n".join(
+        [*lines, *ci_lines(account), *quota_lines(account), *_reputation(account), *path_line]
+    )
+
+
+def _reputation(account: Account) -> list[str]:
+    from .reputation import reputation_lines  # (it builds on this module)
+
+    return reputation_lines(account)

@@ -6,6 +6,7 @@ __all__ = ["PROPERTY_PREFIX", "SUMMARY_COLUMNS", "Figures", "summary_lines"]
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from ..account.account import Account
 from ..account.messages import RetryCounter
@@ -35,6 +36,10 @@ class Figures:
     dropped: int = 0
     #: Send attempts failed by a seeded transient fault.
     faults: int = 0
+    #: The account's bounce and complaint rates at the end of the test, over SES's
+    #: window (``ses_account.reputation()``), the highest of its regions.
+    bounce_rate: float = 0.0
+    complaint_rate: float = 0.0
 
     @classmethod
     def of(cls, account: Account) -> Figures:
@@ -54,6 +59,7 @@ class Figures:
             retries=retried,
             sleeps=len(account.clock.sleep_log),
             virtual_seconds=round(account.clock.elapsed(), 6),
+            **_rates(account),
         )
 
     def properties(self) -> list[tuple[str, int | float]]:
@@ -73,7 +79,30 @@ class Figures:
         return cls(**values) if values else None  # type: ignore[arg-type]
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        # Counts add up; of rates, the total keeps the highest.
+        values: dict[str, Any] = {
+            f.name: (max if f.name in _RATES else _plus)(
+                getattr(self, f.name), getattr(other, f.name)
+            )
+            for f in fields(self)
+        }
+        return Figures(**values)
+
+
+_RATES = ("bounce_rate", "complaint_rate")
+
+
+def _plus(a: float, b: float) -> float:
+    return a + b
+
+
+def _rates(account: Account) -> dict[str, float]:
+    """The highest bounce and complaint rates of the account's regions, now."""
+    found = [account.reputation(region) for region in account.regions()]
+    return {
+        "bounce_rate": round(max(r.bounce_rate for r in found), 6),
+        "complaint_rate": round(max(r.complaint_rate for r in found), 6),
+    }
 
 
 SUMMARY_COLUMNS = (
@@ -102,4 +131,11 @@ def summary_lines(per_test: Sequence[tuple[str, Figures]]) -> list[str]:
     for (test_id, _), row in zip(rows, cells, strict=True):
         cells_text = "  ".join(f"{c:>{w}}" for c, w in zip(row, widths, strict=True))
         lines.append(f"{cells_text}  {test_id}")
+    # SES's reputation, for the tests whose mail bounced or drew complaints.
+    for test_id, f in per_test:
+        if f.bounce_rate or f.complaint_rate:
+            lines.append(
+                f"reputation: bounce rate {f.bounce_rate:.2%}, complaint rate "
+                f"{f.complaint_rate:.2%} at the end of {test_id}"
+            )
     return lines

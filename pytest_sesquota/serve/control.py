@@ -3,8 +3,9 @@
 JSON in and out, described by the OpenAPI document the server serves at
 ``/_sesquota/openapi.json`` (``serve.openapi``). Routes: quotas (read, set), the ledger
 (whole, or a page at a time), the clock (read; advance when virtual), identities
-(verify), reset, and the quota timeline picture. Each request takes its turn at the
-server's gate, so a reset never lands in the middle of a send; what changes is saved.
+(verify), reset, the quota picture, what SES decides (``serve.steering``), SES's events
+(``serve.control_events``). Each request takes its turn at the server's gate, so a reset
+never lands amid a send; changes are saved.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from ..account.account import Account
 from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
 from ..wire.sigv4 import REGION_NAME
+from . import steering
 from .codec import fields_of
 from .gate import Gate, SaveFailed
 from .openapi import OPENAPI, PREFIX
 from .retention import LISTS, ledger_lists
 
-__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError"]
+__all__ = ["OPENAPI", "PREFIX", "Control", "ControlError", "Reply"]
 #: A page of the ledger: this many items unless ``limit`` says otherwise, at most MAX_PAGE.
 PAGE = 1_000
 MAX_PAGE = 10_000
@@ -128,6 +130,7 @@ def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
 
 # -- routes ---------------------------------------------------------------------
 _QUOTA_KEYS = ("max_24_hour_send", "max_send_rate", "burst", "daily", "sent_last_24_hours")
+_STATUSES = ("verification", "dkim", "mail_from")  # what SES found, in POST /identities
 _REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
 
 
@@ -157,6 +160,18 @@ def _finite(text: str) -> float:
     return number
 
 
+def _integer(text: str) -> int:
+    # JSON has no limit on integers; the account's numbers are floats (1.8e308 at most).
+    shown = text if len(text) <= 24 else f"{text[:20]}..."
+    try:
+        number = int(text) if len(text) <= 400 else None
+        if number is None or not math.isfinite(float(number)):
+            raise OverflowError
+    except OverflowError:
+        raise ValueError(f"{shown} is out of range for a number") from None
+    return number
+
+
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number in JSON")
 
@@ -166,10 +181,12 @@ def _body(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         # Strict JSON: no Infinity, NaN, or numbers too large for a float (1e400).
-        document = json.loads(raw, parse_float=_finite, parse_constant=_constant)
+        document = json.loads(
+            raw, parse_float=_finite, parse_int=_integer, parse_constant=_constant
+        )
     except json.JSONDecodeError:
         raise ControlError(400, "BadRequest", "The request body is not valid JSON.") from None
-    except ValueError as error:  # Infinity, NaN, 1e400
+    except ValueError as error:  # Infinity, NaN, 1e400, 10**400
         raise ControlError(
             400, "BadRequest", f"The request body is not valid JSON: {error}."
         ) from None
@@ -217,7 +234,17 @@ class Control:
             ("POST", re.compile(rf"^{PREFIX}/dedicated-ips$"), self.lease),
             ("POST", re.compile(rf"^{PREFIX}/reset$"), self.reset),
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
+            *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
+        from .control_events import EventsControl  # (it builds on this module)
+
+        self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
+        from .control_reputation import ReputationControl
+
+        self.routes += ReputationControl(account).routes
+        from .resource_controls import resource_routes  # it imports this module's helpers
+
+        self.routes += resource_routes(account)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
         params = dict(parse_qsl(query))
@@ -256,6 +283,20 @@ class Control:
                 "message": f"No control endpoint {path}; see {PREFIX}/openapi.json.",
             },
         )
+
+    def steer(self, call: steering.Steer) -> Callable[..., Reply]:
+        """A route of ``serve/steering.py``: the account's control, its mistakes a 400."""
+
+        def handler(params: dict[str, str], body: bytes, **groups: str) -> Reply:
+            try:
+                result = call(self.account, _body(body), params, **groups)
+            except (ValueError, KeyError, TypeError) as e:
+                raise ControlError(400, "BadRequest", str(e.args[0] if e.args else e)) from None
+            if isinstance(result, bytes):
+                return 200, {"Content-Type": "application/octet-stream"}, result
+            return _json(200, result)
+
+        return handler
 
     # handlers
     def index(self, **_: Any) -> Reply:
@@ -353,7 +394,7 @@ class Control:
 
     def verify(self, body: bytes, **_: Any) -> Reply:
         document = _body(body)
-        _unknown(document, ("identities", "region"))
+        _unknown(document, ("identities", "region", *_STATUSES))
         identities = document.get("identities")
         region = document.get("region")
         if (
@@ -366,7 +407,14 @@ class Control:
             )
         if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
             raise ControlError(400, "BadRequest", "region must be an AWS region name.")
-        self.account.verify(*identities, region=region)
+        statuses = {k: document[k] for k in _STATUSES if k in document}
+        try:  # what SES found for each (a verification, DKIM or MAIL FROM status), or verified
+            for identity in identities if statuses else ():
+                self.account.set_identity_status(identity, **statuses, region=region)
+        except ValueError as error:
+            raise ControlError(400, "BadRequest", str(error)) from None
+        if not statuses:
+            self.account.verify(*identities, region=region)
         return _json(200, {"verified": identities, "region": region or self.account.region})
 
     def lease(self, body: bytes, **_: Any) -> Reply:

@@ -14,7 +14,9 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from ..account.account import Account
+from ..account.account import Account, part_of
+from ..account.events import Events
+from ..account.metrics import Metrics
 from .retention import Retention
 from .store import SaveFailed, Store
 
@@ -36,22 +38,46 @@ class Gate:
     @contextmanager
     def request(self, regions: Iterable[str] | None = None) -> Iterator[None]:
         """Hold the account for one request touching ``regions`` (None: any)."""
-        with self._lock:
-            if self._behind:
-                self._put_back()
-            try:
-                yield
-            finally:
-                self._settle(regions)
+        try:
+            with self._lock:
+                self._hold_events()
+                if self._behind:
+                    self._put_back()
+                try:
+                    yield
+                finally:
+                    self._settle(regions)
+        finally:
+            self._publish_events()
 
     @contextmanager
     def hold(self) -> Iterator[None]:
         """Hold the account still for a read: nothing is trimmed or saved."""
-        with self._lock:
-            yield
+        try:
+            with self._lock:
+                self._hold_events()
+                yield
+        finally:
+            self._publish_events()
+
+    def _hold_events(self) -> None:
+        # SES's events wait for the turn's end: a webhook they reach may call this server.
+        part_of(self.account, Events).hold_while(self._held)
+
+    def _held(self) -> bool:
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]
+
+    def _publish_events(self) -> None:
+        part_of(self.account, Events).flush()
 
     def _settle(self, regions: Iterable[str] | None) -> None:
-        self.retention.trim(self.account)
+        gone = self.retention.trim(self.account)
+        sent, rejected = gone.get("sent", []), gone.get("rejected", [])
+        if sent or rejected:
+            # The metrics count what leaves the ledger: folded first, saved with it.
+            part_of(self.account, Metrics).fold(sent, rejected)
+            if regions is not None:
+                regions = {*regions, *(item.region for item in (*sent, *rejected))}
         if self.store is None:
             return
         try:

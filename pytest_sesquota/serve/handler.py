@@ -139,7 +139,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _serve(self) -> None:
-        refused = refusal(self.command, self.headers.get("Host"), self.headers.get("Origin"))
+        refused = refusal(
+            self.command,
+            self.headers.get("Host"),
+            self.headers.get("Origin"),
+            self.path,
+            self.server.names,
+        )
         if refused is not None:
             status, error, message = refused
             self.close_connection = True
@@ -248,6 +254,8 @@ class Server(ThreadingHTTPServer):
     request_queue_size = BACKLOG
     route: Route
     log: Callable[[str], None] | None
+    #: Host names it was started on (``--host NAME``): a ``Host`` naming one is served.
+    names: frozenset[str] = frozenset()
 
     def server_activate(self) -> None:
         super().server_activate()

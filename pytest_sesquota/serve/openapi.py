@@ -6,6 +6,15 @@ __all__ = ["OPENAPI", "PREFIX"]
 
 from typing import Any
 
+from ..account.ledger import REFUSAL_KINDS
+from .openapi_events import PATHS as EVENTS_PATHS
+from .openapi_events import SCHEMAS as EVENTS_SCHEMAS
+from .openapi_reputation import PATHS as REPUTATION_PATHS
+from .openapi_reputation import SCHEMAS as REPUTATION_SCHEMAS
+from .openapi_resources import PATHS, SCHEMAS
+from .steering import PATHS as STEERING_PATHS
+from .steering import SCHEMAS as STEERING_SCHEMAS
+
 PREFIX = "/_sesquota"
 
 
@@ -38,6 +47,7 @@ _REGION_PARAM = {
     "schema": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},
 }
 _STRING_OR_NULL = {"type": ["string", "null"]}
+_STATUS = {"enum": ["Pending", "Success", "Failed", "TemporaryFailure"]}
 _ADDRESSES = {"type": "array", "items": {"type": "string"}}
 _COMMON_ENTRY = {
     "kind": {"type": "string"},
@@ -132,7 +142,8 @@ OPENAPI: dict[str, Any] = {
         },
         f"{PREFIX}/identities": {
             "post": {
-                "summary": "Mark addresses and domains verified (as if the link was clicked)",
+                "summary": "Mark addresses and domains verified (as if the link was clicked), "
+                "or say what SES found: a verification, DKIM or MAIL FROM status",
                 "requestBody": _body_of("Identities"),
                 "responses": _ok("Verified", "What was verified"),
             }
@@ -240,6 +251,9 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "identities": {"type": "array", "minItems": 1, "items": {"type": "string"}},
                     "region": {"type": "string"},
+                    "verification": _STATUS,
+                    "dkim": _STATUS,
+                    "mail_from": _STATUS,
                 },
             },
             "Verified": {
@@ -312,7 +326,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     **_COMMON_ENTRY,
                     "kind": {"const": "rejected"},
-                    "reason": {"enum": ["unverified", "paused", "suspended", "invalid"]},
+                    "reason": {"enum": [k for k in REFUSAL_KINDS if k not in ("rate", "daily")]},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                 },
@@ -377,3 +391,16 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+# What SES decides about the account's resources (serve/resource_controls.py).
+OPENAPI["paths"].update(PATHS)
+OPENAPI["components"]["schemas"].update(SCHEMAS)
+
+# The routes of what SES decides on its side (jobs, inbox placement, the advisor).
+OPENAPI["paths"].update(STEERING_PATHS)
+OPENAPI["components"]["schemas"].update(STEERING_SCHEMAS)
+# SES's events, the webhooks subscribed to topics, the recipients' mailboxes.
+OPENAPI["paths"].update(EVENTS_PATHS)
+OPENAPI["components"]["schemas"].update(EVENTS_SCHEMAS)
+# The account's reputation: its rates, the policy, a review's outcome.
+OPENAPI["paths"].update(REPUTATION_PATHS)
+OPENAPI["components"]["schemas"].update(REPUTATION_SCHEMAS)

@@ -63,6 +63,8 @@ class SesHttpServer:
         self._control = Control(account, info=self._info, gate=self.gate)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._ticker: threading.Thread | None = None
+        self._ticking = threading.Event()
 
     @property
     def port(self) -> int:
@@ -123,6 +125,8 @@ class SesHttpServer:
         server = server_class((self.host, self._port), Handler)
         server.route = self._route
         server.log = self._log
+        # A loopback alias it was started on (/etc/hosts: "127.0.0.1 dev-ses") is its name.
+        server.names = frozenset({self.host.strip("[]").lower().rstrip(".")})
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -131,13 +135,28 @@ class SesHttpServer:
         )
         thread.start()
         self._server, self._thread = server, thread
+        if self.account.clock.real:
+            # On real time nothing moves the clock past an event's time: look every tenth
+            # of a second for the events whose time has come, and publish them.
+            self._ticking = threading.Event()
+            ticker = threading.Thread(target=self._tick, name="sesquota-events", daemon=True)
+            ticker.start()
+            self._ticker = ticker
         return self
+
+    def _tick(self) -> None:
+        while not self._ticking.wait(0.1):
+            self.account.clock.advance(0)
 
     def stop(self) -> None:
         """Stop serving: no new connections, requests in flight finish their replies,
         idle connections are closed. Safe to call twice."""
         server, self._server = self._server, None
         thread, self._thread = self._thread, None
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            self._ticking.set()
+            ticker.join()
         if server is not None:
             self._port = int(server.server_address[1])
             server.close()

@@ -3,9 +3,12 @@
 A state file holds every message sent and the account's identities, so it and the
 files beside it (SQLite's ``-wal`` and ``-shm``, the lock, the ready file) are made
 readable by their owner only. Two servers writing one file would corrupt it: the first
-holds an OS lock (``flock``) on ``FILE.lock`` for as long as it runs, with its PID in
-it, and a second one is refused with that PID. The kernel drops the lock when the
-process ends, ``kill -9`` included, so a crash leaves nothing to clean up.
+holds an OS lock (``flock``) on the state file itself for as long as it runs, and writes
+its PID in ``FILE.lock``; a second one is refused with that PID. The lock is on the file,
+not its name: through a symlink or a hard link to the same database, or after
+``FILE.lock`` was deleted, a second server is refused all the same. (``flock`` and
+SQLite's own POSIX locks do not meet on a local file system.) The kernel drops the lock
+when the process ends, ``kill -9`` included, so a crash leaves nothing to clean up.
 """
 
 from __future__ import annotations
@@ -54,37 +57,61 @@ def write_private(path: Path, text: str) -> None:
 
 
 class StateLock:
-    """An exclusive lock on ``FILE.lock`` for one server, with its PID inside."""
+    """An exclusive lock on the state file itself for one server; its PID in ``FILE.lock``."""
 
     def __init__(self, state: Path) -> None:
+        self.state = state
         self.path = state.with_name(state.name + ".lock")
         self._fd: int | None = None
+        self._held: tuple[int, int] | None = None  # (device, inode) of the file locked
 
     def acquire(self) -> StateLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE)
+        fd = os.open(self.state, os.O_RDWR | os.O_CREAT, PRIVATE)
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            state = self.path.with_name(self.path.name[: -len(".lock")])
             raise StateFileError(
-                f"the state file {state} is in use by another sesquota serve "
-                f"(PID {holder}, holding {self.path}): stop that one first, or give this "
-                "one another --state file"
+                f"the state file {self.state} is in use by another sesquota serve "
+                f"(PID {self._holder()}, holding {self.path}): stop that one first, or give "
+                "this one another --state file"
             ) from None
         except BaseException:
             os.close(fd)
             raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-        self._fd = fd
+        # The PID is for the message alone: a file that cannot grow fails SQLite next.
+        with contextlib.suppress(OSError):
+            write_private(self.path, f"{os.getpid()}\n")
+        held = os.fstat(fd)
+        self._fd, self._held = fd, (held.st_dev, held.st_ino)
         return self
 
+    def _holder(self) -> str:
+        """The PID the holder wrote (``unknown`` if its ``.lock`` file is gone: the lock
+        is on the state file, and holds without it)."""
+        with contextlib.suppress(OSError):
+            return self.path.read_text(encoding="ascii", errors="replace").strip() or "unknown"
+        return "unknown"
+
+    def check_named(self) -> None:
+        """Raise OSError unless the state file's path still leads to the file locked: a
+        state directory deleted (and made again) while serving would have every later
+        save go into an unlinked file, and a new server start on the path."""
+        if self._held is None:
+            return
+        try:
+            named = os.stat(self.state)
+        except FileNotFoundError:
+            named = None
+        if named is None or (named.st_dev, named.st_ino) != self._held:
+            raise OSError(
+                f"{self.state} was deleted or replaced while this server held it; "
+                "restart the server to go on"
+            )
+
     def release(self) -> None:
-        """Drop the lock (closing the file does it). The file stays: removing it would
-        let a third server lock a new file while a second still waits on the old one."""
-        fd, self._fd = self._fd, None
+        """Drop the lock (closing the file does it)."""
+        fd, self._fd, self._held = self._fd, None, None
         if fd is not None:
             os.close(fd)

@@ -1,14 +1,15 @@
 """``sesquota serve --state FILE``: the account kept in SQLite across restarts.
 
 What survives a restart: every part of the account (``account/part.py``: quotas and
-send-rate bucket, identities, templates, account details, suppression list, ... one row
-per part and region), the usage in the rolling 24 hours and the statistics (a row per
-slot and period), the ledger (as much as the retention keeps), and a virtual clock's time.
+send-rate bucket, identities, templates, account details, suppression list, what left the
+ledger counted for the metrics, ... one row per part and region), the usage in the
+rolling 24 hours (a row per slot), the ledger (as much as the retention keeps), and a
+virtual clock's time.
 
 Each request is saved before it is answered, in one transaction that writes only what
 changed: the parts whose state moved in the regions the request touched (a send moves the
 quotas, not the identities or templates: those are not even serialized), the usage slots
-and statistics row that moved, the new ledger entries. Its cost does not grow with the
+that moved, the new ledger entries. Its cost does not grow with the
 usage, the regions, the resources or the ledger.
 What the store counts as written moves only after a COMMIT succeeds; a failed save
 raises :class:`SaveFailed`, and the caller puts the account back as the file has it.
@@ -34,7 +35,6 @@ from ..account.book import Ledger
 from ..account.ledger import LedgerEntry
 from ..account.part import Part
 from ..account.quotas import Quotas
-from ..account.statistics import Statistics
 from ..clock.sesclock import DetachedClock
 from .codec import (
     ENTRY_KINDS,
@@ -60,18 +60,13 @@ CREATE TABLE IF NOT EXISTS usage (
     region TEXT NOT NULL, slot REAL NOT NULL, latest REAL NOT NULL, recipients REAL NOT NULL,
     PRIMARY KEY (region, slot)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stats (
-    region TEXT NOT NULL, period REAL NOT NULL, attempts INTEGER NOT NULL,
-    bounces INTEGER NOT NULL, complaints INTEGER NOT NULL, rejects INTEGER NOT NULL,
-    PRIMARY KEY (region, period)
-) WITHOUT ROWID;
 -- Every list of the ledger in one table, in the order written: each save appends to one
 -- page. `number` is the item's number in its list (1 for the first ever).
 CREATE TABLE IF NOT EXISTS ledger (
     seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, number INTEGER NOT NULL, entry TEXT NOT NULL
 );
 """
-_TABLES = ("meta", "parts", "usage", "stats", "ledger")
+_TABLES = ("meta", "parts", "usage", "ledger")
 
 
 class SaveFailed(Exception):
@@ -193,12 +188,6 @@ class Store:
             "SELECT region, slot, latest, recipients FROM usage ORDER BY region, slot"
         ):
             usage.setdefault(region, []).append([slot, latest, recipients])
-        stats: dict[str, list[tuple[float, tuple[int, ...]]]] = {}
-        for region, period, *row in self._db.execute(
-            "SELECT region, period, attempts, bounces, complaints, rejects FROM stats "
-            "ORDER BY region, period"
-        ):
-            stats.setdefault(region, []).append((period, tuple(row)))
         saved: dict[str, dict[str, str]] = {}
         for key, region, text in self._db.execute("SELECT part, region, state FROM parts"):
             saved.setdefault(region, {})[key] = text
@@ -214,7 +203,6 @@ class Store:
                 self._versions[part.key or "", region] = part.version(region)
             window = usage.get(region, [])
             quotas.restore_usage(region, window)
-            part_of(account, Statistics).restore_rows(region, stats.get(region, []))
             self._slots[region] = window[-1][0] if window else -1.0
             self._first[region] = window[0][0] if window else None
 
@@ -262,6 +250,7 @@ class Store:
                 ]
                 db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", changed)
                 written_meta.update(changed)
+                self._lock.check_named()  # not into a file no server will read
                 db.execute("COMMIT")
             except (sqlite3.Error, OSError) as error:
                 with contextlib.suppress(sqlite3.Error):
@@ -341,7 +330,7 @@ def _save_region(
     written: dict[tuple[str, str], str],
     versions: dict[tuple[str, str], int],
 ) -> None:
-    """Write a region's parts that changed, its new usage slots and its statistics."""
+    """Write a region's parts that changed and its new usage slots."""
     for part in _saved_parts(account):
         key = (part.key or "", region)
         version = part.version(region)
@@ -371,18 +360,6 @@ def _save_region(
         slots[region] = new[-1][0]
     elif oldest is None:
         slots[region] = -1.0
-    # Statistics: only the newest 15-minute period moves; older ones only expire.
-    statistics = part_of(account, Statistics)
-    if full:
-        db.execute("DELETE FROM stats WHERE region = ?", (region,))
-    else:
-        oldest_period = statistics.oldest(region)
-        if oldest_period is not None:
-            db.execute("DELETE FROM stats WHERE region = ? AND period < ?", (region, oldest_period))
-    db.executemany(
-        "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?)",
-        [(region, period, *row) for period, row in statistics.rows(region, newest_only=not full)],
-    )
 
 
 def _load_clock(account: Account, saved: str | None) -> None:

@@ -61,7 +61,8 @@ class Operations:
     title: ClassVar[str]
     #: The group's operations, as SES names them: methods ``(self, call, params) -> result``.
     names: ClassVar[tuple[str, ...]]
-    #: Those that send: governed by the sending quotas, never by ``api_rate_limit``.
+    #: Those ``api_rate_limit`` exempts (governed by the sending quotas alone): SES's
+    #: quotas page names SendEmail, SendRawEmail and SendTemplatedEmail.
     sends: ClassVar[frozenset[str]] = frozenset()
     #: What docs/apis.md says of an operation, or of the group (key ``""``), in brackets.
     notes: ClassVar[dict[str, str]] = {}

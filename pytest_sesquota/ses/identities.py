@@ -5,22 +5,25 @@ from __future__ import annotations
 
 __all__ = ["IdentitiesV1", "IdentitiesV2"]
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..account.ledger import Identity
+from ..account.authorization import Authorization
+from ..account.identities import Identities
+from ..account.identity import Identity
+from ..account.notifications import IdentityNotifications
 from .api import Call, Operations, Params, Result, paginate
+from .identity_settings import (
+    VERIFICATION,
+    byodkim,
+    check_configuration_set,
+    dkim_attributes,
+    easy_dkim,
+    mail_from_attributes,
+)
+from .in_use import deleting
 from .mail import ApiError, bad_request, check_address, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
-
-_VERIFICATION = {
-    "Pending": "PENDING",
-    "Success": "SUCCESS",
-    "Failed": "FAILED",
-    "TemporaryFailure": "TEMPORARY_FAILURE",
-    "NotStarted": "NOT_STARTED",
-}
 
 
 class IdentitiesV1(Operations):
@@ -69,9 +72,12 @@ class IdentitiesV1(Operations):
 
     def DeleteIdentity(self, call: Call, p: Params) -> Result:
         found = call.account.identity(p["Identity"], call.region)
+        if found is not None:
+            deleting(call, "identity", found.name)
         call.account.delete_identity(p["Identity"], call.region)
         if found is not None:
             untag_gone(call, "identity", found.name)
+            call.part(IdentityNotifications).forget(found.name, call.region)
         return {}
 
 
@@ -81,30 +87,6 @@ def _not_found(name: str) -> ApiError:
 
 def _type(identity: Identity) -> str:
     return "EMAIL_ADDRESS" if identity.kind == "EmailAddress" else "DOMAIN"
-
-
-def _dkim_tokens(identity: Identity) -> list[str]:
-    """Three 32-character tokens, as SES gives a domain; stable per identity."""
-    seed = (identity.token or identity.name).encode()
-    return [hashlib.sha256(seed + bytes([i])).hexdigest()[:32] for i in range(3)]
-
-
-def _dkim(identity: Identity) -> dict[str, Any]:
-    if identity.kind == "EmailAddress":
-        return {
-            "SigningEnabled": False,
-            "Status": "NOT_STARTED",
-            "SigningAttributesOrigin": "AWS_SES",
-            "NextSigningKeyLength": "RSA_1024_BIT",
-        }
-    return {
-        "SigningEnabled": True,
-        "Status": _VERIFICATION[identity.status],
-        "Tokens": _dkim_tokens(identity),
-        "SigningAttributesOrigin": "AWS_SES",
-        "NextSigningKeyLength": "RSA_2048_BIT",
-        "CurrentSigningKeyLength": "RSA_2048_BIT",
-    }
 
 
 def _matches(item: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
@@ -143,29 +125,46 @@ class IdentitiesV2(Operations):
         if call.account.identity(name, call.region) is not None:
             raise ApiError("AlreadyExistsException", f"Email identity {name} already exist.")
         checked_tags(p.get("Tags"))
-        identity = call.account.request_identity(name, call.region)
+        configuration_set = p.get("ConfigurationSetName") or None
+        check_configuration_set(call, configuration_set)
+        signing = p.get("DkimSigningAttributes")
+        if signing is not None and "@" in name:
+            raise bad_request(f"DKIM signing attributes can be set for a domain only, not {name}.")
+        identities = call.part(Identities)
+        identity = identities.request_identity(name, call.region)
+        if identity.kind == "Domain":
+            if signing and signing.get("DomainSigningPrivateKey"):
+                dkim = byodkim(call, identity, signing)
+            else:
+                dkim = easy_dkim(call, identity, (signing or {}).get("NextSigningKeyLength"))
+            identities.set_dkim(identity.name, dkim, call.region)
+        identities.put_settings(identity.name, call.region, configuration_set=configuration_set)
         tag_new(call, "identity", identity.name, p.get("Tags"))
         result: dict[str, Any] = {
             "IdentityType": _type(identity),
             "VerifiedForSendingStatus": identity.status == "Success",
         }
         if identity.kind == "Domain":
-            result["DkimAttributes"] = _dkim(identity)
+            result["DkimAttributes"] = dkim_attributes(call, identity)
         return result
 
     def GetEmailIdentity(self, call: Call, p: Params) -> Result:
         identity = self._identity(call, p["EmailIdentity"])
-        return {
+        found = {
             "IdentityType": _type(identity),
-            "FeedbackForwardingStatus": True,
+            "FeedbackForwardingStatus": call.part(IdentityNotifications)
+            .settings(identity.name, call.region)
+            .forwarding_enabled,
             "VerifiedForSendingStatus": identity.status == "Success",
-            "DkimAttributes": _dkim(identity),
-            "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
-            "Policies": {},
+            "DkimAttributes": dkim_attributes(call, identity),
+            "MailFromAttributes": mail_from_attributes(identity, v2=True),
+            "Policies": call.part(Authorization).policies(identity.name, call.region),
             "Tags": tag_list(call, "identity", identity.name),
-            "VerificationStatus": _VERIFICATION[identity.status],
+            "ConfigurationSetName": identity.configuration_set,
+            "VerificationStatus": VERIFICATION[identity.status],
             "VerificationInfo": {},
         }
+        return {k: v for k, v in found.items() if v is not None}
 
     def ListEmailIdentities(self, call: Call, p: Params) -> Result:
         filters = p.get("Filter", {})
@@ -175,7 +174,7 @@ class IdentitiesV2(Operations):
                 "IdentityType": _type(identity),
                 "IdentityName": identity.name,
                 "SendingEnabled": identity.status == "Success",
-                "VerificationStatus": _VERIFICATION[identity.status],
+                "VerificationStatus": VERIFICATION[identity.status],
             }
             if _matches(item, filters):
                 items.append(item)
@@ -190,6 +189,8 @@ class IdentitiesV2(Operations):
 
     def DeleteEmailIdentity(self, call: Call, p: Params) -> Result:
         identity = self._identity(call, p["EmailIdentity"])
+        deleting(call, "identity", identity.name)
         call.account.delete_identity(p["EmailIdentity"], call.region)
         untag_gone(call, "identity", identity.name)
+        call.part(IdentityNotifications).forget(identity.name, call.region)
         return {}

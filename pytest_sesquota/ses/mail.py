@@ -9,27 +9,34 @@ from __future__ import annotations
 
 __all__ = [
     "ACCOUNT_ID",
+    "CONFIGURATION_SET_HEADER",
+    "FEEDBACK_TAGS",
     "MAX_MESSAGE_BYTES",
     "MAX_MESSAGE_BYTES_SMTP",
     "MAX_MESSAGE_BYTES_V2",
+    "MAX_NAME",
+    "MAX_TAG_TEXT",
+    "MESSAGE_TAGS_HEADER",
     "ApiError",
-    "RenderingFailure",
     "addressed",
     "bad_request",
     "check_address",
+    "check_configuration_set_name",
+    "check_name",
     "check_recipients",
     "check_size",
     "header_addresses",
     "header_values",
     "invalid",
+    "message_tags",
     "parse_raw",
     "raw_addressing",
-    "render",
+    "ses_headers",
     "template_data",
+    "without_headers",
 ]
 
 import email.utils
-import html
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -39,13 +46,13 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
-from ..account.ledger import MAX_RECIPIENTS, address_of
+from ..account.ledger import ACCOUNT_ID, MAX_RECIPIENTS, address_of
+from .arn_headers import ARN_HEADERS, arn_headers
 
 #: Through the v1 API (captured text); SES v2 and SMTP take 40 MB (the AWS quotas page).
 MAX_MESSAGE_BYTES = 10_485_760
 MAX_MESSAGE_BYTES_V2 = 41_943_040
 MAX_MESSAGE_BYTES_SMTP = MAX_MESSAGE_BYTES_V2
-ACCOUNT_ID = "123456789012"
 
 
 class ApiError(Exception):
@@ -113,6 +120,67 @@ def check_size(size: int, limit: int = MAX_MESSAGE_BYTES) -> None:
         raise invalid(f"Message length is more than {limit} bytes long: '{size}'.")
 
 
+# -- names and message tags ------------------------------------------------------
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_TAG_VALUE = re.compile(r"[A-Za-z0-9_.@-]+")
+#: Message tags SES reads with a name outside the rule (the SES guide, "fine-grained
+#: feedback": the values of the Feedback-ID header).
+FEEDBACK_TAGS = frozenset({"ses:feedback-id-a", "ses:feedback-id-b"})
+#: The longest tag name or value (captured: "Tag name cannot exceed 255 characters.").
+MAX_TAG_TEXT = 255
+#: The longest configuration set or event destination name (the SES quotas page).
+MAX_NAME = 64
+
+
+def check_name(kind: str, name: str, *, code: str = "InvalidParameterValue") -> None:
+    """Refuse a configuration set's or an event destination's name (``kind``: "configuration
+    set", "event destination") as SES does: given, at most 64 characters, and only letters,
+    digits, ``_`` and ``-``."""
+    if not name:
+        raise ApiError(code, f"The {kind} name must be specified.")
+    if len(name) > MAX_NAME:
+        raise ApiError(code, f"{kind.capitalize()} name cannot exceed {MAX_NAME} characters.")
+    if not _NAME.fullmatch(name):
+        raise ApiError(
+            code,
+            f"Invalid {kind} name <{name}>: only alphanumeric ASCII characters, '_', and '-' "
+            "are allowed.",
+        )
+
+
+def check_configuration_set_name(name: str) -> None:
+    """The configuration set a send names (``ConfigurationSetName``, or the
+    ``X-SES-CONFIGURATION-SET`` header)."""
+    check_name("configuration set", name)
+
+
+def message_tags(given: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """A message's tags (name, value) as name -> value, checked as SES checks them
+    (captured texts: the name first, then the value; the spacing is SES's own)."""
+    tags: dict[str, str] = {}
+    for name, value in given:
+        if not name:
+            raise invalid("The tag name must be specified.")
+        if len(name) > MAX_TAG_TEXT:
+            raise invalid(f"Tag name cannot exceed {MAX_TAG_TEXT} characters.")
+        if not _NAME.fullmatch(name) and name not in FEEDBACK_TAGS:
+            raise invalid(
+                f"Invalid tag name <{name}>: only alphanumeric ASCII characters, '_',  '-' "
+                "are allowed."
+            )
+        if not value:
+            raise invalid("The tag value must be specified.")
+        if len(value) > MAX_TAG_TEXT:
+            raise invalid(f"Tag value cannot exceed {MAX_TAG_TEXT} characters.")
+        if not _TAG_VALUE.fullmatch(value):
+            raise invalid(
+                f"Invalid tag value <{value}>: only alphanumeric ASCII characters, '_',  '-' , "
+                "'.', '@' are allowed."
+            )
+        tags[name] = value
+    return tags
+
+
 # -- raw MIME -------------------------------------------------------------------
 def parse_raw(data: bytes) -> Message:
     """A raw message's headers (the body is not needed to decide a send: the ledger
@@ -156,6 +224,52 @@ def header_addresses(message: Message, *names: str) -> list[str]:
     return [_with_name(n, a) if n else a for n, a in email.utils.getaddresses(values) if a]
 
 
+#: SES's own headers of a raw message (the SES guide, "Using Amazon SES-specific email
+#: headers"): read for event publishing, removed before the message is sent.
+CONFIGURATION_SET_HEADER = "X-SES-CONFIGURATION-SET"
+MESSAGE_TAGS_HEADER = "X-SES-MESSAGE-TAGS"
+
+
+def ses_headers(message: Message) -> dict[str, Any]:
+    """The configuration set and message tags a raw message names in SES's headers
+    (``X-SES-MESSAGE-TAGS: name1=value1, name2=value2``), as ``SentMessage`` fields."""
+    found: dict[str, Any] = {}
+    names = header_values(message, CONFIGURATION_SET_HEADER)
+    if names:
+        check_configuration_set_name(names[0])
+        found["configuration_set"] = names[0]
+    pairs = [
+        (name.strip(), value.strip())
+        for text in header_values(message, MESSAGE_TAGS_HEADER)
+        for item in text.split(",")
+        if item.strip()
+        for name, _, value in [item.partition("=")]
+    ]
+    if pairs:
+        found["tags"] = message_tags(pairs)
+    return found
+
+
+def without_headers(raw: bytes, *names: str) -> bytes:
+    """``raw`` without the headers ``names`` (and their folded lines): SES removes its
+    own headers before sending. The body and the other headers are kept byte for byte."""
+    # The header block ends with the line before the first blank line.
+    ends = [i + len(sep) // 2 for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) != -1]
+    end = min(ends, default=len(raw))
+    wanted = {name.lower().encode() for name in names}
+    kept: list[bytes] = []
+    dropping = False
+    for line in raw[:end].splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):  # a folded line goes with its header
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.partition(b":")[0].strip().lower() in wanted
+        if not dropping:
+            kept.append(line)
+    return b"".join(kept) + raw[end:]
+
+
 def _with_name(name: str, address: str) -> str:
     try:
         return email.utils.formataddr((name, address))
@@ -186,10 +300,14 @@ def raw_addressing(
         if not recipients:
             raise invalid("Empty required header 'To'.")
     check_recipients(recipients)
+    arns, data = arn_headers(data, ARN_HEADERS)
     to = header_addresses(message, "To")
     cc = header_addresses(message, "Cc")
     # Whoever is not in a visible header was a Bcc (compared bare: "Ann <a@x>" is a@x).
     shown = {address_of(a) for a in to + cc}
+    named = ses_headers(message)
+    if named:
+        data = without_headers(data, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
     return (
         source,
         recipients,
@@ -199,49 +317,19 @@ def raw_addressing(
             "bcc": tuple(a for a in recipients if address_of(a) not in shown),
             "subject": next(iter(header_values(message, "Subject")), None),
             "raw": data,
+            **arns,
+            **named,
         },
     )
 
 
 # -- templates ------------------------------------------------------------------
-_PLACEHOLDER = re.compile(r"\{\{\{\s*([\w.\-]+)\s*\}\}\}|\{\{\s*([\w.\-]+)\s*\}\}")
-
-
-class RenderingFailure(Exception):
-    pass
-
-
-def render(text: str | None, data: Mapping[str, Any], *, escape_html: bool) -> str | None:
-    """Fill ``{{name}}`` (and dotted ``{{a.b}}``) as SES's Handlebars does.
-
-    ``{{x}}`` is HTML-escaped in HTML parts; ``{{{x}}}`` never is.
-    """
-    if text is None:
-        return None
-
-    def fill(match: re.Match[str]) -> str:
-        raw_name, name = match.group(1), match.group(2)
-        value: Any = data
-        for part in (raw_name or name).split("."):
-            if not isinstance(value, Mapping) or part not in value:
-                raise RenderingFailure(
-                    f"Attribute '{raw_name or name}' is not present in the rendering data."
-                )
-            value = value[part]
-        shown = (
-            "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
-        )
-        return html.escape(shown) if escape_html and name else shown
-
-    return _PLACEHOLDER.sub(fill, text)
-
-
 def template_data(text: str | None) -> dict[str, Any]:
     if text is None or text == "":
         return {}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
         raise invalid("The template data is invalid") from None
     if not isinstance(data, dict):
         raise invalid("The template data is invalid")

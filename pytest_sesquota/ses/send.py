@@ -3,25 +3,43 @@ recording a send refused for its input, templated content, and bulk sends."""
 
 from __future__ import annotations
 
-__all__ = ["attributes", "bulk", "entry_tags", "refuse_invalid", "rendered", "send"]
+__all__ = [
+    "attributes",
+    "bulk",
+    "entry_tags",
+    "merged_data",
+    "refuse_invalid",
+    "rendered",
+    "send",
+]
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..account.ledger import PAUSED_MESSAGE, SendRefused, SentMessage, Template
 from .api import Call
-from .mail import ApiError, RenderingFailure, render, template_data
+from .handlebars import RenderingFailure, TemplateSyntaxError, render
+from .mail import ApiError, check_configuration_set_name, message_tags, template_data
 
 
 def _tags(given: Any) -> dict[str, str]:
-    """A send's ``Tags`` / ``EmailTags`` (``[{"Name", "Value"}]``) as name -> value."""
-    return {str(t.get("Name")): str(t.get("Value", "")) for t in given or () if "Name" in t}
+    """A send's ``Tags`` / ``EmailTags`` (``[{"Name", "Value"}]``) as name -> value,
+    checked as SES checks message tags."""
+    if not given:
+        return {}
+    return message_tags([(str(t.get("Name", "")), str(t.get("Value", ""))) for t in given])
 
 
 def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
     """What a send names beyond its message, as ``SentMessage``'s fields: the
     configuration set, tags, reply-to and return path, sending authorization's ARNs,
-    and SES v2's tenant, multi-region endpoint and list management."""
+    and SES v2's tenant, multi-region endpoint and list management.
+
+    Raises SES's ``InvalidParameterValue`` for a configuration set's name or a tag that
+    SES refuses."""
+    name = p.get("ConfigurationSetName")
+    if name is not None:
+        check_configuration_set_name(name)
     if call.dialect.api == "ses":
         found = {
             "tags": _tags(p.get("Tags") or p.get("DefaultTags")),
@@ -34,7 +52,9 @@ def attributes(call: Call, p: Mapping[str, Any]) -> dict[str, Any]:
         found = {
             "tags": _tags(p.get("EmailTags") or p.get("DefaultEmailTags")),
             "return_path": p.get("FeedbackForwardingEmailAddress"),
+            # It covers a raw message's From header too, over its X-SES-FROM-ARN.
             "source_arn": p.get("FromEmailAddressIdentityArn"),
+            "from_arn": p.get("FromEmailAddressIdentityArn"),
             "return_path_arn": p.get("FeedbackForwardingEmailAddressIdentityArn"),
             "tenant_name": p.get("TenantName"),
             "endpoint_id": p.get("EndpointId"),
@@ -53,14 +73,19 @@ def entry_tags(defaults: Mapping[str, Any], replacement: Any) -> dict[str, Any]:
 
 def send(call: Call, p: Mapping[str, Any], **content: Any) -> str:
     """Hand one message to the account, with what the request ``p`` names beyond it
-    (:func:`attributes`); its id, or the API's refusal error."""
+    (:func:`attributes`: over what a raw message's own headers name, its X-SES-... ARNs
+    and tags, as SES uses the API's rather than the headers'); its id, or the API's
+    refusal error."""
+    try:
+        named = attributes(call, p)
+    except ApiError as error:
+        raise refuse_invalid(call, content["source"], content["recipients"], error) from None
     try:
         message = call.account.send(
             region=call.region,
             operation=call.operation,
             dialect=call.dialect,
-            **attributes(call, p),
-            **content,
+            **{**content, **named},
         )
     except SendRefused as refused:
         raise call.dialect.error(refused) from None
@@ -83,22 +108,35 @@ def refuse_invalid(call: Call, source: str, recipients: Sequence[str], error: Ap
 
 
 def rendered(template: Template, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The ledger's subject and bodies of a templated message."""
+    """The ledger's subject and bodies of a templated message; a rendering failure (a
+    variable the data lacks) is accepted, recorded, and kept from delivery, as SES does."""
     try:
         return {
             "template": template.name,
             "template_data": dict(data),
-            "subject": render(template.subject, data, escape_html=False),
-            "text": render(template.text, data, escape_html=False),
-            "html": render(template.html, data, escape_html=True),
+            "subject": render(template.subject, data),
+            "text": render(template.text, data),
+            "html": render(template.html, data),
         }
-    except RenderingFailure as failure:
+    except (RenderingFailure, TemplateSyntaxError) as failure:
         # SES accepts the call and reports a Rendering Failure event later.
         return {
             "template": template.name,
             "template_data": dict(data),
             "rendering_failure": str(failure),
         }
+
+
+def merged_data(defaults: Mapping[str, Any], replacement: Mapping[str, Any]) -> dict[str, Any]:
+    """A bulk entry's data: its replacement data over the defaults, key by key and into
+    nested objects (a list or a value replaces the default's), as real SES merges them."""
+    merged = dict(defaults)
+    for key, value in replacement.items():
+        default = merged.get(key)
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            value = merged_data(default, value)
+        merged[key] = value
+    return merged
 
 
 def bulk(
@@ -124,7 +162,7 @@ def bulk(
     for index, (recipients, addressing, replacement) in enumerate(entries):
         try:
             check_recipients(recipients)
-            data = {**defaults, **template_data(replacement)}
+            data = merged_data(defaults, template_data(replacement))
         except ApiError as error:
             refused = SendRefused("invalid", error.message)
             account.reject(

@@ -1,22 +1,37 @@
 """SES v2's account-level suppression list operations, over the account's list.
 
 The errors are the model's (``NotFoundException`` 404, ``BadRequestException`` 400,
-``InvalidNextTokenException`` 400); tenants' lists are not faked.
+``InvalidNextTokenException`` 400). ``TenantName`` reaches a tenant's own list (which its
+sends use when its suppression scope is ``TENANT``).
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2"]
+__all__ = ["DEFAULT_PAGE_SIZE", "SuppressionV2", "refuse_in_the_sandbox"]
 
 from datetime import datetime
 from typing import Any, ClassVar
 
 from ..account.recipients import SuppressedDestination
+from ..account.tenants import Tenant, Tenants
 from .api import Call, Operations, Params, Result, paginate
 from .mail import ApiError, bad_request, check_address
+from .tenants import check_tenant_name
 
 #: ListSuppressedDestinations' page when PageSize is not given.
 DEFAULT_PAGE_SIZE = 1000
+
+
+def refuse_in_the_sandbox(call: Call) -> None:
+    """Refuse ``call`` while its region's account is in the sandbox: the suppression-list
+    guide says "you can't use the PutSuppressedDestination or CreateImportJob operation
+    until your account is removed from the sandbox". SES's code and text are not
+    documented: the model's ``BadRequestException`` and words of ours (docs/choices.md)."""
+    if call.account.in_sandbox(call.region):
+        raise bad_request(
+            f"{call.operation} is not available while your account is in the sandbox in "
+            f"{call.region}; it can be used once the account has production access."
+        )
 
 
 def _not_on_list(address: str) -> ApiError:
@@ -29,14 +44,16 @@ def _not_on_list(address: str) -> ApiError:
     )
 
 
-def _no_tenants(p: dict[str, Any]) -> None:
-    if p.get("TenantName"):
+def _tenant(call: Call, p: dict[str, Any]) -> Tenant | None:
+    """The tenant whose own list ``TenantName`` names (``None``: the account's list)."""
+    if p.get("TenantName") is None:
+        return None
+    found = call.part(Tenants).tenant(check_tenant_name(p["TenantName"]), call.region)
+    if found is None:
         raise ApiError(
-            "NotImplemented",
-            "pytest-sesquota fakes the account-level suppression list only, not a tenant's "
-            f"(TenantName={p['TenantName']!r}); leave TenantName out",
-            status=501,
+            "NotFoundException", f"The requested tenant <{p['TenantName']}> does not exist.", 404
         )
+    return found
 
 
 def _address(text: str) -> str:
@@ -64,37 +81,60 @@ class SuppressionV2(Operations):
         "ListSuppressedDestinations",
         "DeleteSuppressedDestination",
     )
-    notes: ClassVar[dict[str, str]] = {"": "the account-level list; tenants' lists are not faked"}
+    notes: ClassVar[dict[str, str]] = {"": "the account's list, or a tenant's own (TenantName)"}
 
     def PutSuppressedDestination(self, call: Call, p: Params) -> Result:
-        _no_tenants(p)
+        refuse_in_the_sandbox(call)
+        tenant = _tenant(call, p)
+        address = _address(p["EmailAddress"])
         # Putting an address again replaces its reason and time, as SES does.
-        call.account.suppress(_address(p["EmailAddress"]), reason=p["Reason"], region=call.region)
+        if tenant is None:
+            call.account.suppress(address, reason=p["Reason"], region=call.region)
+        else:
+            tenant.suppression.put(address, p["Reason"], call.account.clock.now())
+            call.part(Tenants).update(call.region)
         return {}
 
     def GetSuppressedDestination(self, call: Call, p: Params) -> Result:
-        _no_tenants(p)
+        tenant = _tenant(call, p)
         address = _address(p["EmailAddress"])
-        found = call.account.suppressed(address, call.region)
-        if not found:
+        entry = (
+            next(iter(call.account.suppressed(address, call.region)), None)
+            if tenant is None
+            else tenant.suppression.get(address)
+        )
+        if entry is None:
             raise _not_on_list(address)
-        return {"SuppressedDestination": _summary(found[0])}
+        found = _summary(entry)
+        if tenant is not None:
+            found["TenantName"] = tenant.name
+        return {"SuppressedDestination": found}
 
     def DeleteSuppressedDestination(self, call: Call, p: Params) -> Result:
-        _no_tenants(p)
+        tenant = _tenant(call, p)
         address = _address(p["EmailAddress"])
-        if not call.account.unsuppress(address, call.region):
+        if tenant is None:
+            gone = call.account.unsuppress(address, call.region)
+        else:
+            gone = tenant.suppression.delete(address)
+            call.part(Tenants).update(call.region)
+        if not gone:
             raise _not_on_list(address)
         return {}
 
     def ListSuppressedDestinations(self, call: Call, p: Params) -> Result:
-        _no_tenants(p)
+        tenant = _tenant(call, p)
         reasons = set(p.get("Reasons") or ())
         start: datetime | None = p.get("StartDate")
         end: datetime | None = p.get("EndDate")
+        entries = (
+            call.account.suppressed(region=call.region)
+            if tenant is None
+            else tenant.suppression.entries()
+        )
         items = [
             _summary(entry)
-            for entry in call.account.suppressed(region=call.region)
+            for entry in entries
             if (not reasons or entry.reason in reasons)
             and (start is None or entry.last_update_time >= start)
             and (end is None or entry.last_update_time <= end)

@@ -1,17 +1,24 @@
-"""Email templates: SES v1's Create/Get/Delete/ListTemplates and SES v2's
-Create/Get/Update/Delete/ListEmailTemplates, over the account's templates."""
+"""Email templates: SES v1's Create/Get/Update/Delete/ListTemplates and TestRenderTemplate,
+SES v2's Create/Get/Update/Delete/ListEmailTemplates and TestRenderEmailTemplate, over the
+account's templates (rendered by ``ses/handlebars.py``)."""
 
 from __future__ import annotations
 
-__all__ = ["TemplatesV1", "TemplatesV2", "template"]
+__all__ = ["TemplatesV1", "TemplatesV2", "rendered_mime", "template"]
 
+import json
 from collections.abc import Mapping
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 from typing import Any
 
 from ..account.ledger import Template
 from ..account.templates import Templates
 from .api import Call, Operations, Params, Result, already_exists, does_not_exist, paginate
-from .mail import ACCOUNT_ID, bad_request, invalid
+from .handlebars import RenderingFailure, TemplateSyntaxError, compile_template, render
+from .in_use import deleting
+from .mail import ACCOUNT_ID, ApiError, bad_request, invalid
 from .tags import checked_tags, tag_list, tag_new, untag_gone
 
 
@@ -23,6 +30,21 @@ def template(call: Call, name: str) -> Template:
     return found
 
 
+def _readable(call: Call, name: str, content: Mapping[str, str | None]) -> None:
+    """SES's ``InvalidTemplate`` (v2: ``BadRequestException``) for a part that cannot be
+    read: an unclosed block, a partial that does not exist."""
+    for part in ("subject", "text", "html"):
+        source = content.get(part)
+        try:
+            if source is not None:
+                compile_template(source)
+        except TemplateSyntaxError as error:
+            message = f"Template {name} is invalid: {error} (in its {part} part)."
+            if call.dialect.api == "ses":
+                raise ApiError("InvalidTemplate", message) from None
+            raise bad_request(message) from None
+
+
 def _create(call: Call, name: str, content: Mapping[str, str | None], *, subject: bool) -> None:
     """Store a template from its ``subject``, ``text`` and ``html`` (v1 needs a subject)."""
     templates = call.part(Templates)
@@ -30,6 +52,7 @@ def _create(call: Call, name: str, content: Mapping[str, str | None], *, subject
         raise already_exists(f"Template {name} already exists for account id {ACCOUNT_ID}")
     if subject and not content.get("subject"):
         raise invalid("The subject must be specified.")
+    _readable(call, name, content)
     made = Template(
         name,
         content.get("subject"),
@@ -44,9 +67,45 @@ def _by_age(call: Call) -> list[Template]:
     return sorted(call.account.templates(call.region).values(), key=lambda t: t.created)
 
 
+def rendered_mime(call: Call, found: Template, data_text: str) -> str:
+    """TestRenderTemplate's answer: the whole MIME message the template and data make.
+    Errors in v1's words (``InvalidRenderingParameter``, ``MissingRenderingAttribute``)."""
+    try:
+        data = json.loads(data_text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError("InvalidRenderingParameter", "Template rendering data is invalid")
+    try:
+        subject, text, html = (render(s, data) for s in (found.subject, found.text, found.html))
+    except RenderingFailure as failure:
+        raise ApiError("MissingRenderingAttribute", str(failure)) from None
+    except TemplateSyntaxError as error:
+        raise ApiError("InvalidTemplate", f"Template {found.name} is invalid: {error}.") from None
+    message = EmailMessage(policy=SMTP)
+    message["Date"] = format_datetime(call.account.clock.now())
+    message["Subject"] = subject or ""
+    message["MIME-Version"] = "1.0"
+    if text is not None:
+        message.set_content(text)
+    if html is not None:
+        if text is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    return message.as_string()
+
+
 class TemplatesV1(Operations):
     title = "templates"
-    names = ("CreateTemplate", "GetTemplate", "DeleteTemplate", "ListTemplates")
+    names = (
+        "CreateTemplate",
+        "GetTemplate",
+        "UpdateTemplate",
+        "DeleteTemplate",
+        "ListTemplates",
+        "TestRenderTemplate",
+    )
 
     def CreateTemplate(self, call: Call, p: Params) -> Result:
         spec = p["Template"]
@@ -65,8 +124,28 @@ class TemplatesV1(Operations):
         }
         return {"Template": {k: v for k, v in spec.items() if v is not None}}
 
+    def UpdateTemplate(self, call: Call, p: Params) -> Result:
+        spec = p["Template"]
+        name = spec["TemplateName"]
+        template(call, name)
+        if not spec.get("SubjectPart"):
+            raise invalid("The subject must be specified.")
+        if not spec.get("TextPart") and not spec.get("HtmlPart"):
+            # The guide names the error; its text is not captured.
+            raise invalid("The template must contain a TextPart or an HtmlPart.")
+        parts = {"subject": spec["SubjectPart"], "text": spec.get("TextPart")}
+        parts["html"] = spec.get("HtmlPart")
+        _readable(call, name, parts)
+        call.part(Templates).update(name, **parts, region=call.region)
+        return {}
+
+    def TestRenderTemplate(self, call: Call, p: Params) -> Result:
+        found = template(call, p["TemplateName"])
+        return {"RenderedTemplate": rendered_mime(call, found, p["TemplateData"])}
+
     def DeleteTemplate(self, call: Call, p: Params) -> Result:
         # SES answers 200 for a template that does not exist.
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}
@@ -91,6 +170,7 @@ class TemplatesV2(Operations):
         "UpdateEmailTemplate",
         "DeleteEmailTemplate",
         "ListEmailTemplates",
+        "TestRenderEmailTemplate",
     )
 
     def CreateEmailTemplate(self, call: Call, p: Params) -> Result:
@@ -112,6 +192,7 @@ class TemplatesV2(Operations):
     def UpdateEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
         content = p["TemplateContent"]
+        _readable(call, p["TemplateName"], {k.lower(): v for k, v in content.items()})
         call.part(Templates).update(
             p["TemplateName"],
             subject=content.get("Subject"),
@@ -123,6 +204,7 @@ class TemplatesV2(Operations):
 
     def DeleteEmailTemplate(self, call: Call, p: Params) -> Result:
         template(call, p["TemplateName"])
+        deleting(call, "template", p["TemplateName"])
         call.part(Templates).delete(p["TemplateName"], call.region)
         untag_gone(call, "template", p["TemplateName"])
         return {}
@@ -142,3 +224,10 @@ class TemplatesV2(Operations):
             default=10,
             size_name="PageSize",
         )
+
+    def TestRenderEmailTemplate(self, call: Call, p: Params) -> Result:
+        found = template(call, p["TemplateName"])
+        try:
+            return {"RenderedTemplate": rendered_mime(call, found, p["TemplateData"])}
+        except ApiError as error:  # v2 answers each of v1's rendering errors so
+            raise bad_request(error.message) from None

@@ -13,14 +13,27 @@ __all__ = ["V2", "SesV2"]
 from .account_attributes import AccountAttributesV2
 from .account_settings import AccountV2
 from .api import Api
+from .authorization import IdentityPoliciesV2
+from .certificates import IdentityCertificatesV2
+from .configuration_sets_v2 import ConfigurationSetsV2
+from .contact_lists import ContactListsV2
+from .dashboard import DashboardV2
 from .dedicated_ips import DedicatedIpsV2
 from .dialect import ApiDialect, ApiRefusal
 from .identities import IdentitiesV2
+from .identity_settings import IdentitySettingsV2
+from .insights import InsightsV2
+from .jobs import JobsV2
 from .multi_region import MultiRegionV2
+from .notifications import NotificationsV2
+from .reputation import ReputationEntitiesV2
 from .sending import SendingV2
 from .suppression import SuppressionV2
 from .tags import TagsV2
 from .templates import TemplatesV2
+from .tenants import TenantsV2
+from .vdm import VdmV2
+from .verification import CustomVerificationV2
 
 #: SES v2's words for what the account decided.
 V2 = ApiDialect(
@@ -45,12 +58,19 @@ V2 = ApiDialect(
             "SendingPausedException", 400, "CONFIGURATION_SET_SENDING_PAUSED"
         ),
         "sending_pool_missing": ApiRefusal("BadRequestException", 400, "INVALID_SENDING_POOL_NAME"),
+        # Checked: the model's code, status and bulk status (the text is the account's).
         "mail_from_unverified": ApiRefusal(
             "MailFromDomainNotVerifiedException", 400, "MAIL_FROM_DOMAIN_NOT_VERIFIED"
         ),
-        "not_authorized": ApiRefusal("MessageRejected", 400, "MESSAGE_REJECTED"),
+        # Probed against SES (a tenant's resources not associated): AccessDeniedException
+        # 403, as IAM answers a send no policy allows; not in the model.
+        "not_authorized": ApiRefusal("AccessDeniedException", 403, "MESSAGE_REJECTED"),
+        # GetContactList's code (a public capture), for a send's list: SES's answer to the
+        # send is not known (docs/choices.md). SendBulkEmail takes no ListManagementOptions.
         "contact_list_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        # Probed: NotFoundException 404 "Tenant <name> for AwsAccountId <id> not found.".
         "tenant_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
+        # The model's code for paused sending; SES's answer for a paused tenant is unknown.
         "tenant_paused": ApiRefusal("SendingPausedException", 400, "ACCOUNT_SENDING_PAUSED"),
         "endpoint_missing": ApiRefusal("NotFoundException", 404, "FAILED"),
     },
@@ -64,6 +84,11 @@ V2 = ApiDialect(
         "ValidationError": ("BadRequestException", 400),
         "AlreadyExists": ("AlreadyExistsException", 400),
         "LimitExceeded": ("LimitExceededException", 400),
+        # configuration sets and their event destinations (SES v1's codes, v2's words)
+        "ConfigurationSetAlreadyExists": ("AlreadyExistsException", 400),
+        "EventDestinationAlreadyExists": ("AlreadyExistsException", 400),
+        "InvalidConfigurationSet": ("BadRequestException", 400),
+        "InvalidCloudWatchDestination": ("BadRequestException", 400),
     },
     does_not_exist=("NotFoundException", 404),
 )
@@ -75,11 +100,24 @@ SesV2 = Api(
         SendingV2(),
         AccountV2(),
         IdentitiesV2(),
+        IdentitySettingsV2(),
         TemplatesV2(),
+        CustomVerificationV2(),
         SuppressionV2(),
         TagsV2(),
+        NotificationsV2(),
+        IdentityPoliciesV2(),
+        TenantsV2(),
+        ReputationEntitiesV2(),
+        IdentityCertificatesV2(),
+        VdmV2(),
+        InsightsV2(),
+        DashboardV2(),
+        JobsV2(),
         AccountAttributesV2(),
         DedicatedIpsV2(),
         MultiRegionV2(),
+        ContactListsV2(),
+        ConfigurationSetsV2(),
     ],
 )

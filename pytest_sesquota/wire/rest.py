@@ -146,7 +146,7 @@ def _document(body: bytes | str | None) -> dict[str, Any]:
         return {}
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
         raise bad_request("The request body is not valid JSON.") from None
     if not isinstance(document, dict):
         raise bad_request("The request body must be a JSON object.")

@@ -44,16 +44,23 @@ import base64
 import secrets
 import string
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..account.account import Account
 from ..account.ledger import RefusalKind, SendRefused, address_of
+from ..account.unsubscribe import OPTIONS_HEADER, options_from_header
+from ..ses.arn_headers import ARN_HEADERS, arn_headers
 from ..ses.mail import (
+    CONFIGURATION_SET_HEADER,
+    MESSAGE_TAGS_HEADER,
     ApiError,
     check_address,
     check_recipients,
     header_addresses,
     header_values,
     parse_raw,
+    ses_headers,
+    without_headers,
 )
 from .answer import Exchange, answer
 
@@ -133,8 +140,12 @@ SMTP = SmtpDialect(
         "configuration_set_missing": "554 Transaction failed: {message}",
         "configuration_set_paused": "554 Message rejected: {message}",
         "sending_pool_missing": "554 Transaction failed: {message}",
+        # No capture: as the unverified identity is refused after DATA.
         "mail_from_unverified": "554 Message rejected: {message}",
-        "not_authorized": "554 Message rejected: {message}",
+        # Captured (AWS's "554 Access denied" troubleshooting page).
+        "not_authorized": "554 Access denied: {message}",
+        # As the SMTP interface wraps the API's other errors about the input (the
+        # X-SES-LIST-MANAGEMENT-OPTIONS header); no capture of this one is known.
         "contact_list_missing": "554 Transaction failed: {message}",
         "tenant_missing": "554 Transaction failed: {message}",
         "tenant_paused": "554 Message rejected: {message}",
@@ -238,6 +249,8 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     try:
         check_recipients(recipients)
         message = parse_raw(raw)
+        # SES's own headers name the configuration set and the tags; SES removes them.
+        named = ses_headers(message)
     except ApiError as error:
         # SES's SMTP interface wraps the API's InvalidParameterValue texts.
         reply = invalid_message(error.message)
@@ -247,6 +260,10 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
     cc = header_addresses(message, "Cc")
     shown = {address_of(a) for a in to + cc}
     subject = next(iter(header_values(message, "Subject")), None)
+    # SES's SMTP interface reads ListManagementOptions from a header of its own.
+    listed = options_from_header(next(iter(header_values(message, OPTIONS_HEADER)), None))
+    listed_by: dict[str, Any] = {} if listed is None else {"list_management": listed}
+    arns, raw = arn_headers(raw, ARN_HEADERS)  # sending authorization's, removed as SES does
     try:
         sent = account.send(
             region=region,
@@ -258,7 +275,12 @@ def _deliver(account: Account, region: str, source: str, recipients: list[str], 
             cc=tuple(cc),
             bcc=tuple(r for r in recipients if address_of(r) not in shown),
             subject=None if subject is None else str(subject),
-            raw=raw,
+            raw=without_headers(raw, CONFIGURATION_SET_HEADER, MESSAGE_TAGS_HEADER)
+            if named
+            else raw,
+            **arns,
+            **named,
+            **listed_by,
         )
     except SendRefused as refused:
         return SMTP.reply(refused)

@@ -60,3 +60,39 @@ def test_a_change_moves_the_version_and_export_restores(make_parts):
     again.region(region)
     again.restore(region, identities.export(region))
     assert again.identities() == identities.identities()
+
+
+def test_settings_are_exported_and_restored(make_parts):
+    from pytest_sesquota.account.identity import Dkim
+
+    parts = make_parts()
+    identities = parts.add(Identities(parts.context))
+    region = identities.region(None)
+    identities.request_identity("example.com")
+    identities.set_dkim("example.com", Dkim("EXTERNAL", "Pending", ["s1"]))
+    identities.set_mail_from("example.com", "m.example.com", "RejectMessage")
+    identities.put_settings("example.com", configuration_set="marketing")
+    other = make_parts()
+    again = other.add(Identities(other.context))
+    again.region(region)
+    again.restore(region, identities.export(region))
+    assert again.identity("example.com") == identities.identity("example.com")
+    assert again.identity("example.com").configuration_set == "marketing"
+    with pytest.raises(TypeError, match="unexpected setting 'colour'"):
+        identities.put_settings("example.com", colour="red")
+
+
+def test_a_send_pays_for_the_mail_from_check_only_where_one_rejects(make_parts):
+    from pytest_sesquota.account.ledger import Outgoing
+
+    parts = make_parts()
+    identities = parts.add(Identities(parts.context))
+    region = identities.region(None)
+    send = Outgoing(region, "SendEmail", "a@example.com", ("b@example.org",), {})
+    assert identities.check_send(send) is None and region not in identities._rejecting
+    identities.request_identity("example.com")
+    identities.set_mail_from("example.com", "m.example.com", "RejectMessage")
+    refused = identities.check_send(send)
+    assert refused is not None and refused.kind == "mail_from_unverified"
+    identities.set_identity_status("example.com", mail_from="Success")
+    assert identities.check_send(send) is None

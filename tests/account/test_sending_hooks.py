@@ -83,9 +83,10 @@ def test_the_account_asks_only_the_parts_that_override_a_hook():
             for p in parts_of(account)
             if getattr(type(p), hook) is not getattr(Part, hook)
         ]
-        for hook in ("prepare_send", "check_send", "undelivered", "accepted")
+        for hook in ("prepare_send", "check_send", "undelivered", "accepted", "suppression_reasons")
     }
     assert [type(p).__name__ for p in sending.preparers] == overriding["prepare_send"]
     assert [type(p).__name__ for p in sending.checkers] == overriding["check_send"]
     assert [type(p).__name__ for p in sending.keepers] == overriding["undelivered"]
     assert [type(p).__name__ for p in sending.listeners] == overriding["accepted"]
+    assert [type(p).__name__ for p in sending.reasoners] == overriding["suppression_reasons"]

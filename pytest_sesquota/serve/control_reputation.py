@@ -1,0 +1,66 @@
+"""The control API's routes for the account's reputation (documented in
+``serve.openapi_reputation``): ``GET /_sesquota/reputation/{region}`` reads the rates
+and the status changes; ``PUT`` sets the policy or ends a review, for a test in any
+process that needs another policy or SES's team's answer."""
+
+from __future__ import annotations
+
+__all__ = ["ReputationControl", "reputation_of"]
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from ..account.account import Account
+from ..account.reputation import ReputationMetrics
+from .control import _REGION, PREFIX, ControlError, Reply, _body, _json, _region, _unknown
+
+_POLICY = (
+    "bounce_review",
+    "bounce_pause",
+    "complaint_review",
+    "complaint_pause",
+    "window",
+    "minimum_volume",
+    "review_period",
+    "enforced",
+)
+
+
+def reputation_of(metrics: ReputationMetrics) -> dict[str, Any]:
+    document = asdict(metrics)
+    for name in ("window", "review_period"):
+        document["policy"][name] = getattr(metrics.policy, name).total_seconds()
+    return document
+
+
+class ReputationControl:
+    """The routes above, for one server's account."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        path = re.compile(rf"^{PREFIX}/reputation/{_REGION}$")
+        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
+            ("GET", path, self.reputation),
+            ("PUT", path, self.change),
+        ]
+
+    def reputation(self, region: str, **_: Any) -> Reply:
+        return _json(200, reputation_of(self.account.reputation(_region(region))))
+
+    def change(self, region: str, body: bytes, **_: Any) -> Reply:
+        _region(region)
+        document = _body(body)
+        _unknown(document, (*_POLICY, "review_outcome"))
+        policy = {k: document[k] for k in _POLICY if k in document}
+        if "enforced" in policy and not isinstance(policy["enforced"], bool):
+            raise ControlError(400, "BadRequest", "enforced must be true or false.")
+        try:
+            if policy:
+                self.account.set_reputation_policy(region=region, **policy)
+            if "review_outcome" in document:
+                self.account.set_review_outcome(document["review_outcome"], region)
+        except (TypeError, ValueError) as error:
+            raise ControlError(400, "BadRequest", str(error)) from None
+        return _json(200, reputation_of(self.account.reputation(region)))

@@ -1,0 +1,96 @@
+"""The control API's routes for the account's reputation, in the OpenAPI document: its
+bounce and complaint rates against the thresholds, the status changes they made, and
+the policy and review outcome a test sets (``serve/control_reputation.py``)."""
+
+from __future__ import annotations
+
+__all__ = ["PATHS", "SCHEMAS"]
+
+from typing import Any
+
+from .openapi_events import PREFIX, _answers, _body, _ref
+
+_REGION = {"name": "region", "in": "path", "required": True, "schema": {"type": "string"}}
+_RATE = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+
+PATHS: dict[str, Any] = {
+    f"{PREFIX}/reputation/{{region}}": {
+        "get": {
+            "summary": "The region's bounce and complaint rates now (virtual time), the "
+            "EnforcementStatus and every change the rates made to it",
+            "parameters": [_REGION],
+            "responses": _answers("Reputation", "The reputation"),
+        },
+        "put": {
+            "summary": "Change when SES acts on the rates (thresholds, window, volume, review "
+            "period), or end the review as SES's team would (review_outcome)",
+            "parameters": [_REGION],
+            "requestBody": _body("ReputationChange"),
+            "responses": _answers("Reputation", "The reputation after the change"),
+        },
+    },
+}
+
+_POLICY = {
+    "bounce_review": _RATE,
+    "bounce_pause": _RATE,
+    "complaint_review": _RATE,
+    "complaint_pause": _RATE,
+    "window": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds"},
+    "minimum_volume": {"type": "integer", "minimum": 1},
+    "review_period": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds"},
+    "enforced": {"type": "boolean"},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "ReputationPolicy": {
+        "type": "object",
+        "required": list(_POLICY),
+        "properties": _POLICY,
+    },
+    "ReputationChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**_POLICY, "review_outcome": {"enum": ["resolved", "paused"]}},
+    },
+    "StatusChange": {
+        "type": "object",
+        "required": ["time", "status", "cause", "bounce_rate", "complaint_rate"],
+        "properties": {
+            "time": {"type": "string", "format": "date-time"},
+            "status": {"enum": ["HEALTHY", "PROBATION", "SHUTDOWN"]},
+            "cause": {"type": "string"},
+            "bounce_rate": {"type": "number"},
+            "complaint_rate": {"type": "number"},
+        },
+    },
+    "Reputation": {
+        "type": "object",
+        "required": [
+            "region",
+            "time",
+            "bounce_rate",
+            "complaint_rate",
+            "volume",
+            "hard_bounces",
+            "complaints",
+            "status",
+            "policy",
+            "review_ends",
+            "changes",
+        ],
+        "properties": {
+            "region": {"type": "string"},
+            "time": {"type": "string", "format": "date-time"},
+            "bounce_rate": {"type": "number"},
+            "complaint_rate": {"type": "number"},
+            "volume": {"type": "integer", "description": "Eligible recipients in the window"},
+            "hard_bounces": {"type": "integer"},
+            "complaints": {"type": "integer"},
+            "status": {"enum": ["HEALTHY", "PROBATION", "SHUTDOWN"]},
+            "policy": _ref("ReputationPolicy"),
+            "review_ends": {"type": ["string", "null"], "format": "date-time"},
+            "changes": {"type": "array", "items": _ref("StatusChange")},
+        },
+    },
+}
