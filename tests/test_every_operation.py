@@ -1,15 +1,17 @@
 """Every operation of the installed botocore's SES models is answered.
 
 Each operation of ``ses`` (v1) and ``sesv2`` is called through boto3 with the least
-parameters its model takes: it must be answered with a modeled response or one of its
-modeled errors (or a common error of its protocol), never ``NotImplemented`` and never an
-internal failure. A botocore release that adds an operation makes this test name it.
+parameters its model takes, in the test's process and over HTTP to ``sesquota serve``'s
+server: it must be answered with a modeled response or one of its modeled errors (or a
+common error of its protocol), never ``NotImplemented`` and never an internal failure. A
+botocore release that adds an operation makes this test name it.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -19,6 +21,10 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from botocore.model import OperationModel, Shape
 from conftest import NO_RETRIES
+
+from pytest_sesquota import SesAccount
+from pytest_sesquota.clock.sesclock import DetachedClock
+from pytest_sesquota.serve.server import SesHttpServer
 
 _SESSION = botocore.session.get_session()
 SERVICES = ("ses", "sesv2")
@@ -127,8 +133,41 @@ def _params() -> list[Any]:
 @pytest.mark.ses_quota(profile="production")
 @pytest.mark.parametrize(("service", "operation"), _params())
 def test_every_operation_is_answered(ses_account: Any, service: str, operation: str) -> None:
-    model = _model(service).operation_model(operation)
     client = boto3.client(service, region_name="us-east-1", config=NO_RETRIES)
+    _call_and_check(client, service, operation)
+    assert not ses_account.internal_errors, ses_account.internal_errors
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[SesAccount, str]]:
+    """One account behind ``sesquota serve``'s HTTP server, on loopback (no fake in the test's
+    process: boto3 signs and sends real HTTP)."""
+    account = SesAccount(profile="production", clock=DetachedClock())
+    with SesHttpServer(account) as server:
+        yield account, server.endpoint_url
+
+
+@pytest.mark.parametrize(("service", "operation"), _params())
+def test_every_operation_is_answered_by_sesquota_serve(
+    served: tuple[SesAccount, str], service: str, operation: str
+) -> None:
+    account, endpoint = served
+    client = boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="fake",
+        aws_secret_access_key="fake",
+        config=NO_RETRIES,
+    )
+    asked = len(account.requests)
+    _call_and_check(client, service, operation)
+    assert len(account.requests) == asked + 1  # over HTTP, to the served account
+    assert not account.internal_errors, account.internal_errors
+
+
+def _call_and_check(client: Any, service: str, operation: str) -> None:
+    model = _model(service).operation_model(operation)
     params = minimal_input(model)
     try:
         getattr(client, xform_name(operation))(**params)
@@ -145,7 +184,6 @@ def test_every_operation_is_answered(ses_account: Any, service: str, operation: 
             f"{error.response['Error'].get('Message')!r}; its model allows "
             f"{', '.join(sorted(allowed))}"
         )
-    assert not ses_account.internal_errors, ses_account.internal_errors
 
 
 def test_not_yet_names_operations_of_the_models() -> None:
