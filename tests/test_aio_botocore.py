@@ -393,3 +393,28 @@ def test_pytest_asyncio_modes_and_the_failure_report(pytester, mode):
         ],
         consecutive=False,
     )
+
+
+@pytest.mark.asyncio
+async def test_every_operation_is_answered_through_aiobotocore():
+    """Every operation of the installed SES models, through aiobotocore with the least
+    parameters each takes, on one account: a modeled answer or error, never NotImplemented
+    (tests/test_every_operation.py does the same through boto3 and sesquota serve)."""
+    from botocore import xform_name
+    from test_every_operation import COMMON, SERVICES, _modeled_errors, minimal_input
+
+    with SesAccount(profile="production") as account:
+        answered = set()
+        for service in SERVICES:
+            async with client(service) as c:
+                model = c.meta.service_model
+                for name in model.operation_names:
+                    operation = model.operation_model(name)
+                    try:
+                        await getattr(c, xform_name(name))(**minimal_input(operation))
+                    except ClientError as error:
+                        code = error.response["Error"]["Code"]
+                        assert code in _modeled_errors(operation) | COMMON[service], (name, code)
+                    answered.add((service, name))
+        assert {(r.api, r.operation) for r in account.requests} == answered
+        assert account.internal_errors == []
