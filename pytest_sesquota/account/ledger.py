@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 import email.utils
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -405,4 +406,12 @@ class ProductionAccessReview:
 
 def address_of(text: str) -> str:
     """The bare address of ``"Name <a@b>"`` or ``"a@b"``, lower-cased for comparison."""
-    return email.utils.parseaddr(text)[1].lower() or text.strip().lower()
+    bare = text.strip()
+    if not _NEEDS_PARSING.search(bare):  # a bare address: parseaddr's answer, ~50x faster
+        return bare.lower()
+    return email.utils.parseaddr(text)[1].lower() or bare.lower()
+
+
+#: What makes an address more than a bare one for RFC 5322's parser: a display name, a
+#: comment, quoting, a group or a list.
+_NEEDS_PARSING = re.compile(r'[\s<>()",;:\\\[\]]')

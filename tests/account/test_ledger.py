@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import email.utils
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pytest_sesquota.account.book import Ledger
-from pytest_sesquota.account.ledger import SesRequest, ThrottledSend
+from pytest_sesquota.account.ledger import SesRequest, ThrottledSend, address_of
 
 from .conftest import START
 
@@ -40,3 +45,13 @@ def test_message_ids_go_on_after_a_loaded_ledger(make_parts):
     assert ledger.new_message_id().endswith("-000001")
     ledger.number_ids_after(41)
     assert ledger.new_message_id().endswith("-000042")
+
+
+@given(
+    st.text(alphabet="ab.@-_+!#$%&*/=?^`{|}~'Z9 <>\"(),;:[]\\", max_size=12)
+    | st.emails()
+    | st.builds(lambda n, a: f"{n} <{a}>", st.text(max_size=6), st.emails())
+)
+def test_address_of_is_parseaddr_s_answer(text):
+    # The fast path for a bare address answers what email.utils.parseaddr would.
+    assert address_of(text) == (email.utils.parseaddr(text)[1].lower() or text.strip().lower())
