@@ -7,6 +7,7 @@ process), and a real full disk for a real server (``RLIMIT_FSIZE`` in its subpro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -343,6 +344,67 @@ def _popen_with(preexec):
         return real(*args, preexec_fn=preexec, **kwargs)
 
     return popen
+
+
+def immutable(path):
+    """``chattr +i`` on ``path``, undone on exit; skips where the file system (or a
+    process without CAP_LINUX_IMMUTABLE) cannot."""
+    try:
+        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, timeout=30)
+    except FileNotFoundError:
+        pytest.skip("no chattr on this machine")
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i is refused here: {made.stderr.decode().strip()}")
+    undo = contextlib.ExitStack()
+    undo.callback(subprocess.run, ["chattr", "-i", str(path)], check=True, timeout=30)
+    return undo
+
+
+def test_the_state_file_has_no_memory_mapped_shm_beside_it(tmp_path):
+    # SQLite's WAL index lived in FILE-shm, mapped into memory: made immutable (chattr +i)
+    # while serving, its next write killed the server with SIGBUS and clients saw a closed
+    # connection. The index is in the server's own memory now: there is no -shm file.
+    state = tmp_path / "ses.sqlite"
+    with serve(tmp_path, "--state", state, "--profile", "production") as (process, endpoint, _i):
+        send_v2(client("sesv2", endpoint))
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ses.")) == [
+            "ses.sqlite",
+            "ses.sqlite-wal",
+            "ses.sqlite.lock",
+        ]
+        assert process.poll() is None
+
+
+@pytest.mark.parametrize("suffix", ["-wal", ""], ids=["wal", "database"])
+def test_an_immutable_state_file_answers_500_and_loses_nothing(tmp_path, suffix):
+    """Each file of the state made immutable while serving: the server lives on, a send
+    it cannot keep is a 500 that counts nothing, and a restart has what was answered."""
+    state = tmp_path / "ses.sqlite"
+    args = ("--state", state, "--profile", "production")
+    answered = []
+    with serve(tmp_path, *args) as (process, endpoint, _i):
+        v2 = client("sesv2", endpoint)
+        answered.append(send_v2(v2, "first@example.com"))
+        with immutable(f"{state}{suffix}"):
+            for n in range(3):
+                try:
+                    answered.append(send_v2(v2, f"during-{n}@example.com"))
+                except ClientError as error:
+                    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+                    assert error.response["Error"]["Code"] == "InternalFailure"
+                    assert error.response["Error"]["Message"] == (
+                        "pytest-sesquota could not save the account to its state file "
+                        f"{state} (disk I/O error); nothing of this request was counted"
+                    )
+            assert process.poll() is None
+            kept = [m["message_id"] for m in get(endpoint, "/_sesquota/ledger")["sent"]]
+            assert kept == answered
+        answered.append(send_v2(v2, "after@example.com"))
+    if suffix == "-wal":
+        assert len(answered) == 2  # nothing could be written while the log was immutable
+    with serve(tmp_path, *args) as (_p, endpoint, _i):
+        assert [m["message_id"] for m in get(endpoint, "/_sesquota/ledger")["sent"]] == answered
+        assert client("ses", endpoint).get_send_quota()["SentLast24Hours"] == len(answered)
 
 
 def test_an_unwritable_state_file_is_refused_at_start(tmp_path):

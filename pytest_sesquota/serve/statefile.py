@@ -1,7 +1,7 @@
 """The state file's guards: owner-only permissions, and one server per file.
 
 A state file holds every message sent and the account's identities, so it and the
-files beside it (SQLite's ``-wal`` and ``-shm``, the lock, the ready file) are made
+files beside it (SQLite's ``-wal``, the lock, the ready file) are made
 readable by their owner only. Two servers writing one file would corrupt it: the first
 holds an OS lock (``flock``) on the state file itself for as long as it runs, and writes
 its PID in ``FILE.lock``; a second one is refused with that PID. The lock is on the file,

@@ -23,6 +23,7 @@ __all__ = ["FORMAT", "SaveFailed", "Store", "connect"]
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -97,9 +98,21 @@ class Store:
             private_file(self.path)
             self._db = connect(str(self.path))
             try:
+                # Exclusive before WAL: SQLite keeps the WAL's index in this process's
+                # memory, not in a shared ``-shm`` file mapped into memory, whose pages
+                # fault with SIGBUS (the server dead, its clients cut off) the moment
+                # the file cannot be written (made immutable, on a failing disk). The
+                # server holds the file alone anyway (StateLock).
+                self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
+                # One write now, so that a file that cannot be written is refused at the
+                # start, not at the first send: the PID of the server that opened it last.
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?)",
+                    (str(os.getpid()),),
+                )
             except sqlite3.OperationalError as error:  # read-only, full, I/O error
                 self._db.close()
                 raise StateFileError(f"cannot write the state file {self.path}: {error}") from None
