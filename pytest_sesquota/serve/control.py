@@ -10,23 +10,32 @@ never lands amid a send; changes are saved.
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ..account.account import Account
 from ..account.ledger import FaultedSend, RejectedSend, SentMessage, SesRequest, ThrottledSend
 from ..account.options import OptionsError
-from ..wire.sigv4 import REGION_NAME
 from . import steering
 from .codec import fields_of
+from .control_events import EventsControl
+from .control_reputation import ReputationControl
+from .control_wire import (
+    REGION,
+    ControlError,
+    Reply,
+    document_region,
+    json_reply,
+    read_body,
+    refuse_unknown,
+    region_name,
+    whole_param,
+)
 from .gate import Gate, SaveFailed
 from .openapi import OPENAPI, PREFIX
+from .resource_controls import resource_routes
 from .retention import LISTS, ledger_lists
 
 __all__ = ["OPENAPI", "PREFIX", "Control", "ControlError", "Reply"]
@@ -35,29 +44,6 @@ PAGE = 1_000
 MAX_PAGE = 10_000
 #: The longest clock move the API takes (a century), so that time stays a datetime.
 MAX_ADVANCE = 100 * 366 * 86_400.0
-Reply = tuple[int, dict[str, str], bytes]
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, error: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-
-
-def _json(status: int, document: Any) -> Reply:
-    # allow_nan=False: Infinity and NaN are not JSON; nothing of ours should hold them.
-    body = json.dumps(document, default=_encode, allow_nan=False).encode()
-    return status, {"Content-Type": "application/json"}, body
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 # -- documents ------------------------------------------------------------------
@@ -131,80 +117,6 @@ def ledger_of(account: Account, region: str | None) -> dict[str, Any]:
 # -- routes ---------------------------------------------------------------------
 _QUOTA_KEYS = ("max_24_hour_send", "max_send_rate", "burst", "daily", "sent_last_24_hours")
 _STATUSES = ("verification", "dkim", "mail_from")  # what SES found, in POST /identities
-_REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
-
-
-def _region(region: str) -> str:
-    if not REGION_NAME.fullmatch(region):
-        raise ControlError(
-            400, "BadRequest", f"{region!r} is not an AWS region name (such as 'us-east-1')."
-        )
-    return region
-
-
-def _whole(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = params.get(name)
-    if text is None:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ControlError(
-            400, "BadRequest", f"{name} must be a whole number from {low} to {high}, not {text!r}."
-        )
-    return int(text)
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is out of range for a number")
-    return number
-
-
-def _integer(text: str) -> int:
-    # JSON has no limit on integers; the account's numbers are floats (1.8e308 at most).
-    shown = text if len(text) <= 24 else f"{text[:20]}..."
-    try:
-        number = int(text) if len(text) <= 400 else None
-        if number is None or not math.isfinite(float(number)):
-            raise OverflowError
-    except OverflowError:
-        raise ValueError(f"{shown} is out of range for a number") from None
-    return number
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number in JSON")
-
-
-def _body(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    try:
-        # Strict JSON: no Infinity, NaN, or numbers too large for a float (1e400).
-        document = json.loads(
-            raw, parse_float=_finite, parse_int=_integer, parse_constant=_constant
-        )
-    except json.JSONDecodeError:
-        raise ControlError(400, "BadRequest", "The request body is not valid JSON.") from None
-    except ValueError as error:  # Infinity, NaN, 1e400, 10**400
-        raise ControlError(
-            400, "BadRequest", f"The request body is not valid JSON: {error}."
-        ) from None
-    except RecursionError:
-        raise ControlError(400, "BadRequest", "The request body is nested too deeply.") from None
-    if not isinstance(document, dict):
-        raise ControlError(400, "BadRequest", "The request body must be a JSON object.")
-    return document
-
-
-def _unknown(document: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    extra = sorted(set(document) - set(allowed))
-    if extra:
-        raise ControlError(
-            400,
-            "BadRequest",
-            f"Unknown field(s): {', '.join(extra)}. Valid fields: {', '.join(allowed)}.",
-        )
 
 
 class Control:
@@ -224,8 +136,8 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/?$"), self.index),
             ("GET", re.compile(rf"^{PREFIX}/openapi\.json$"), self.openapi),
             ("GET", re.compile(rf"^{PREFIX}/quotas$"), self.quotas),
-            ("GET", re.compile(rf"^{PREFIX}/quotas/{_REGION}$"), self.quota),
-            ("PUT", re.compile(rf"^{PREFIX}/quotas/{_REGION}$"), self.set_quota),
+            ("GET", re.compile(rf"^{PREFIX}/quotas/{REGION}$"), self.quota),
+            ("PUT", re.compile(rf"^{PREFIX}/quotas/{REGION}$"), self.set_quota),
             ("GET", re.compile(rf"^{PREFIX}/ledger$"), self.ledger),
             ("GET", re.compile(rf"^{PREFIX}/ledger/(?P<name>[a-z]+)$"), self.ledger_page),
             ("GET", re.compile(rf"^{PREFIX}/clock$"), self.clock),
@@ -236,14 +148,8 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
             *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
-        from .control_events import EventsControl  # (it builds on this module)
-
         self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
-        from .control_reputation import ReputationControl
-
         self.routes += ReputationControl(account).routes
-        from .resource_controls import resource_routes  # it imports this module's helpers
-
         self.routes += resource_routes(account)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Reply:
@@ -263,20 +169,20 @@ class Control:
                     reply: Reply = handler(params=params, body=body, **match.groupdict())
                 return reply
             except ControlError as error:
-                return _json(error.status, {"error": error.error, "message": error.message})
+                return json_reply(error.status, {"error": error.error, "message": error.message})
             except OptionsError as error:
-                return _json(400, {"error": "BadRequest", "message": str(error)})
+                return json_reply(400, {"error": "BadRequest", "message": str(error)})
             except SaveFailed as failure:
-                return _json(500, {"error": "InternalFailure", "message": failure.message})
+                return json_reply(500, {"error": "InternalFailure", "message": failure.message})
         if allowed:
-            return _json(
+            return json_reply(
                 405,
                 {
                     "error": "MethodNotAllowed",
                     "message": f"{method} is not allowed on {path}; use {', '.join(allowed)}.",
                 },
             )
-        return _json(
+        return json_reply(
             404,
             {
                 "error": "NotFound",
@@ -289,33 +195,33 @@ class Control:
 
         def handler(params: dict[str, str], body: bytes, **groups: str) -> Reply:
             try:
-                result = call(self.account, _body(body), params, **groups)
+                result = call(self.account, read_body(body), params, **groups)
             except (ValueError, KeyError, TypeError) as e:
                 raise ControlError(400, "BadRequest", str(e.args[0] if e.args else e)) from None
             if isinstance(result, bytes):
                 return 200, {"Content-Type": "application/octet-stream"}, result
-            return _json(200, result)
+            return json_reply(200, result)
 
         return handler
 
     # handlers
     def index(self, **_: Any) -> Reply:
-        return _json(200, {**self.info(), "openapi": f"{PREFIX}/openapi.json"})
+        return json_reply(200, {**self.info(), "openapi": f"{PREFIX}/openapi.json"})
 
     def openapi(self, **_: Any) -> Reply:
-        return _json(200, OPENAPI)
+        return json_reply(200, OPENAPI)
 
     def quotas(self, **_: Any) -> Reply:
         regions = self.account.regions()
-        return _json(200, {"regions": {r: quota_of(self.account, r) for r in regions}})
+        return json_reply(200, {"regions": {r: quota_of(self.account, r) for r in regions}})
 
     def quota(self, region: str, **_: Any) -> Reply:
-        return _json(200, quota_of(self.account, _region(region)))
+        return json_reply(200, quota_of(self.account, region_name(region)))
 
     def set_quota(self, region: str, body: bytes, **_: Any) -> Reply:
-        _region(region)
-        document = _body(body)
-        _unknown(document, (*_QUOTA_KEYS, "production", "sending_enabled"))
+        region_name(region)
+        document = read_body(body)
+        refuse_unknown(document, (*_QUOTA_KEYS, "production", "sending_enabled"))
         if "production" in document:
             if not isinstance(document["production"], bool):
                 raise ControlError(400, "BadRequest", "production must be true or false.")
@@ -329,10 +235,10 @@ class Control:
             else:
                 self.account.pause_sending(region)
         self.account.set_quota(region=region, **{k: document.get(k) for k in _QUOTA_KEYS})
-        return _json(200, quota_of(self.account, region))
+        return json_reply(200, quota_of(self.account, region))
 
     def ledger(self, params: dict[str, str], **_: Any) -> Reply:
-        return _json(200, ledger_of(self.account, params.get("region")))
+        return json_reply(200, ledger_of(self.account, params.get("region")))
 
     def ledger_page(self, name: str, params: dict[str, str], **_: Any) -> Reply:
         """Items of one list numbered after ``after``, ``limit`` at most, oldest first."""
@@ -340,8 +246,8 @@ class Control:
             raise ControlError(
                 404, "NotFound", f"No ledger list {name!r}; the lists: {', '.join(LISTS)}."
             )
-        after = _whole(params, "after", 0, 0, 2**63 - 1)
-        limit = _whole(params, "limit", PAGE, 1, MAX_PAGE)
+        after = whole_param(params, "after", 0, 0, 2**63 - 1)
+        limit = whole_param(params, "limit", PAGE, 1, MAX_PAGE)
         region = params.get("region")
         items = ledger_lists(self.account)[name]
         dropped = self.gate.retention.dropped[name]
@@ -354,7 +260,7 @@ class Control:
             if region is None or item.region == region:
                 page.append({"number": dropped + index, **render(item)})
         more = index < len(items)
-        return _json(
+        return json_reply(
             200,
             {
                 "items": page,
@@ -366,11 +272,11 @@ class Control:
         )
 
     def clock(self, **_: Any) -> Reply:
-        return _json(200, clock_of(self.account))
+        return json_reply(200, clock_of(self.account))
 
     def advance(self, body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("seconds",))
+        document = read_body(body)
+        refuse_unknown(document, ("seconds",))
         seconds = document.get("seconds")
         if (
             isinstance(seconds, bool)
@@ -390,13 +296,13 @@ class Control:
                 "The clock runs on real time; start the server with --clock virtual to advance it.",
             )
         clock.advance(seconds=seconds)
-        return _json(200, clock_of(self.account))
+        return json_reply(200, clock_of(self.account))
 
     def verify(self, body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("identities", "region", *_STATUSES))
+        document = read_body(body)
+        refuse_unknown(document, ("identities", "region", *_STATUSES))
         identities = document.get("identities")
-        region = document.get("region")
+        region = document_region(document)
         if (
             not isinstance(identities, list)
             or not identities
@@ -405,8 +311,6 @@ class Control:
             raise ControlError(
                 400, "BadRequest", "identities must be a non-empty list of addresses and domains."
             )
-        if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
-            raise ControlError(400, "BadRequest", "region must be an AWS region name.")
         statuses = {k: document[k] for k in _STATUSES if k in document}
         try:  # what SES found for each (a verification, DKIM or MAIL FROM status), or verified
             for identity in identities if statuses else ():
@@ -415,26 +319,25 @@ class Control:
             raise ControlError(400, "BadRequest", str(error)) from None
         if not statuses:
             self.account.verify(*identities, region=region)
-        return _json(200, {"verified": identities, "region": region or self.account.region})
+        return json_reply(200, {"verified": identities, "region": region or self.account.region})
 
     def lease(self, body: bytes, **_: Any) -> Reply:
         """Dedicated IPs leased to the account, as AWS leases them after a support case."""
-        document = _body(body)
-        _unknown(document, ("count", "pool", "region"))
-        count, pool, region = document.get("count", 1), document.get("pool"), document.get("region")
-        if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
-            raise ControlError(400, "BadRequest", "region must be an AWS region name.")
+        document = read_body(body)
+        refuse_unknown(document, ("count", "pool", "region"))
+        count, pool = document.get("count", 1), document.get("pool")
+        region = document_region(document)
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 256:
             raise ControlError(400, "BadRequest", "count must be a whole number from 1 to 256.")
         try:
             leased = self.account.lease_dedicated_ips(count, pool=pool, region=region)
         except ValueError as error:
             raise ControlError(400, "BadRequest", str(error)) from None
-        return _json(200, {"leased": leased, "region": region or self.account.region})
+        return json_reply(200, {"leased": leased, "region": region or self.account.region})
 
     def reset(self, **_: Any) -> Reply:
         self.gate.reset()
-        return _json(200, {"reset": True, "clock": clock_of(self.account)})
+        return json_reply(200, {"reset": True, "clock": clock_of(self.account)})
 
     def plot(self, **_: Any) -> Reply:
         try:

@@ -22,7 +22,8 @@ from ..account.account import Account, part_of
 from ..account.event_records import SesEvent
 from ..account.events import Events
 from ..doors.sns import Sns, Subscription, answer_sns
-from .control import PREFIX, ControlError, Reply, _body, _json, _unknown, _whole
+from .control_wire import ControlError, Reply, json_reply, read_body, refuse_unknown, whole_param
+from .openapi import PREFIX
 
 #: A page of events: this many unless ``limit`` says otherwise, at most MAX_PAGE.
 PAGE = 1_000
@@ -79,8 +80,8 @@ class EventsControl:
         ]
 
     def events(self, params: dict[str, str], **_: Any) -> Reply:
-        after = _whole(params, "after", 0, 0, 2**63 - 1)
-        limit = _whole(params, "limit", PAGE, 1, MAX_PAGE)
+        after = whole_param(params, "after", 0, 0, 2**63 - 1)
+        limit = whole_param(params, "limit", PAGE, 1, MAX_PAGE)
         region, kind = params.get("region"), params.get("type")
         happened = self.account.events
         page: list[dict[str, Any]] = []
@@ -90,7 +91,7 @@ class EventsControl:
             index += 1
             if (region is None or event.region == region) and kind in (None, event.event_type):
                 page.append(event_of(index, event))
-        return _json(
+        return json_reply(
             200,
             {
                 "items": page,
@@ -101,11 +102,13 @@ class EventsControl:
         )
 
     def subscriptions(self, **_: Any) -> Reply:
-        return _json(200, {"subscriptions": [subscription_of(s) for s in self.sns.subscriptions]})
+        return json_reply(
+            200, {"subscriptions": [subscription_of(s) for s in self.sns.subscriptions]}
+        )
 
     def subscribe(self, body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("topic_arn", "endpoint", "confirmed", "raw"))
+        document = read_body(body)
+        refuse_unknown(document, ("topic_arn", "endpoint", "confirmed", "raw"))
         topic, endpoint = document.get("topic_arn"), document.get("endpoint")
         if not isinstance(topic, str) or not isinstance(endpoint, str):
             raise ControlError(400, "BadRequest", "topic_arn and endpoint must be strings.")
@@ -116,12 +119,12 @@ class EventsControl:
             found = self.sns.subscribe(topic, endpoint, **flags)
         except ValueError as error:
             raise ControlError(400, "BadRequest", str(error)) from None
-        return _json(200, subscription_of(found))
+        return json_reply(200, subscription_of(found))
 
     def mailbox(self, body: bytes, **_: Any) -> Reply:
-        document = _body(body)
+        document = read_body(body)
         allowed = ("addresses", "outcome", "bounce_type", "bounce_sub_type", "delay")
-        _unknown(document, allowed)
+        refuse_unknown(document, allowed)
         addresses = document.get("addresses")
         if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
             raise ControlError(400, "BadRequest", "addresses must be a list of strings.")
@@ -135,7 +138,7 @@ class EventsControl:
             self.account.mailbox(*addresses, **options)
         except (TypeError, ValueError) as error:
             raise ControlError(400, "BadRequest", str(error)) from None
-        return _json(200, document)
+        return json_reply(200, document)
 
     def sns_url(self, name: str, params: dict[str, str], **_: Any) -> Reply:
         from urllib.parse import urlencode

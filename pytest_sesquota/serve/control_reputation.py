@@ -14,7 +14,16 @@ from typing import Any
 
 from ..account.account import Account
 from ..account.reputation import ReputationMetrics
-from .control import _REGION, PREFIX, ControlError, Reply, _body, _json, _region, _unknown
+from .control_wire import (
+    REGION,
+    ControlError,
+    Reply,
+    json_reply,
+    read_body,
+    refuse_unknown,
+    region_name,
+)
+from .openapi import PREFIX
 
 _POLICY = (
     "bounce_review",
@@ -40,19 +49,19 @@ class ReputationControl:
 
     def __init__(self, account: Account) -> None:
         self.account = account
-        path = re.compile(rf"^{PREFIX}/reputation/{_REGION}$")
+        path = re.compile(rf"^{PREFIX}/reputation/{REGION}$")
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", path, self.reputation),
             ("PUT", path, self.change),
         ]
 
     def reputation(self, region: str, **_: Any) -> Reply:
-        return _json(200, reputation_of(self.account.reputation(_region(region))))
+        return json_reply(200, reputation_of(self.account.reputation(region_name(region))))
 
     def change(self, region: str, body: bytes, **_: Any) -> Reply:
-        _region(region)
-        document = _body(body)
-        _unknown(document, (*_POLICY, "review_outcome"))
+        region_name(region)
+        document = read_body(body)
+        refuse_unknown(document, (*_POLICY, "review_outcome"))
         policy = {k: document[k] for k in _POLICY if k in document}
         if "enforced" in policy and not isinstance(policy["enforced"], bool):
             raise ControlError(400, "BadRequest", "enforced must be true or false.")
@@ -63,4 +72,4 @@ class ReputationControl:
                 self.account.set_review_outcome(document["review_outcome"], region)
         except (TypeError, ValueError) as error:
             raise ControlError(400, "BadRequest", str(error)) from None
-        return _json(200, reputation_of(self.account.reputation(region)))
+        return json_reply(200, reputation_of(self.account.reputation(region)))

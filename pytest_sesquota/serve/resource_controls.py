@@ -14,15 +14,15 @@ from functools import partial
 from typing import Any
 
 from ..account.account import Account
-from ..wire.sigv4 import REGION_NAME
-from .control import PREFIX, ControlError, Reply, _body, _json, _unknown
-
-
-def _region(document: dict[str, Any]) -> str | None:
-    region = document.get("region")
-    if region is not None and not (isinstance(region, str) and REGION_NAME.fullmatch(region)):
-        raise ControlError(400, "BadRequest", "region must be an AWS region name.")
-    return region
+from .control_wire import (
+    ControlError,
+    Reply,
+    document_region,
+    json_reply,
+    read_body,
+    refuse_unknown,
+)
+from .openapi import PREFIX
 
 
 def _strings(document: dict[str, Any], name: str) -> list[str]:
@@ -46,9 +46,9 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
     """The routes, for ``Control``'s table."""
 
     def tenant_status(name: str, body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("status", "cause", "impact", "region"))
-        region = _region(document)
+        document = read_body(body)
+        refuse_unknown(document, ("status", "cause", "impact", "region"))
+        region = document_region(document)
         _said(
             lambda: account.set_tenant_status(
                 name,
@@ -60,7 +60,7 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
         )
         tenant = account.tenant(name, region)
         assert tenant is not None
-        return _json(
+        return json_reply(
             200,
             {
                 "tenant": tenant.name,
@@ -74,9 +74,11 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
         )
 
     def delegating_account(body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("account_id", "region", "verified", "allow", "policies", "sandbox"))
-        region = _region(document)
+        document = read_body(body)
+        refuse_unknown(
+            document, ("account_id", "region", "verified", "allow", "policies", "sandbox")
+        )
+        region = document_region(document)
         account_id = document.get("account_id")
         owner = _said(lambda: account.delegating_account(account_id, region))  # type: ignore[arg-type]
         verified, allowed = _strings(document, "verified"), _strings(document, "allow")
@@ -97,7 +99,7 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
             if not isinstance(document["sandbox"], bool):
                 raise ControlError(400, "BadRequest", "sandbox must be true or false.")
             owner.sandbox = document["sandbox"]
-        return _json(
+        return json_reply(
             200,
             {
                 "account_id": owner.account_id,
@@ -108,9 +110,9 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
         )
 
     def certificate_status(body: bytes, **_: Any) -> Reply:
-        document = _body(body)
-        _unknown(document, ("identity", "from_address", "status", "region"))
-        region = _region(document)
+        document = read_body(body)
+        refuse_unknown(document, ("identity", "from_address", "status", "region"))
+        region = document_region(document)
         identity, sender = document.get("identity"), document.get("from_address")
         if not isinstance(identity, str) or not isinstance(sender, str):
             raise ControlError(400, "BadRequest", "identity and from_address must be strings.")
@@ -119,7 +121,7 @@ def resource_routes(account: Account) -> list[tuple[str, re.Pattern[str], Callab
                 identity, sender, document.get("status"), region=region
             )
         )
-        return _json(
+        return json_reply(
             200,
             {
                 "identity": identity,
