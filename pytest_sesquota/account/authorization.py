@@ -16,12 +16,11 @@ import email.utils
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
-from .delegation import DelegatingAccount
+from .delegation import DelegatingAccount, PolicyHolder
 from .identities import Identities
 from .ledger import ACCOUNT_ID, SIMULATOR_DOMAIN, Outgoing, SendRefused, address_of
 from .options import RegionSettings
@@ -54,18 +53,6 @@ def _covers(identity: str, address: str) -> bool:
     return identity.lower() in (bare, bare.rpartition("@")[2])
 
 
-@dataclass
-class _Holder:
-    """Identities and their policies, of this account or of a delegating one."""
-
-    #: Verified identities, lower-cased name -> name (a delegating account's only).
-    identities: dict[str, str] = field(default_factory=dict)
-    #: identity (lower-cased) -> policy name -> (the policy as SES returns it, parsed).
-    policies: dict[str, dict[str, tuple[str, dict[str, Any]]]] = field(default_factory=dict)
-    #: Whether this (delegating) account is still in the sandbox.
-    sandbox: bool = False
-
-
 class Authorization(Part):
     """Identity policies and delegating accounts; refuses sends their owners do not allow."""
 
@@ -74,19 +61,19 @@ class Authorization(Part):
     def __init__(self, context: Context, identities: Identities) -> None:
         super().__init__(context)
         self.identities = identities
-        self._own: dict[str, _Holder] = {}
-        self._others: dict[str, dict[str, _Holder]] = {}
+        self._own: dict[str, PolicyHolder] = {}
+        self._others: dict[str, dict[str, PolicyHolder]] = {}
         self._principal: str | None = None
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
-        self._own[region] = _Holder()
+        self._own[region] = PolicyHolder()
         self._others[region] = {}
 
     # -- policies (the identity owner's operations) --------------------------------
-    def _holder(self, region: str, account: str) -> _Holder:
+    def holder(self, region: str, account: str) -> PolicyHolder:
         if account == ACCOUNT_ID:
             return self._own[region]
-        return self._others[region].setdefault(account, _Holder())
+        return self._others[region].setdefault(account, PolicyHolder())
 
     def put_policy(
         self,
@@ -102,7 +89,7 @@ class Authorization(Part):
         where = self.region(region)
         document = checked_policy(policy, identity_arn(where, account, identity))
         with self.lock:
-            policies = self._holder(where, account).policies.setdefault(identity.lower(), {})
+            policies = self.holder(where, account).policies.setdefault(identity.lower(), {})
             if name not in policies and len(policies) >= MAX_POLICIES:
                 raise LookupError(
                     f"Number of policies for <{identity}> exceeds max allowed number of "
@@ -117,7 +104,7 @@ class Authorization(Part):
     ) -> bool:
         where = self.region(region)
         with self.lock:
-            found = self._holder(where, account).policies.get(identity.lower(), {})
+            found = self.holder(where, account).policies.get(identity.lower(), {})
             gone = found.pop(name, None) is not None
             if gone:
                 self.changed(where)
@@ -129,7 +116,7 @@ class Authorization(Part):
         """An identity's policies, name -> document, in the order first attached."""
         where = self.region(region)
         with self.lock:
-            found = self._holder(where, account).policies.get(identity.lower(), {})
+            found = self.holder(where, account).policies.get(identity.lower(), {})
             return {name: text for name, (text, _doc) in found.items()}
 
     def forget_identity(self, identity: str, region: str | None = None) -> None:
@@ -154,7 +141,7 @@ class Authorization(Part):
             )
         where = self.region(region)
         with self.lock:
-            self._holder(where, account_id)
+            self.holder(where, account_id)
             self.changed(where)
         return DelegatingAccount(self, account_id, where)
 
@@ -185,7 +172,7 @@ class Authorization(Part):
     def _evaluate(
         self,
         send: Outgoing,
-        holder: _Holder,
+        holder: PolicyHolder,
         address: str,
         identity: str,
         arn: str,
@@ -207,7 +194,7 @@ class Authorization(Part):
 
     # -- the state file ------------------------------------------------------------
     def export(self, region: str) -> dict[str, Any]:
-        def holder(h: _Holder) -> dict[str, Any]:
+        def holder(h: PolicyHolder) -> dict[str, Any]:
             return {
                 "identities": list(h.identities.values()),
                 "policies": {i: {n: t for n, (t, _d) in p.items()} for i, p in h.policies.items()},
@@ -221,8 +208,8 @@ class Authorization(Part):
         }
 
     def restore(self, region: str, data: dict[str, Any]) -> None:
-        def holder(item: dict[str, Any]) -> _Holder:
-            return _Holder(
+        def holder(item: dict[str, Any]) -> PolicyHolder:
+            return PolicyHolder(
                 identities={i.lower(): i for i in item["identities"]},
                 policies={
                     i: {n: (t, json.loads(t)) for n, t in p.items()}
@@ -243,7 +230,7 @@ class _Check:
         self.part = part
         self.send = send
         self.region = send.region
-        self.delegated_owners: list[_Holder] = []
+        self.delegated_owners: list[PolicyHolder] = []
 
     def run(
         self, source_arn: str | None, from_arn: str | None, return_path_arn: str | None

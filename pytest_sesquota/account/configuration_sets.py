@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from .dedicated_ips import RESERVED_POOLS
-from .events import EventDestination
+from .event_records import EventDestination
 from .identities import Identities
 from .ledger import Outgoing, SendRefused, address_of
 from .options import RegionSettings

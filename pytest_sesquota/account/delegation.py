@@ -5,16 +5,46 @@ which keeps the state (and ``sesquota serve --state`` with it)."""
 
 from __future__ import annotations
 
-__all__ = ["DelegatingAccount"]
+__all__ = ["DelegatingAccount", "PolicyHolder", "PolicyKeeper"]
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .ledger import ACCOUNT_ID
 from .policies import PolicyError, compact, identity_arn
 
-if TYPE_CHECKING:
-    from .authorization import Authorization, _Holder
+
+@dataclass
+class PolicyHolder:
+    """Identities and their policies, of this account or of a delegating one."""
+
+    #: Verified identities, lower-cased name -> name (a delegating account's only).
+    identities: dict[str, str] = field(default_factory=dict)
+    #: identity (lower-cased) -> policy name -> (the policy as SES returns it, parsed).
+    policies: dict[str, dict[str, tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    #: Whether this (delegating) account is still in the sandbox.
+    sandbox: bool = False
+
+
+class PolicyKeeper(Protocol):
+    """What keeps the holders (the ``Authorization`` part): a view changes them through it,
+    under its lock, and tells it what changed so that the state file is written."""
+
+    lock: Any
+
+    def holder(self, region: str, account: str) -> PolicyHolder: ...
+    def changed(self, region: str) -> None: ...
+    def put_policy(
+        self, identity: str, name: str, policy: str, region: str | None = None, *, account: str
+    ) -> str: ...
+    def delete_policy(
+        self, identity: str, name: str, region: str | None = None, *, account: str
+    ) -> bool: ...
+    def policies(
+        self, identity: str, region: str | None = None, *, account: str
+    ) -> dict[str, str]: ...
+
 
 #: The policy ``allow()`` attaches unless told otherwise: every sending action.
 _ALLOW_ACTIONS = ("ses:Send*",)
@@ -25,13 +55,13 @@ class DelegatingAccount:
     and the policies it attaches to them. Sends naming one of their ARNs are allowed or
     refused as its policies say."""
 
-    def __init__(self, part: Authorization, account_id: str, region: str) -> None:
+    def __init__(self, part: PolicyKeeper, account_id: str, region: str) -> None:
         self._part = part
         self.account_id = account_id
         self.region = region
 
-    def _holder(self) -> _Holder:
-        return self._part._holder(self.region, self.account_id)
+    def _holder(self) -> PolicyHolder:
+        return self._part.holder(self.region, self.account_id)
 
     def verify(self, *identities: str) -> None:
         """Mark addresses or domains of this account verified (in its region)."""

@@ -18,7 +18,6 @@ __all__ = [
     "SIMULATOR_USER_AGENT",
     "click_event",
     "feedback_id",
-    "iso",
     "message_events",
     "open_event",
     "reporting_mta",
@@ -37,6 +36,7 @@ from .event_records import (
     EventOrigin,
     EventType,
     SesEvent,
+    iso,
 )
 from .identities import Identities
 from .ledger import SentMessage, address_of
@@ -83,13 +83,6 @@ FEEDBACK_LOOP_USER_AGENT = "pytest-sesquota Feedback Loop (V0.01)"
 #: The address a recipient's click or open comes from, and its client (choices: SES
 #: reports the reader's).
 READER_IP = "192.0.2.1"
-
-
-def iso(moment: datetime) -> str:
-    """SES's timestamps: ISO 8601 in UTC, milliseconds, ``Z``."""
-    # isoformat's first 23 characters are strftime's fields (years 1000-9999), 3x faster:
-    # a message through a configuration set stamps each of its events.
-    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def feedback_id(moment: datetime) -> str:

@@ -16,8 +16,13 @@ import sys
 import threading
 from typing import Any
 
-from ..account.event_documents import ACCOUNT_ID, DETAIL_TYPES, METRIC_NAMES, cloudwatch_dimensions
-from ..account.event_records import Publication
+from ..account.event_records import (
+    ACCOUNT_ID,
+    DETAIL_TYPES,
+    METRIC_NAMES,
+    Publication,
+    cloudwatch_dimensions,
+)
 from ..account.reputation import RatePoint
 from .sns import EVENT_SUBJECT
 

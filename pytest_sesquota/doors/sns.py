@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..account.event_records import Publication
-from ..account.lifecycle import iso
+from ..account.event_records import Publication, iso
 from .guard import is_loopback
 
 #: SNS's Subject for event publishing's notifications (captured); identity

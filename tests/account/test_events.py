@@ -9,8 +9,8 @@ import pytest
 
 from pytest_sesquota.account.account import part_of
 from pytest_sesquota.account.configuration_sets import ConfigurationSet, ConfigurationSets
+from pytest_sesquota.account.event_records import iso
 from pytest_sesquota.account.events import EventDestination, Events, SesEvent
-from pytest_sesquota.account.lifecycle import iso
 from pytest_sesquota.account.notifications import IdentityNotifications
 
 pytestmark = pytest.mark.ses_quota(profile="production")
