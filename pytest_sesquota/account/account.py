@@ -28,6 +28,7 @@ from .contact_lists import ContactLists
 from .dashboard import Dashboard
 from .dedicated_ips import DedicatedIpPools
 from .enforcement import Enforcement
+from .entity_reputation import EntityReputation
 from .event_records import Publication
 from .events import Events, Publisher, SesEvent
 from .faults import TransientFaults
@@ -153,7 +154,7 @@ class Account:
             sets := ConfigurationSets(context, identities, pools.exists),
             CustomVerification(context, identities),
             Authorization(context, identities),
-            Tenants(context, identities, templates),
+            tenants := Tenants(context, identities, templates),
             IdentityCertificates(context),
             mailboxes := Mailboxes(context),
             notifications := IdentityNotifications(context),
@@ -176,6 +177,13 @@ class Account:
             ContactLists(context, events, ledger),
             reputation := Reputation(
                 context, enforcement=enforcement, mailboxes=mailboxes, defer=events.defer
+            ),
+            EntityReputation(
+                context,
+                reputation=reputation,
+                mailboxes=mailboxes,
+                configuration_sets=sets,
+                tenants=tenants,
             ),
         ]
         parts.append(
@@ -269,6 +277,8 @@ class Account:
     reputation = _Forward(Reputation.reputation)
     set_reputation_policy = _Forward(Reputation.set_reputation_policy)
     set_review_outcome = _Forward(Reputation.set_review_outcome)
+    tenant_reputation = _Forward(EntityReputation.tenant_reputation)
+    configuration_set_reputation = _Forward(EntityReputation.configuration_set_reputation)
     # -- leaving the sandbox ----------------------------------------------------------
     request_production_access = _Forward(ProductionAccess.request_production_access)
     production_access_review = _Forward(ProductionAccess.production_access_review)

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 __all__ = [
     "REVIEW_OUTCOMES",
+    "Feedback",
     "RatePoint",
     "Reputation",
     "ReputationMetrics",
     "ReputationPolicy",
     "StatusChange",
+    "counted_feedback",
+    "eligible_recipients",
 ]
 
 import heapq
@@ -52,6 +55,8 @@ REVIEW_OUTCOMES: tuple[ReviewOutcome, ...] = get_args(ReviewOutcome)
 #: The counts are kept per hour of virtual time: the window's edges are whole hours.
 _BUCKET = 3600.0
 _Kind = Literal["bounce", "complaint"]
+#: A counted hard bounce or complaint, at its event's time (epoch seconds).
+Feedback = tuple[float, _Kind]
 _Hour = tuple[datetime, datetime, list[int]]
 
 
@@ -144,6 +149,9 @@ class RatePoint:
     time: datetime
     bounce_rate: float
     complaint_rate: float
+    #: The configuration set whose rates these are (CloudWatch's ``ses:configuration-set``
+    #: dimension); ``None`` for the account's.
+    configuration_set: str | None = None
 
 
 @dataclass
@@ -186,6 +194,10 @@ class Reputation(Part):
         self._defer = defer or (lambda action: action())
         self._listeners: list[Callable[[RatePoint], object]] = []
         self._regions: dict[str, _Region] = {}
+        #: The regions where configuration sets or tenants have rates to judge, and who
+        #: judges them (``account/entity_reputation.py``): a set lookup per send else.
+        self.busy: set[str] = set()
+        self.entities: Callable[[str], None] | None = None
         enforcement.judge = self._judge
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
@@ -194,11 +206,7 @@ class Reputation(Part):
     # -- counting (each accepted message, under the account's lock) --------------------
     def accepted(self, message: SentMessage) -> None:
         state = self._regions[message.region]
-        skipped = message.suppressed or message.undelivered
-        eligible = 0
-        for recipient in message.recipients:
-            if not is_simulator(recipient) and not (skipped and _skipped(message, recipient)):
-                eligible += 1
+        eligible = eligible_recipients(message)
         if not eligible:
             return
         # The hour's row, found again only when the hour changes (an aware datetime's
@@ -210,7 +218,8 @@ class Reputation(Part):
         if state.feedback:
             state.unweighed = message.time.timestamp()
         if (message.bounced or message.complained) and message.rendering_failure is None:
-            self._feedback(state, message)
+            for item in counted_feedback(message, self.mailboxes):
+                heapq.heappush(state.pending, item)
         self.changed(message.region)
 
     @staticmethod
@@ -227,29 +236,12 @@ class Reputation(Part):
         start = datetime.fromtimestamp(index * _BUCKET, moment.tzinfo)
         return start, start + timedelta(seconds=_BUCKET), row
 
-    def _feedback(self, state: _Region, message: SentMessage) -> None:
-        """The message's hard bounces and complaints that reputation counts, at the
-        times SES's events have them (``account/lifecycle.py``)."""
-        sent = message.time.timestamp()
-        feedback: tuple[tuple[tuple[str, ...], _Kind, timedelta], ...] = (
-            (message.bounced, "bounce", DELIVERY_AFTER),
-            (message.complained, "complaint", COMPLAINT_AFTER),
-        )
-        for recipients, kind, after in feedback:
-            for recipient in recipients:
-                box = self.mailboxes.of(recipient)
-                if box is None or box.origin != "recipient" or _skipped(message, recipient):
-                    continue
-                if kind == "bounce" and not (
-                    box.outcome == "bounce" and box.bounce_type == "Permanent"
-                ):
-                    continue
-                heapq.heappush(state.pending, (sent + after.total_seconds(), kind))
-
     # -- judging ------------------------------------------------------------------------
     def _judge(self, region: str) -> None:
         """Bring the region's status up to now: each counted event and review end in
         time order (the enforcement part asks before its status is read)."""
+        if region in self.busy and self.entities is not None:
+            self.entities(region)  # the configuration sets' and tenants' own rates
         state = self._regions[region]
         if not state.pending and state.review_ends is None and state.unweighed is None:
             return
@@ -285,9 +277,17 @@ class Reputation(Part):
 
     def _tell(self, region: str, state: _Region, at: datetime) -> None:
         volume, bounces, complaints = self._window(state, at)
-        point = RatePoint(region, at, bounces / volume, complaints / volume)
+        self.publish(RatePoint(region, at, bounces / volume, complaints / volume))
+
+    def publish(self, point: RatePoint) -> None:
+        """Hand ``point`` to the listeners of :meth:`on_rates` once the call that judged
+        it has returned (a configuration set's points come this way too)."""
         for listener in self._listeners:
             self._defer(partial(listener, point))
+
+    def policy(self, region: str) -> ReputationPolicy:
+        """The region's policy as it stands (not judged anew)."""
+        return self._regions[region].policy
 
     def _weigh(self, region: str, state: _Region, at: datetime) -> None:
         """A counted bounce or complaint happened at ``at``, or a send while the window
@@ -525,6 +525,39 @@ class Reputation(Part):
         state.changes = [StatusChange(**change) for change in data["changes"]]
         state.feedback, state.unweighed = data["feedback"], data["unweighed"]
         self._regions[region] = state
+
+
+def eligible_recipients(message: SentMessage) -> int:
+    """How many of the message's recipients the rates are taken over: all but the mailbox
+    simulator's, the suppressed ones and those kept from delivery."""
+    skipped = message.suppressed or message.undelivered
+    eligible = 0
+    for recipient in message.recipients:
+        if not is_simulator(recipient) and not (skipped and _skipped(message, recipient)):
+            eligible += 1
+    return eligible
+
+
+def counted_feedback(message: SentMessage, mailboxes: Mailboxes) -> list[Feedback]:
+    """The message's hard bounces and complaints that reputation counts, at the times
+    SES's events have them (``account/lifecycle.py``)."""
+    sent = message.time.timestamp()
+    found: list[Feedback] = []
+    feedback: tuple[tuple[tuple[str, ...], _Kind, timedelta], ...] = (
+        (message.bounced, "bounce", DELIVERY_AFTER),
+        (message.complained, "complaint", COMPLAINT_AFTER),
+    )
+    for recipients, kind, after in feedback:
+        for recipient in recipients:
+            box = mailboxes.of(recipient)
+            if box is None or box.origin != "recipient" or _skipped(message, recipient):
+                continue
+            if kind == "bounce" and not (
+                box.outcome == "bounce" and box.bounce_type == "Permanent"
+            ):
+                continue
+            found.append((sent + after.total_seconds(), kind))
+    return found
 
 
 def _skipped(message: SentMessage, recipient: str) -> bool:

@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -98,6 +98,11 @@ class Tenants(Part):
         self.identities = identities
         self.templates = templates
         self._tenants: dict[str, dict[str, Tenant]] = {}
+        #: Brings the region's tenants' reputation up to the clock's time before a status
+        #: is read, and hears a change of an entity's policy or customer status
+        #: (``account/entity_reputation.py``): nothing is judged per send without a tenant.
+        self.judge: Callable[[str], None] | None = None
+        self.on_entity_change: Callable[[str, str, bool], None] | None = None
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
         self._tenants[region] = {}
@@ -130,12 +135,22 @@ class Tenants(Part):
 
     def tenant(self, name: str, region: str | None = None) -> Tenant | None:
         """The tenant ``name`` of the region, or ``None``."""
-        return self._tenants[self.region(region)].get(name)
+        where = self.region(region)
+        if self.judge is not None:
+            self.judge(where)
+        return self._tenants[where].get(name)
+
+    def stored(self, name: str, region: str) -> Tenant | None:
+        """The tenant as it stands, not judged anew (for the judge itself)."""
+        return self._tenants[region].get(name)
 
     def tenants(self, region: str | None = None) -> list[Tenant]:
         """The region's tenants, by name (as SES lists them)."""
+        where = self.region(region)
+        if self.judge is not None:
+            self.judge(where)
         with self.lock:
-            return sorted(self._tenants[self.region(region)].values(), key=lambda t: t.name)
+            return sorted(self._tenants[where].values(), key=lambda t: t.name)
 
     def by_id(self, tenant_id: str, region: str | None = None) -> Tenant | None:
         return next((t for t in self.tenants(region) if t.tenant_id == tenant_id), None)
@@ -156,6 +171,17 @@ class Tenants(Part):
     def update(self, region: str | None = None) -> None:
         """A tenant's fields were changed in place (by the operations): save them."""
         self.changed(self.region(region))
+
+    def entity_changed(
+        self, tenant: Tenant, region: str | None = None, *, reinstated: bool = False
+    ) -> None:
+        """The tenant's reputation entity got another policy or customer status (the
+        operations; ``reinstated``: the customer's ``REINSTATED`` now): its reputation is
+        weighed again, and the change saved."""
+        where = self.region(region)
+        if self.on_entity_change is not None:
+            self.on_entity_change(where, tenant.name, reinstated)
+        self.changed(where)
 
     # -- what SES decides on its side ------------------------------------------------
     def set_tenant_status(
@@ -197,6 +223,8 @@ class Tenants(Part):
         name = send.content.get("tenant_name")
         if name is None:
             return None
+        if self.judge is not None:
+            self.judge(send.region)  # a bounce since may have paused it
         tenant = self._tenants[send.region].get(name)
         if tenant is None:  # SES's own wording for a send (the management operations differ)
             return SendRefused(

@@ -131,12 +131,24 @@ class MotoPublisher:
         )
 
     def rates(self, point: RatePoint) -> None:
-        """The account's reputation metrics, as SES publishes them to CloudWatch
-        (namespace ``AWS/SES``, no dimension, a fraction: 0.05 is 5 %)."""
+        """The reputation metrics, as SES publishes them to CloudWatch (namespace
+        ``AWS/SES``, a fraction: 0.05 is 5 %): the account's with no dimension, a
+        configuration set's with ``ses:configuration-set``."""
         if not moto_active():
             return
+        dimensions = (
+            []
+            if point.configuration_set is None
+            else [{"Name": "ses:configuration-set", "Value": point.configuration_set}]
+        )
         data = [
-            {"MetricName": name, "Timestamp": point.time, "Value": value, "Unit": "None"}
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Timestamp": point.time,
+                "Value": value,
+                "Unit": "None",
+            }
             for name, value in (
                 ("Reputation.BounceRate", point.bounce_rate),
                 ("Reputation.ComplaintRate", point.complaint_rate),

@@ -1,18 +1,22 @@
 """The control API's routes for the account's reputation (documented in
 ``serve.openapi_reputation``): ``GET /_sesquota/reputation/{region}`` reads the rates
 and the status changes; ``PUT`` sets the policy or ends a review, for a test in any
-process that needs another policy or SES's team's answer."""
+process that needs another policy or SES's team's answer. ``GET
+/_sesquota/reputation/{region}/tenants/{name}`` and ``.../configuration-sets/{name}``
+read a tenant's or a configuration set's own rates."""
 
 from __future__ import annotations
 
-__all__ = ["ReputationControl", "reputation_of"]
+__all__ = ["ReputationControl", "entity_reputation_of", "reputation_of"]
 
 import re
+from urllib.parse import unquote
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from ..account.account import Account
+from ..account.entity_reputation import EntityReputationMetrics
 from ..account.reputation import ReputationMetrics
 from .control_wire import (
     REGION,
@@ -44,6 +48,10 @@ def reputation_of(metrics: ReputationMetrics) -> dict[str, Any]:
     return document
 
 
+def entity_reputation_of(metrics: EntityReputationMetrics) -> dict[str, Any]:
+    return asdict(metrics)
+
+
 class ReputationControl:
     """The routes above, for one server's account."""
 
@@ -54,9 +62,25 @@ class ReputationControl:
             ("GET", path, self.reputation),
             ("PUT", path, self.change),
         ]
+        entity = re.compile(
+            rf"^{PREFIX}/reputation/{_REGION}/(?P<kind>tenants|configuration-sets)/(?P<name>[^/]+)$"
+        )
+        self.routes.append(("GET", entity, self.entity))
 
     def reputation(self, region: str, **_: Any) -> Reply:
         return json_reply(200, reputation_of(self.account.reputation(region_name(region))))
+
+    def entity(self, region: str, kind: str, name: str, **_: Any) -> Reply:
+        _region(region)
+        name = unquote(name)
+        try:
+            if kind == "tenants":
+                metrics = self.account.tenant_reputation(name, region)
+            else:
+                metrics = self.account.configuration_set_reputation(name, region)
+        except LookupError as error:
+            raise ControlError(404, "NotFound", str(error)) from None
+        return _json(200, entity_reputation_of(metrics))
 
     def change(self, region: str, body: bytes, **_: Any) -> Reply:
         region_name(region)

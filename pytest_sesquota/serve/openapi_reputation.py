@@ -11,6 +11,7 @@ from typing import Any
 from .openapi_events import PREFIX, _answers, _body, _ref
 
 _REGION = {"name": "region", "in": "path", "required": True, "schema": {"type": "string"}}
+_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _RATE = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
 
 PATHS: dict[str, Any] = {
@@ -27,6 +28,22 @@ PATHS: dict[str, Any] = {
             "parameters": [_REGION],
             "requestBody": _body("ReputationChange"),
             "responses": _answers("Reputation", "The reputation after the change"),
+        },
+    },
+    f"{PREFIX}/reputation/{{region}}/tenants/{{name}}": {
+        "get": {
+            "summary": "A tenant's own bounce and complaint rates now (virtual time), its "
+            "finding (ReputationImpact), its sending status and every change they made",
+            "parameters": [_REGION, _NAME],
+            "responses": _answers("EntityReputation", "The tenant's reputation"),
+        },
+    },
+    f"{PREFIX}/reputation/{{region}}/configuration-sets/{{name}}": {
+        "get": {
+            "summary": "A configuration set's own bounce and complaint rates now (virtual "
+            "time), from its sends while its reputation metrics are enabled",
+            "parameters": [_REGION, _NAME],
+            "responses": _answers("EntityReputation", "The configuration set's reputation"),
         },
     },
 }
@@ -91,6 +108,52 @@ SCHEMAS: dict[str, Any] = {
             "policy": _ref("ReputationPolicy"),
             "review_ends": {"type": ["string", "null"], "format": "date-time"},
             "changes": {"type": "array", "items": _ref("StatusChange")},
+        },
+    },
+    "EntityChange": {
+        "type": "object",
+        "required": ["time", "status", "impact", "cause", "bounce_rate", "complaint_rate"],
+        "properties": {
+            "time": {"type": "string", "format": "date-time"},
+            "status": {"enum": ["ENABLED", "DISABLED"]},
+            "impact": {"enum": ["LOW", "HIGH", None]},
+            "cause": {"type": "string"},
+            "bounce_rate": {"type": "number"},
+            "complaint_rate": {"type": "number"},
+        },
+    },
+    "EntityReputation": {
+        "type": "object",
+        "required": [
+            "region",
+            "kind",
+            "name",
+            "time",
+            "bounce_rate",
+            "complaint_rate",
+            "volume",
+            "hard_bounces",
+            "complaints",
+            "impact",
+            "status",
+            "changes",
+        ],
+        "properties": {
+            "region": {"type": "string"},
+            "kind": {"enum": ["tenant", "configuration-set"]},
+            "name": {"type": "string"},
+            "time": {"type": "string", "format": "date-time"},
+            "bounce_rate": {"type": "number"},
+            "complaint_rate": {"type": "number"},
+            "volume": {"type": "integer", "description": "Eligible recipients in the window"},
+            "hard_bounces": {"type": "integer"},
+            "complaints": {"type": "integer"},
+            "impact": {"enum": ["LOW", "HIGH", None], "description": "ReputationImpact"},
+            "status": {
+                "enum": ["ENABLED", "REINSTATED", "DISABLED", None],
+                "description": "SendingStatusAggregate (a tenant's; null for a set)",
+            },
+            "changes": {"type": "array", "items": _ref("EntityChange")},
         },
     },
 }

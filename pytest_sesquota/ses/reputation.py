@@ -96,8 +96,9 @@ class ReputationEntitiesV2(Operations):
 
     def UpdateReputationEntityCustomerManagedStatus(self, call: Call, p: Params) -> Result:
         tenant = _tenant(call, p, status=400)
-        tenant.customer_status = StatusRecord(p["SendingStatus"], call.account.clock.now())
-        call.part(Tenants).update(call.region)
+        status = p["SendingStatus"]
+        tenant.customer_status = StatusRecord(status, call.account.clock.now())
+        call.part(Tenants).entity_changed(tenant, call.region, reinstated=status == "REINSTATED")
         return {}
 
     def UpdateReputationEntityPolicy(self, call: Call, p: Params) -> Result:
@@ -109,5 +110,5 @@ class ReputationEntitiesV2(Operations):
                 "arn:aws:ses:<region>:aws:reputation-policy/none, standard or strict."
             )
         tenant.reputation_policy = policy
-        call.part(Tenants).update(call.region)
+        call.part(Tenants).entity_changed(tenant, call.region)
         return {}

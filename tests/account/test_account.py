@@ -65,6 +65,8 @@ ADDED = {
     "reputation",
     "set_reputation_policy",
     "set_review_outcome",
+    "tenant_reputation",
+    "configuration_set_reputation",
     "on_rates",
 }
 
