@@ -10,10 +10,10 @@ from __future__ import annotations
 __all__ = ["ReputationControl", "entity_reputation_of", "reputation_of"]
 
 import re
-from urllib.parse import unquote
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import unquote
 
 from ..account.account import Account
 from ..account.entity_reputation import EntityReputationMetrics
