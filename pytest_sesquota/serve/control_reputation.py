@@ -63,7 +63,7 @@ class ReputationControl:
             ("PUT", path, self.change),
         ]
         entity = re.compile(
-            rf"^{PREFIX}/reputation/{_REGION}/(?P<kind>tenants|configuration-sets)/(?P<name>[^/]+)$"
+            rf"^{PREFIX}/reputation/{REGION}/(?P<kind>tenants|configuration-sets)/(?P<name>[^/]+)$"
         )
         self.routes.append(("GET", entity, self.entity))
 
@@ -71,7 +71,7 @@ class ReputationControl:
         return json_reply(200, reputation_of(self.account.reputation(region_name(region))))
 
     def entity(self, region: str, kind: str, name: str, **_: Any) -> Reply:
-        _region(region)
+        region_name(region)
         name = unquote(name)
         try:
             if kind == "tenants":
@@ -80,7 +80,7 @@ class ReputationControl:
                 metrics = self.account.configuration_set_reputation(name, region)
         except LookupError as error:
             raise ControlError(404, "NotFound", str(error)) from None
-        return _json(200, entity_reputation_of(metrics))
+        return json_reply(200, entity_reputation_of(metrics))
 
     def change(self, region: str, body: bytes, **_: Any) -> Reply:
         region_name(region)
