@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from ..account.account import Account
 from .panels import BARS, KINDS, draw_daily, draw_rate
+from .reputation_panel import draw_reputation
 from .timeline import Timeline, timeline
 
 if TYPE_CHECKING:
@@ -123,17 +124,26 @@ def build_figure(tl: Timeline) -> Figure:
     last = max((s + 1 for r in regions for s in r.seconds()), default=0)
     span = max(tl.end, last, MIN_SPAN)
     scale, unit = time_unit(span)
-    fig = Figure(figsize=(13.0, 1.2 + 5.0 * len(regions)), dpi=100, layout="constrained")
+    # Two panels a region, two more where its reputation moved (nothing drawn else).
+    reputation = [tl.reputation_of(r.region) for r in regions]
+    panels = sum(2 if rep is None else 4 for rep in reputation)
+    fig = Figure(figsize=(13.0, 1.2 + 2.5 * panels), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2 * len(regions), 1, sharex=True, squeeze=False)[:, 0]
-    for i, region in enumerate(regions):
-        draw_rate(axes[2 * i], region, tl, span, scale)
-        draw_daily(axes[2 * i + 1], region, tl, span, scale)
+    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    i = 0
+    for region, rep in zip(regions, reputation, strict=True):
+        draw_rate(axes[i], region, tl, span, scale)
+        draw_daily(axes[i + 1], region, tl, span, scale)
+        for ax in axes[i : i + 2]:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # recipients
+        i += 2
+        if rep is not None:
+            draw_reputation(list(axes[i : i + 2]), rep, tl.end, span, scale)
+            i += 2
     # A margin on the left, so that what happened at +0s is not hidden by the spine.
     right = span / scale
     for ax in axes:
         ax.set_xlim(-X_MARGIN * right, right * (1 + X_MARGIN))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
     axes[-1].set_xlabel(f"virtual time since the test started ({unit})")

@@ -16,6 +16,7 @@ from ..account.messages import RetryCounter
 from ..account.quotas import Quotas
 from ..quota.engine import DAY, SLOT, UNLIMITED
 from .conversation import entries_outcomes
+from .reputation_timeline import ReputationTimeline, reputation_timeline
 
 
 # -- the timeline the picture draws ------------------------------------------------
@@ -111,6 +112,11 @@ class Timeline:
     regions: list[RegionTimeline]
     #: ``(began, seconds)`` of every ``time.sleep``.
     sleeps: list[tuple[float, float]]
+    #: The bounce and complaint rates of each region where something moved them.
+    reputation: list[ReputationTimeline] = field(default_factory=list)
+
+    def reputation_of(self, region: str) -> ReputationTimeline | None:
+        return next((r for r in self.reputation if r.region == region), None)
 
     def totals(self) -> Counter[str]:
         """Messages (send attempts) of each kind of :data:`LAYERS` in every region,
@@ -212,4 +218,5 @@ def timeline(account: Account, test_id: str = "") -> Timeline:
         line.sent_last_24_hours = _rolling_usage(usage_events, end)
         regions.append(line)
     sleeps = [(since(s.at), s.seconds) for s in account.clock.sleep_log]
-    return Timeline(test_id, start, end, regions, sleeps)
+    found = (reputation_timeline(account, r.region, outcomes, end) for r in regions)
+    return Timeline(test_id, start, end, regions, sleeps, [r for r in found if r is not None])
