@@ -119,9 +119,9 @@ def test_the_rates_are_drawn_against_the_thresholds_with_each_change_of_status(
         "under review (PROBATION)",
         "sending paused (SHUTDOWN)",
     ]
-    # The scale holds the pause threshold and the highest rate.
+    # The scale holds the pause threshold and the highest rate judged, below the strip.
     assert bounces.get_ylim() == pytest.approx((0.0, 13.0))
-    assert complaints.get_ylim() == pytest.approx((0.0, 5.5))
+    assert complaints.get_ylim() == pytest.approx((0.0, 6.0))
     # Two panels more, as tall as the others.
     data = _render(ses_account)
     assert matplotlib.image.imread(io.BytesIO(data), format="png").shape[:2] == (1120, 1300)
@@ -166,6 +166,24 @@ def test_old_mail_leaves_the_window_hour_by_hour(ses_account, sesv2, ses_clock):
     )
     assert legend(bounces) == ["bounce rate (over 2 days)", "review at 5.00%", "pause at 10.00%"]
     assert line(bounces, "bounce rate")[1] == [0.0, 40.0, 20.0, 0.0, 0.0]
+
+
+@PRODUCTION
+def test_a_rate_over_too_few_recipients_to_judge_is_off_the_scale(ses_account, sesv2, ses_clock):
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    for to in ["a@typo.example", "b@typo.example", "c@typo.example"] + [
+        f"user{i}@example.com" for i in range(7)
+    ]:
+        send_v2(sesv2, to)
+    ses_clock.advance(2)
+    bounces = figure(ses_account).axes[2]
+    assert line(bounces, "bounce rate")[1] == [0.0, 30.0, 30.0]
+    assert bounces.get_ylim() == pytest.approx((0.0, 13.0))  # the thresholds' scale
+    assert legend(bounces)[:2] == [
+        "bounce rate (over 14 days)",
+        "(off this scale while not judged: up to 30.00%)",
+    ]
+    assert legend(bounces)[-1] == "fewer than 500 recipients in the window:\nnot judged yet"
 
 
 @PRODUCTION

@@ -125,8 +125,22 @@ def draw_reputation(
             if len(rep.changes) > _NAMED_CHANGES:
                 more = len(rep.changes) - _NAMED_CHANGES
                 handles.append(Line2D([], [], linestyle="none", label=f"and {more} more"))
-        peak = max(ys)
-        ax.set_ylim(0, max(100 * pause * 1.3, peak * 1.1))
+        # The scale is the thresholds' and the judged rates' (room left for the status
+        # strip): a rate over few recipients (one bounce in the first message is 100 %)
+        # would flatten everything else.
+        judged = [100 * p[column] for p in rep.rates if p[3] >= policy.minimum_volume]
+        top = max([100 * pause * 1.3, *(v * 1.2 for v in judged)])
+        ax.set_ylim(0, top)
+        if max(ys) > top:
+            handles.insert(
+                1,
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    label=f"(off this scale while not judged: up to {max(ys) / 100:.2%})",
+                ),
+            )
         ax.set_ylabel(f"{name} rate (%)")
         now = metrics.bounce_rate if column == 1 else metrics.complaint_rate
         ax.set_title(
