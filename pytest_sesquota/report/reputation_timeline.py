@@ -5,7 +5,8 @@ The account keeps only its rates now and the hours of its window (SES keeps no h
 either: CloudWatch does); the picture needs them at every moment of the test. They are
 counted again here from each accepted message: its eligible recipients at the moment it
 was accepted, its recipients' hard bounces and complaints at the moments SES's events have
-them, in the policy's window of whole hours, afresh after a review resolved by the test.
+them (``eligible_recipients``, ``counted_feedback``: the account's own rules), in the
+policy's window of whole hours, afresh after a review resolved by the test.
 The policy drawn is the one at the end of the test.
 """
 
@@ -21,12 +22,14 @@ from datetime import datetime
 from itertools import accumulate
 
 from ..account.account import Account, part_of
-from ..account.event_records import DELIVERY_AFTER
 from ..account.ledger import LedgerEntry, SentMessage
-from ..account.lifecycle import COMPLAINT_AFTER
 from ..account.mailboxes import Mailboxes
-from ..account.recipients import is_simulator
-from ..account.reputation import ReputationMetrics, StatusChange
+from ..account.reputation import (
+    ReputationMetrics,
+    StatusChange,
+    counted_feedback,
+    eligible_recipients,
+)
 
 #: The cause of the change ``set_review_outcome("resolved")`` makes: the counts start afresh.
 RESOLVED_CAUSE = "review resolved"
@@ -78,28 +81,13 @@ class ReputationTimeline:
 
 
 def _feedback(message: SentMessage, mailboxes: Mailboxes) -> list[tuple[float, int, int]]:
-    """The message's counted hard bounces and complaints: ``(epoch, bounces, complaints)``
-    (the recipients' own, not the simulator's nor the suppressed ones)."""
+    """The message's counted hard bounces and complaints: ``(epoch, bounces, complaints)``."""
     if message.rendering_failure is not None:
         return []
-    sent = message.time.timestamp()
-    found: list[tuple[float, int, int]] = []
-    for recipients, bounce, after in (
-        (message.bounced, True, DELIVERY_AFTER),
-        (message.complained, False, COMPLAINT_AFTER),
-    ):
-        for recipient in recipients:
-            box = mailboxes.of(recipient)
-            if box is None or box.origin != "recipient" or _skipped(message, recipient):
-                continue
-            if bounce and not (box.outcome == "bounce" and box.bounce_type == "Permanent"):
-                continue
-            found.append((sent + after.total_seconds(), int(bounce), int(not bounce)))
-    return found
-
-
-def _skipped(message: SentMessage, recipient: str) -> bool:
-    return recipient in message.suppressed or recipient in message.undelivered
+    return [
+        (at, int(kind == "bounce"), int(kind == "complaint"))
+        for at, kind in counted_feedback(message, mailboxes)
+    ]
 
 
 def _counted(
@@ -111,7 +99,7 @@ def _counted(
     for o in outcomes:
         if not isinstance(o, SentMessage) or o.region != region:
             continue
-        eligible = sum(1 for r in o.recipients if not is_simulator(r) and not _skipped(o, r))
+        eligible = eligible_recipients(o)
         if not eligible:
             continue
         items.append((o.time.timestamp(), eligible, 0, 0))
