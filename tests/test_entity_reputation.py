@@ -353,6 +353,48 @@ def test_a_policy_changed_to_strict_pauses_on_the_active_finding(ses_account, se
 
 @needs_tenants
 @PRODUCTION
+def test_a_send_is_refused_at_the_moment_the_complaints_reach_the_pause_threshold(
+    ses_account, sesv2, ses_clock
+):
+    ses_account.set_reputation_policy(minimum_volume=100, complaint_pause=0.019)
+    ses_account.mailbox("@angry.example", outcome="complaint")
+    tenant(sesv2)  # standard
+    plain(ses_account, 2000)
+    for i in range(98):
+        for_tenant(sesv2, f"reader{i}@example.net")
+    for i in range(2):
+        for_tenant(sesv2, f"a{i}@angry.example")  # 2 in 101 by then: over the (lowered) 1.9 %
+    ses_clock.advance(1)  # the complaints come 2 s after their sends: not yet
+    for_tenant(sesv2, "reader@example.net")
+    ses_clock.advance(1)  # now: nothing read in between, the send itself judges
+    with pytest.raises(sesv2.exceptions.SendingPausedException) as excinfo:
+        for_tenant(sesv2, "reader@example.net")
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Sending is paused for tenant acme. Complaint rate 1.98% >= 1.90% (HIGH impact): "
+        "sending paused by the standard policy."
+    )
+
+
+@needs_tenants
+@PRODUCTION
+def test_a_tenant_made_again_starts_with_no_rates(ses_account, sesv2, ses_clock):
+    ses_account.set_reputation_policy(minimum_volume=10)
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    tenant(sesv2, policy="none")
+    plain(ses_account, 2000)
+    for i in range(10):
+        for_tenant(sesv2, f"x{i}@typo.example")
+    ses_clock.advance(2)
+    assert ses_account.tenant_reputation("acme").impact == "HIGH"
+    sesv2.delete_tenant(TenantName="acme")
+    tenant(sesv2)
+    for_tenant(sesv2, "reader@example.net")
+    rep = ses_account.tenant_reputation("acme")
+    assert (rep.volume, rep.hard_bounces, rep.impact, rep.changes) == (1, 0, None, ())
+
+
+@needs_tenants
+@PRODUCTION
 def test_none_never_pauses_and_findings_need_the_volume_and_the_window(
     ses_account, sesv2, ses_clock
 ):

@@ -108,6 +108,8 @@ class _Scope:
     unweighed: float | None = None
     #: A set's fresh start counted from (epoch), if any.
     since: float | None = None
+    #: The tenant's creation (epoch): a tenant deleted and made again starts afresh.
+    owner: float | None = None
     impact: str | None = None
     #: When the policy paused the tenant (its AWS-managed status's time), if it did.
     paused: datetime | None = None
@@ -162,8 +164,11 @@ class EntityReputation(Part):
             if found is not None and found.reputation_metrics_enabled:
                 targets.append(("configuration-set", set_name))
                 fresh = found.last_fresh_start
+        owner: float | None = None
         if tenant is not None:
             targets.append(("tenant", tenant))
+            made = self.tenants.stored(tenant, region)
+            owner = None if made is None else made.created.timestamp()
         if not targets:
             return
         eligible = eligible_recipients(message)
@@ -177,8 +182,8 @@ class EntityReputation(Part):
         window = self.reputation.policy(region).window
         for key in targets:
             scope = scopes.get(key)
-            if scope is None:
-                scope = scopes[key] = _Scope()
+            if scope is None or (key[0] == "tenant" and scope.owner != owner):
+                scope = scopes[key] = _Scope(owner=owner)
             if key[0] == "configuration-set" and fresh is not None:
                 _fresh_start(scope, fresh.timestamp())
             _row(scope, sent, window)[0] += eligible
@@ -252,7 +257,7 @@ class EntityReputation(Part):
         finding, and what its policy does with it."""
         tenant = self.tenants.stored(name, region)
         policy = self.reputation.policy(region)
-        if tenant is None or not policy.enforced:
+        if tenant is None or not policy.enforced or scope.owner != tenant.created.timestamp():
             return
         volume, bounces, complaints = self._window(region, scope, at)
         rates = (bounces / volume, complaints / volume) if volume else (0.0, 0.0)
@@ -312,7 +317,7 @@ class EntityReputation(Part):
             self.judge(region)
             tenant = self.tenants.stored(name, region)
             scope = self._scopes[region].get(("tenant", name))
-            if tenant is None or scope is None:
+            if tenant is None or scope is None or scope.owner != tenant.created.timestamp():
                 return
             volume, bounces, complaints = self._window(region, scope, now)
             rates = (bounces / volume, complaints / volume) if volume else (0.0, 0.0)
@@ -383,6 +388,8 @@ class EntityReputation(Part):
         now = self.clock.now()
         with self.lock:
             scope = self._scopes[region].get((kind, name)) or _Scope()
+            if tenant is not None and scope.owner != tenant.created.timestamp():
+                scope = _Scope()  # the rates of a tenant deleted since
             volume, bounces, complaints = self._window(region, scope, now)
             return EntityReputationMetrics(
                 region=region,
@@ -410,6 +417,7 @@ class EntityReputation(Part):
                 "feedback": scope.feedback,
                 "unweighed": scope.unweighed,
                 "since": scope.since,
+                "owner": scope.owner,
                 "impact": scope.impact,
                 "paused": scope.paused,
                 "tolerated": scope.tolerated,
@@ -427,6 +435,7 @@ class EntityReputation(Part):
                 feedback=item["feedback"],
                 unweighed=item["unweighed"],
                 since=item["since"],
+                owner=item["owner"],
                 impact=item["impact"],
                 paused=item["paused"],
                 tolerated=item["tolerated"],
