@@ -256,6 +256,17 @@ def test_standard_notes_a_low_finding_and_pauses_the_tenant_on_a_high_one(
     ]
     with pytest.raises(LookupError, match=r"no such tenant in us-east-1; tenants: 'acme'"):
         ses_account.tenant_reputation("gamma")
+    # The finding, where ReputationImpact says to look: ListRecommendations.
+    [finding] = sesv2.list_recommendations(Filter={"RESOURCE_ARN": arn})["Recommendations"]
+    assert finding == {
+        "ResourceArn": arn,
+        "Type": "BOUNCE",
+        "Description": "Tenant acme: Bounce rate 10.38% >= 10.00%.",
+        "Status": "OPEN",
+        "CreatedTimestamp": rep.changes[2].time,  # since the rate last reached 5 %
+        "LastUpdatedTimestamp": rep.changes[-1].time,
+        "Impact": "HIGH",
+    }
 
 
 @needs_tenants

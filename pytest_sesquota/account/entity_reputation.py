@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from .advisor import Recommendation
 from .configuration_sets import ConfigurationSets
 from .ledger import SentMessage
 from .mailboxes import Mailboxes
@@ -110,6 +111,8 @@ class _Scope:
     since: float | None = None
     #: The tenant's creation (epoch): a tenant deleted and made again starts afresh.
     owner: float | None = None
+    #: The active finding, for ListRecommendations: since when, its last change, its cause.
+    found: tuple[datetime, datetime, str] | None = None
     impact: str | None = None
     #: When the policy paused the tenant (its AWS-managed status's time), if it did.
     paused: datetime | None = None
@@ -267,7 +270,10 @@ class EntityReputation(Part):
         if impact != scope.impact:
             scope.impact = tenant.reputation_impact = impact
             if impact is None:
-                scope.tolerated = 0
+                scope.tolerated, scope.found = 0, None
+            else:
+                since = at if scope.found is None else scope.found[0]
+                scope.found = (since, at, cause)
             self._note(region, tenant, scope, at, cause, rates)
         self._apply(region, tenant, scope, at, cause, rates)
 
@@ -348,6 +354,32 @@ class EntityReputation(Part):
                 complaints += complained
         return volume, bounces, complaints
 
+    def findings(self, region: str) -> list[Recommendation]:
+        """The tenants' active findings as the advisor lists them (ListRecommendations:
+        type ``BOUNCE`` or ``COMPLAINT``, the tenant's ARN, the finding's impact)."""
+        self._judge_if_due(region)
+        found = []
+        with self.lock:
+            for (kind, name), scope in self._scopes[region].items():
+                tenant = self.tenants.stored(name, region) if kind == "tenant" else None
+                if tenant is None or scope.found is None or scope.impact is None:
+                    continue
+                if scope.owner != tenant.created.timestamp():
+                    continue
+                since, updated, cause = scope.found
+                found.append(
+                    Recommendation(
+                        resource_arn=tenant.arn(region),
+                        type="BOUNCE" if cause.startswith("Bounce") else "COMPLAINT",
+                        description=f"Tenant {name}: {cause}.",
+                        status="OPEN",
+                        impact=scope.impact,
+                        created=since,
+                        updated=updated,
+                    )
+                )
+        return found
+
     # -- what tests read ----------------------------------------------------------------
     def tenant_reputation(self, name: str, region: str | None = None) -> EntityReputationMetrics:
         """A tenant's bounce and complaint rates now (virtual time), over the region's
@@ -418,6 +450,7 @@ class EntityReputation(Part):
                 "unweighed": scope.unweighed,
                 "since": scope.since,
                 "owner": scope.owner,
+                "found": None if scope.found is None else list(scope.found),
                 "impact": scope.impact,
                 "paused": scope.paused,
                 "tolerated": scope.tolerated,
@@ -436,6 +469,7 @@ class EntityReputation(Part):
                 unweighed=item["unweighed"],
                 since=item["since"],
                 owner=item["owner"],
+                found=None if item["found"] is None else tuple(item["found"]),  # type: ignore[arg-type]
                 impact=item["impact"],
                 paused=item["paused"],
                 tolerated=item["tolerated"],

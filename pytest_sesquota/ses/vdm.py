@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from ..account.activity import ISP_NAMES
 from ..account.advisor import RECOMMENDATION_TYPES, Advisor, Recommendation
+from ..account.entity_reputation import EntityReputation
 from ..account.metrics import DAY, DIMENSIONS, METRICS, Metrics, reputation, series
 from .api import Call, Operations, Params, Result, paginate
 from .mail import ACCOUNT_ID, ApiError, bad_request
@@ -183,7 +184,12 @@ class VdmV2(Operations):
                 _enum("filter.IMPACT", value, ("LOW", "HIGH"))
             elif key == "STATUS":
                 _enum("filter.STATUS", value, ("OPEN", "FIXED"))
-        found = [*call.part(Advisor).recommendations(call.region), *traffic_recommendations(call)]
+        found = [
+            *call.part(Advisor).recommendations(call.region),
+            *traffic_recommendations(call),
+            # The tenants' reputation findings (GetReputationEntity's ReputationImpact).
+            *call.part(EntityReputation).findings(call.region),
+        ]
         fields = {
             "TYPE": "type",
             "IMPACT": "impact",
