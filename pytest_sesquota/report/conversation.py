@@ -19,7 +19,6 @@ __all__ = [
     "entries_outcomes",
     "full_text",
     "number",
-    "offset",
     "operation_name",
     "quota_lines",
     "section_text",
@@ -45,6 +44,8 @@ from ..account.ledger import (
 )
 from ..account.messages import DroppedMessage, Loss, RetryCounter
 from ..clock.sesclock import Sleep
+from .moments import offset
+from .reputation import reputation_lines
 
 #: Conversations up to this many entries (requests and sleeps) are shown whole;
 #: longer ones show the first and last ``SHOWN_ENTRIES`` and count the rest.
@@ -81,22 +82,6 @@ def short_recipients(recipients: Sequence[str]) -> str:
     if more > 0:
         shown += f" +{more} more"
     return f"{shown} ({len(recipients)} rcpt)"
-
-
-def offset(seconds: float) -> str:
-    """Virtual time since the test started: ``+0.412s``, ``+2m03.000s``, ``+1d02h00m00.000s``."""
-    ms = max(0, round(seconds * 1000))
-    s, ms = divmod(ms, 1000)
-    m, s = divmod(s, 60)
-    h, m = divmod(m, 60)
-    d, h = divmod(h, 24)
-    if d:
-        return f"+{d}d{h:02d}h{m:02d}m{s:02d}.{ms:03d}s"
-    if h:
-        return f"+{h}h{m:02d}m{s:02d}.{ms:03d}s"
-    if m:
-        return f"+{m}m{s:02d}.{ms:03d}s"
-    return f"+{s}.{ms:03d}s"
 
 
 def number(value: float) -> str:
@@ -356,7 +341,7 @@ def full_text(account: Account, test_id: str) -> str:
         *(_render(items, width) or ["(no SES request and no time.sleep)"]),
         *ci_lines(account),
         *quota_lines(account),
-        *_reputation(account),
+        *reputation_lines(account),
     ]
     return "\n".join(lines) + "\n"
 
@@ -393,11 +378,5 @@ def section_text(
     if not items:
         lines = ["(no SES request and no time.sleep)"]
     return "\n".join(
-        [*lines, *ci_lines(account), *quota_lines(account), *_reputation(account), *path_line]
+        [*lines, *ci_lines(account), *quota_lines(account), *reputation_lines(account), *path_line]
     )
-
-
-def _reputation(account: Account) -> list[str]:
-    from .reputation import reputation_lines  # (it builds on this module)
-
-    return reputation_lines(account)

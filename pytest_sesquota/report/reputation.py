@@ -6,7 +6,7 @@ from __future__ import annotations
 __all__ = ["reputation_lines"]
 
 from ..account.account import Account
-from .conversation import offset
+from .moments import offset
 
 
 def reputation_lines(account: Account) -> list[str]:

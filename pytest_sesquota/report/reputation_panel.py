@@ -19,7 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .conversation import offset
+from .moments import offset
 from .reputation_timeline import ReputationTimeline
 
 if TYPE_CHECKING:

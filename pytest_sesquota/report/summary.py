@@ -10,7 +10,8 @@ from typing import Any
 
 from ..account.account import Account
 from ..account.messages import RetryCounter
-from .conversation import entries_outcomes, offset
+from .conversation import entries_outcomes
+from .moments import offset
 
 # -- the session summary's figures -------------------------------------------------
 PROPERTY_PREFIX = "ses_"
