@@ -8,8 +8,9 @@ __all__ = ["Ledger"]
 import itertools
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from .ledger import (
@@ -132,6 +133,21 @@ class Ledger(Part):
         (same source, recipients, subject and body), with the refusals it got."""
         with self.lock:
             return dropped_messages(list(self._entries))
+
+    def forget(self, entries: Iterable[LedgerEntry]) -> None:
+        """Let go of entries that left their lists (``sesquota serve``'s retention): the
+        order of decisions no longer holds them, nor do the requests that made them, as a
+        state file read back has it. Otherwise they would stay in memory, bodies and all."""
+        ids = {id(entry) for entry in entries}
+        if not ids:
+            return
+        with self.lock:
+            self._entries = [e for e in self._entries if id(e) not in ids]
+            requests = self.requests
+            for index, request in enumerate(requests):
+                if any(id(o) in ids for o in request.outcomes):
+                    kept = tuple(o for o in request.outcomes if id(o) not in ids)
+                    requests[index] = replace(request, outcomes=kept)
 
     def load(self, lists: dict[str, list[Any]]) -> None:
         """Replace the lists with those of a state file (``sent``, ``throttled``, ...),

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -100,6 +100,8 @@ class Events(Part):
         self._publishers: list[Publisher] = []
         #: Every publication, in the order published.
         self.published: list[Publication] = []
+        #: Events that had happened when they left with their message (``forget``).
+        self.forgotten = 0
         # Events whose time has come, to publish once nothing is held (see `flush`).
         self._due: list[SesEvent] = []
         self._later: list[Callable[[], object]] = []
@@ -167,6 +169,23 @@ class Events(Part):
             if EICAR in body if isinstance(body, str) else EICAR_BYTES in body:
                 return dict.fromkeys(send.recipients, VIRUS)
         return {}
+
+    def forget(self, messages: Iterable[SentMessage]) -> None:
+        """Let go of the events (and publications) of messages that left the ledger
+        (``sesquota serve``'s retention, once the metrics have counted them): a server
+        that runs for days keeps the events of the messages it keeps. What is scheduled
+        to happen to them is still published at its time."""
+        ids = {message.message_id for message in messages}
+        if not ids:
+            return
+        now = self.clock.now()
+        with self.lock:
+            self._unread = [u for u in self._unread if u[0].message_id not in ids]
+            kept = [e for e in self._events if e.message_id not in ids]
+            self.forgotten += sum(1 for e in self._events if e.message_id in ids and e.time <= now)
+            self._events = kept
+            if self.published:
+                self.published = [p for p in self.published if p.event.message_id not in ids]
 
     # -- reading --------------------------------------------------------------------------
     def message(self, message_id: str) -> SentMessage | None:

@@ -84,19 +84,22 @@ class EventsControl:
         limit = whole_param(params, "limit", PAGE, 1, MAX_PAGE)
         region, kind = params.get("region"), params.get("type")
         happened = self.account.events
+        # The events that left with their messages (the ledger's retention) keep their
+        # numbers taken: the ones kept are numbered after them.
+        forgotten = part_of(self.account, Events).forgotten
         page: list[dict[str, Any]] = []
-        index = after
+        index = max(after - forgotten, 0)
         while index < len(happened) and len(page) < limit:
             event = happened[index]
             index += 1
             if (region is None or event.region == region) and kind in (None, event.event_type):
-                page.append(event_of(index, event))
+                page.append(event_of(forgotten + index, event))
         return json_reply(
             200,
             {
                 "items": page,
-                "next": index if index < len(happened) else None,
-                "total": len(happened),
+                "next": forgotten + index if index < len(happened) else None,
+                "total": forgotten + len(happened),
                 "pending": len(part_of(self.account, Events).pending_events()),
             },
         )

@@ -76,6 +76,8 @@ class Gate:
         if sent or rejected:
             # The metrics count what leaves the ledger: folded first, saved with it.
             part_of(self.account, Metrics).fold(sent, rejected)
+            # Then their events leave with them: the metrics hold their counts now.
+            part_of(self.account, Events).forget(sent)
             if regions is not None:
                 regions = {*regions, *(item.region for item in (*sent, *rejected))}
         if self.store is None:

@@ -118,8 +118,8 @@ def run(
 ) -> int:
     """Serve until SIGINT or SIGTERM; the exit status."""
     account = build_account(options, settings)
-    keep = settings.ledger_retention
-    retention = Retention(None if keep == -1 else keep)
+    keep, budget = settings.ledger_retention, settings.ledger_retention_bytes
+    retention = Retention(None if keep == -1 else keep, None if budget == -1 else budget)
     store = None
     if settings.state is not None:
         opened = _store(settings.state, account, retention, log)

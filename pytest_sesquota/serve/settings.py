@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..account.optionspec import CLI, Invalid, OneOf, Option, option, rows
 from ..account.optionspec import whole as whole_text
-from .retention import DEFAULT_RETENTION
+from .retention import DEFAULT_RETENTION, DEFAULT_RETENTION_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,6 +56,12 @@ def _path(value: Any) -> Path:
 def _retention(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < -1 or value == 0:
         raise Invalid("expected a whole number >= 1, or -1 to keep the whole ledger")
+    return value
+
+
+def _retention_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < -1 or value == 0:
+        raise Invalid("expected a whole number of bytes >= 1, or -1 for any size")
     return value
 
 
@@ -113,6 +119,17 @@ class ServerSettings:
         "exactly regardless",
         doc="keep the newest N items of each ledger list (`-1`: all), so that a server "
         "running for days keeps flat memory; quota usage is counted exactly regardless",
+    )
+    ledger_retention_bytes: int = option(
+        DEFAULT_RETENTION_BYTES,
+        check=_retention_bytes,
+        text=whole_text,
+        where=CLI,
+        help="past this many bytes of message bodies in the ledger, its oldest items leave "
+        "(-1: any size); quota usage is counted exactly regardless",
+        doc="past this many bytes of message bodies (raw MIME, text, HTML, template data) "
+        "in the ledger, its oldest items leave, whatever `ledger_retention` (`-1`: any "
+        "size); the newest item of each list stays",
     )
 
     def __post_init__(self) -> None:
