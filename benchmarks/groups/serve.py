@@ -3,7 +3,7 @@
 Keep-alive SES v2 SendEmail requests, signed as boto3 signs them, each server in a
 process of its own: latency one request at a time (interleaved rounds), throughput on 4
 connections, p99 latency paced at 1,000 requests per second; then the server's memory
-over many requests and its restart time on a large state file.
+over many requests and over big messages, and its restart time on a large state file.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from pathlib import Path
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 
 from pytest_sesquota import SesAccount
 from pytest_sesquota.clock.sesclock import DetachedClock
-from pytest_sesquota.serve.retention import DEFAULT_RETENTION, Retention
+from pytest_sesquota.serve.retention import DEFAULT_RETENTION, DEFAULT_RETENTION_BYTES, Retention
 from pytest_sesquota.serve.store import Store
 
 from ..measure import PROGRAMS, Row, Size, clock, free_port
@@ -186,6 +187,29 @@ def _memory(total: int, workdir: Path) -> tuple[float, float]:
     return early, late
 
 
+def _big_messages(sends: int, size: int, workdir: Path) -> tuple[float, float]:
+    """RSS (MiB) of ``serve --state`` with the default retentions, at the start and
+    after ``sends`` raw SES v2 sends of ``size`` bytes each (SES takes up to 40 MB)."""
+    port = free_port()
+    command = [*SERVE, "--port", str(port), *NO_SMTP, *UNLIMITED]
+    command += ["--state", str(workdir / "big.sqlite")]
+    with _process(command, port) as process:
+        v2 = boto3.client(
+            "sesv2",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="fake",
+            aws_secret_access_key="fake",
+            config=Config(retries={"max_attempts": 1}, read_timeout=600),
+        )
+        v2.get_account()
+        start = _rss(process.pid)
+        head = b"From: app@example.com\r\nTo: a@example.com\r\nSubject: big\r\n\r\n"
+        for n in range(sends):
+            v2.send_email(Content={"Raw": {"Data": head + f"{n:08d}".encode() * (size // 8)}})
+        return start, _rss(process.pid)
+
+
 def _state_file(path: Path, sends: int) -> None:
     """A state file of ``sends`` sends, the default retention, written as the server
     writes it (saved every 1,000 sends) without sending them through HTTP."""
@@ -263,6 +287,10 @@ def _serve(size: Size, requests: int, workdir: Path) -> list[Row]:
     # Memory over 100,000 requests (10,000 --quick): RSS at 10% and 100%.
     total = size.pick(full=100_000, quick=10_000, smoke=100)
     early, late = _memory(total, workdir)
+    # Big messages: 40 raw sends of 30 MB (10 --quick), the default byte budget.
+    big_sends = size.pick(full=40, quick=10, smoke=2)
+    big_size = size.pick(full=30, quick=30, smoke=1) * 2**20
+    big_start, big_end = _big_messages(big_sends, big_size, workdir)
     # Restart on a state file of 200,000 sends (20,000 --quick), default retention,
     # against a start on an empty file.
     sends = size.pick(full=200_000, quick=20_000, smoke=1_000)
@@ -301,6 +329,8 @@ def _serve(size: Size, requests: int, workdir: Path) -> list[Row]:
                 note="target < 5 ms" if name in ours else "",
             )
         )
+    # What each request after the first tenth left in memory, and what a million would.
+    per_request = (late - early) * 2**20 / (total - total // 10)
     rows.append(
         Row(
             group,
@@ -308,7 +338,19 @@ def _serve(size: Size, requests: int, workdir: Path) -> list[Row]:
             late,
             "MiB",
             late / early,
-            note=f"{early:.1f} MiB after {total // 10:,}; target: flat",
+            note=f"{early:.1f} MiB after {total // 10:,}; {per_request:.0f} B/request after "
+            f"(+{per_request * 1e6 / 2**20:.1f} MiB a million); target: flat",
+        )
+    )
+    rows.append(
+        Row(
+            group,
+            f"sesquota serve --state: RSS after {big_sends} raw sends of {big_size // 2**20} MB",
+            big_end,
+            "MiB",
+            big_end / big_start,
+            note=f"{big_start:.1f} MiB at the start; the ledger keeps "
+            f"{DEFAULT_RETENTION_BYTES // 2**20} MiB of bodies at most; target: flat",
         )
     )
     empty, full = statistics.median(starts["empty"]), statistics.median(starts["full"])
