@@ -300,6 +300,22 @@ def test_faulty(ses_account):
             "ses_quota_fail_on_dropped = maybe",
             "ini option ses_quota_fail_on_dropped='maybe' is not valid; expected true or false",
         ),
+        (
+            "ses_quota_reputation = bounce_rate=0.02",
+            "ini option ses_quota_reputation='bounce_rate=0.02' is not valid; expected key=value "
+            "items, each key one of bounce_review, bounce_pause, complaint_review, "
+            "complaint_pause, window, minimum_volume, review_period, enforced",
+        ),
+        (
+            "ses_quota_reputation = minimum_volume=20 enforced=maybe",
+            "ini option ses_quota_reputation='minimum_volume=20 enforced=maybe' is not valid; "
+            "enforced: expected true or false",
+        ),
+        (
+            "ses_quota_reputation = bounce_review=5",
+            "ini option ses_quota_reputation: reputation?'bounce_review'?=5.0 is not valid; "
+            "expected a fraction above 0 and at most 1 (0.05 is 5 %)",
+        ),
     ],
 )
 def test_bad_ini_values_stop_the_run(run, ini, message):

@@ -89,6 +89,7 @@ TEXTS = (
     "true",
     "2027-03-01T00:00:00Z",
     "app@example.com, example.org",
+    "minimum_volume=3",
 )
 
 
@@ -164,6 +165,7 @@ def test_the_regions_keys_are_the_rows_marked_so():
         "daily",
         "verified",
         "sending_enabled",
+        "reputation",
     )
 
 

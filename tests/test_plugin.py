@@ -6,7 +6,7 @@ import pytest
 
 VALID = (
     "api_rate_limit, auto_tick, budget, bulk_throttling, burst, daily, fail_on_dropped, "
-    "max_24_hour_send, max_send_rate, profile, region, regions, seed, sending_enabled, "
+    "max_24_hour_send, max_send_rate, profile, region, regions, reputation, seed, sending_enabled, "
     "sent_last_24_hours, smtp_idle_timeout, smtp_max_connections, "
     "smtp_max_messages_per_connection, smtp_require_starttls, start, time_backend, "
     "transient_failures, verified"
@@ -89,6 +89,28 @@ def test_unknown_marker_argument_fails_at_setup_naming_the_valid_ones(run):
             "*ses_quota: auto_tick=0 is not valid; expected a number of seconds > 0 each read "
             "moves the clock, or None",
         ),
+        (
+            "reputation={'bounce_rate': 0.02}",
+            "*ses_quota: reputation got an unexpected key 'bounce_rate'. Valid keys: "
+            "bounce_review, bounce_pause, complaint_review, complaint_pause, window, "
+            "minimum_volume, review_period, enforced",
+        ),
+        (
+            "reputation={'bounce_review': 5}",
+            "*ses_quota: reputation?'bounce_review'?=5 is not valid; expected a fraction above 0 "
+            "and at most 1 (0.05 is 5 %)",
+        ),
+        (
+            "reputation={'bounce_pause': 0.01}",
+            "*ses_quota: reputation: a pause threshold cannot be below its review threshold "
+            "(bounces 0.05 / 0.01, complaints 0.001 / 0.005)",
+        ),
+        (
+            "regions={'eu-west-1': {'reputation': {'window': 0}}}",
+            "*ses_quota: regions?'eu-west-1'?: reputation?'window'?=0 is not valid; expected a "
+            "positive number of seconds or a timedelta",
+        ),
+        ("reputation='strict'", "*ses_quota: reputation='strict' is not valid; expected a dict*"),
         ("'sandbox'", "*ses_quota takes keyword arguments only, got ('sandbox',).*"),
     ],
 )

@@ -344,6 +344,67 @@ def test_the_control_api_sets_the_policy_and_the_review_outcome_of_a_served_acco
         assert json.loads(body)["message"].startswith("Unknown field(s): bounce_rate.")
 
 
+@pytest.mark.ses_quota(
+    profile="production",
+    max_send_rate=10_000,
+    reputation={"minimum_volume": 20, "review_period": timedelta(hours=1)},
+    # A region's entry is its whole policy: what it does not give is the default.
+    regions={"eu-west-1": {"reputation": {"minimum_volume": 20, "enforced": False}}},
+)
+def test_the_marker_sets_each_region_s_policy(ses_account, sesv2, ses_clock):
+    import boto3
+    from conftest import NO_RETRIES
+
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    europe = boto3.client("sesv2", region_name="eu-west-1", config=NO_RETRIES)
+    for client in (sesv2, europe):
+        for i in range(19):
+            send_v2(client, f"user{i}@example.com")
+        send_v2(client, "user@typo.example")  # 1 in 20: 5 %
+    ses_clock.advance(2)
+    rep = ses_account.reputation()
+    assert (rep.status, rep.policy.minimum_volume, rep.policy.window) == (
+        "PROBATION",
+        20,
+        timedelta(days=14),
+    )
+    assert rep.review_ends == rep.changes[0].time + timedelta(hours=1)
+    europe_rep = ses_account.reputation("eu-west-1")
+    assert (europe_rep.bounce_rate, europe_rep.status, europe_rep.changes) == (0.05, "HEALTHY", ())
+    assert europe_rep.policy.review_period == timedelta(days=14)
+    ses_clock.advance(3600)  # the hour-long review ends, still at 5 %
+    assert sesv2.get_account()["EnforcementStatus"] == "SHUTDOWN"
+    assert europe.get_account()["EnforcementStatus"] == "HEALTHY"
+
+
+def test_the_ini_file_sets_the_policy_of_every_test(pytester: pytest.Pytester):
+    pytester.makeini(
+        "[pytest]\nses_quota_reputation = minimum_volume=20 bounce_review=0.02\n"
+        "    enforced=false window=86400\n"
+    )
+    pytester.makepyfile(
+        """
+        from datetime import timedelta
+
+        import pytest
+
+        def test_it(ses_account):
+            policy = ses_account.reputation().policy
+            assert (policy.minimum_volume, policy.bounce_review, policy.enforced) == (
+                20, 0.02, False
+            )
+            assert (policy.window, policy.bounce_pause) == (timedelta(days=1), 0.1)
+
+        @pytest.mark.ses_quota(reputation={"minimum_volume": 50})
+        def test_the_marker_wins(ses_account):
+            assert ses_account.reputation().policy.minimum_volume == 50
+            assert ses_account.reputation().policy.bounce_review == 0.05
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=2)
+
+
 @PRODUCTION
 def test_the_ses_conversation_shows_the_rates_against_the_thresholds_and_each_change(
     ses_account, ses_clock

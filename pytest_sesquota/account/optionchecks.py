@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from .optionspec import REGION, Check, Invalid, Option, is_number, quoted
+from .optionspec import REGION, Check, Invalid, Option, is_number, quoted, true_or_false
+from .reputation_policy import POLICY_KEYS, policy_from
 
 __all__ = [
     "burst",
@@ -19,6 +20,7 @@ __all__ = [
     "probability",
     "quota",
     "region",
+    "reputation_policy",
     "seconds",
     "start",
     "verified",
@@ -148,6 +150,60 @@ def limits(keys: Callable[[], Iterable[str]]) -> Check:
         return dict(value)
 
     return check
+
+
+def fraction(value: Any) -> float:
+    if not is_number(value) or not 0 < value <= 1:
+        raise Invalid("expected a fraction above 0 and at most 1 (0.05 is 5 %)")
+    return float(value)
+
+
+def span(value: Any) -> float:
+    """Seconds, from a number or a timedelta (kept as seconds: the options hold plain values)."""
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if not is_number(value) or not 0 < value < math.inf:
+        raise Invalid("expected a positive number of seconds or a timedelta")
+    return float(value)
+
+
+_POLICY_CHECKS: dict[str, Check] = {
+    "bounce_review": fraction,
+    "bounce_pause": fraction,
+    "complaint_review": fraction,
+    "complaint_pause": fraction,
+    "window": span,
+    "minimum_volume": whole("expected a whole number of recipients >= 1", 1, from_float=True),
+    "review_period": span,
+    "enforced": true_or_false,
+}
+assert _POLICY_CHECKS.keys() == POLICY_KEYS.keys()
+
+
+def reputation_policy(value: Any) -> Mapping[str, Any]:
+    """``reputation={...}``: some of the policy's keys, each checked, and the policy they
+    make with the others' defaults (a pause threshold not below its review threshold)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise Invalid("expected a dict such as {'bounce_review': 0.02, 'minimum_volume': 100}")
+    checked: dict[str, Any] = {}
+    for name, item in value.items():
+        if name not in POLICY_KEYS:
+            raise Invalid(
+                message=f"reputation got an unexpected key {name!r}. "
+                f"Valid keys: {', '.join(POLICY_KEYS)}"
+            )
+        try:
+            checked[name] = _POLICY_CHECKS[name](item)
+        except Invalid as invalid:
+            raise Invalid(invalid.expected, key=f"reputation[{name!r}]", value=item) from None
+    try:
+        policy_from(checked)
+    except ValueError as error:
+        reason = str(error).removeprefix("set_reputation_policy(): ")
+        raise Invalid(message=f"reputation: {reason}") from None
+    return checked
 
 
 def verified(value: Any) -> tuple[str, ...]:

@@ -38,12 +38,14 @@ from .optionspec import (
     nested_keys,
     number,
     option,
+    pairs,
     read_ini,
     rows,
     true_or_false,
     whole,
     words,
 )
+from .reputation_policy import POLICY_KEYS, ReputationPolicy, policy_from
 
 __all__ = [
     "BUDGET_KEYS",
@@ -73,6 +75,16 @@ PROFILES: dict[str, tuple[float, float]] = {
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
+#: How an ini value or a flag gives each key of ``reputation``.
+_POLICY_TEXTS = {
+    **dict.fromkeys(
+        ("bounce_review", "bounce_pause", "complaint_review", "complaint_pause"), number
+    ),
+    "window": number,
+    "minimum_volume": whole,
+    "review_period": number,
+    "enforced": boolean,
+}
 _EVERYWHERE = MARKER | INI | CLI
 #: Settable per region too (``regions={'eu-west-1': {...}}``).
 _PER_REGION = MARKER | CLI | REGION
@@ -173,6 +185,20 @@ class SesQuotaOptions:
         where=_PER_REGION,
         help="false starts with sending paused",
         doc="`False` starts with sending paused (`AccountSendingPausedException`)",
+    )
+    reputation: Mapping[str, Any] = option(
+        factory=dict,
+        check=checks.reputation_policy,
+        text=pairs(_POLICY_TEXTS),
+        where=_PER_REGION | INI,
+        entries=POLICY_KEYS,
+        help="the reputation policy, key=value items (bounce_review=0.02 minimum_volume=100); "
+        "default: SES's thresholds",
+        doc="when SES acts on the bounce and complaint rates, for a test that needs another "
+        'policy: e.g. `{"bounce_review": 0.02, "minimum_volume": 100}` (as an ini value or a '
+        "flag: `bounce_review=0.02 minimum_volume=100`); any of {keys}; what is not given keeps "
+        "its default. See [Reputation](reputation.md)",
+        shown="SES's",
     )
     bulk_throttling: BulkThrottling = option(
         "per_destination",
@@ -336,6 +362,7 @@ class RegionSettings:
     sent_last_24_hours: int
     verified: tuple[str, ...] | None
     sending_enabled: bool
+    reputation: ReputationPolicy
 
     @classmethod
     def resolve(cls, options: SesQuotaOptions, region: str) -> RegionSettings:
@@ -363,6 +390,7 @@ class RegionSettings:
             ),
             verified=entry.get("verified", options.verified),
             sending_enabled=entry.get("sending_enabled", options.sending_enabled),
+            reputation=policy_from(entry.get("reputation", options.reputation)),
         )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "not_flags",
     "number",
     "option",
+    "pairs",
     "quoted",
     "read_ini",
     "rows",
@@ -84,7 +85,8 @@ class Invalid(Exception):
 
     def inside(self, within: str, key: str, value: Any) -> Invalid:
         """The same refusal, for a key of the nested entry ``within``."""
-        return Invalid(self.expected, key=self.key or key, value=value, within=within)
+        shown = value if self.value is MISSING else self.value
+        return Invalid(self.expected, key=self.key or key, value=shown, within=within)
 
     def describe(self, where: str | None, key: str, value: Any) -> str:
         """``ses_quota: burst=0.5 is not valid; expected ...`` (``where`` may be None)."""
@@ -253,6 +255,25 @@ def boolean(value: str) -> bool:
 def words(value: str) -> list[str]:
     """Items separated by commas, spaces or lines (an ini value may take several lines)."""
     return [item for item in re.split(r"[,\s]+", value) if item]
+
+
+def pairs(parsers: Mapping[str, Parse]) -> Parse:
+    """A dict as a text: ``key=value`` items separated by commas, spaces or lines, each
+    value read by its key's parser (``minimum_volume=100 enforced=false``)."""
+
+    def parse(text: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for item in words(text):
+            key, equals, value = item.partition("=")
+            if not equals or key not in parsers:
+                raise Invalid(f"expected key=value items, each key one of {', '.join(parsers)}")
+            try:
+                found[key] = parsers[key](value)
+            except Invalid as invalid:
+                raise Invalid(f"{key}: {invalid.expected}") from None
+        return found
+
+    return parse
 
 
 _METAVARS: dict[Parse | None, str] = {

@@ -48,6 +48,7 @@ from .mailboxes import Mailboxes
 from .options import RegionSettings
 from .part import Context, Part
 from .recipients import is_simulator
+from .reputation_policy import ReputationPolicy
 
 #: How a test ends a review, as SES's team would: the account resumes, or stays paused.
 ReviewOutcome = Literal["resolved", "paused"]
@@ -58,55 +59,6 @@ _Kind = Literal["bounce", "complaint"]
 #: A counted hard bounce or complaint, at its event's time (epoch seconds).
 Feedback = tuple[float, _Kind]
 _Hour = tuple[datetime, datetime, list[int]]
-
-
-@dataclass(frozen=True)
-class ReputationPolicy:
-    """When SES acts on the rates: the thresholds (fractions, 0.05 is 5 %), the window
-    the rates are taken over, the least volume judged, and the review period."""
-
-    #: The AWS guide's numbers.
-    bounce_review: float = 0.05
-    bounce_pause: float = 0.10
-    complaint_review: float = 0.001
-    complaint_pause: float = 0.005
-    #: Choices (SES publishes none of these): see docs/choices.md.
-    window: timedelta = timedelta(days=14)
-    minimum_volume: int = 500
-    review_period: timedelta = timedelta(days=14)
-    #: ``False``: the rates are kept and reported, the status never moves by itself.
-    enforced: bool = True
-
-    def __post_init__(self) -> None:
-        for name in ("bounce_review", "bounce_pause", "complaint_review", "complaint_pause"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not (0 < value <= 1)
-            ):
-                raise ValueError(
-                    f"set_reputation_policy({name}={value!r}): a rate is a fraction "
-                    "above 0 and at most 1 (0.05 is 5 %)"
-                )
-        if self.bounce_pause < self.bounce_review or self.complaint_pause < self.complaint_review:
-            raise ValueError(
-                "set_reputation_policy(): a pause threshold cannot be below its review "
-                f"threshold (bounces {self.bounce_review} / {self.bounce_pause}, complaints "
-                f"{self.complaint_review} / {self.complaint_pause})"
-            )
-        for name in ("window", "review_period"):
-            value = getattr(self, name)
-            if not isinstance(value, timedelta) or value <= timedelta():
-                raise ValueError(
-                    f"set_reputation_policy({name}={value!r}): expected a positive timedelta "
-                    "or number of seconds"
-                )
-        volume = self.minimum_volume
-        if isinstance(volume, bool) or not isinstance(volume, int) or volume < 1:
-            raise ValueError(
-                f"set_reputation_policy(minimum_volume={volume!r}): expected a whole number >= 1"
-            )
 
 
 @dataclass(frozen=True)
@@ -201,7 +153,7 @@ class Reputation(Part):
         enforcement.judge = self._judge
 
     def set_up(self, region: str, settings: RegionSettings) -> None:
-        self._regions[region] = _Region(ReputationPolicy())
+        self._regions[region] = _Region(settings.reputation)
 
     # -- counting (each accepted message, under the account's lock) --------------------
     def accepted(self, message: SentMessage) -> None:
