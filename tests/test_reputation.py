@@ -418,11 +418,44 @@ def test_the_ses_conversation_shows_the_rates_against_the_thresholds_and_each_ch
     bounced(ses_account, 1)
     ses_clock.advance(3)
     text = section_text(ses_account, "t")
-    assert text.splitlines()[-3:] == [
+    assert text.splitlines()[-4:] == [
         "reputation at +3.000s:",
         "  us-east-1  PROBATION: bounce rate 5.00% (review at 5.00%, pause at 10.00%), "
         "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 20 recipients",
         "    +1.000s PROBATION: bounce rate 5.00% >= 5.00%: under review",
+        "    +14d00h00m01.000s the review period ends (virtual time still to come)",
+    ]
+    ses_clock.advance(timedelta(days=14))  # the mail has left the 14-day window by then
+    assert section_text(ses_account, "t").splitlines()[-3:] == [
+        "  us-east-1  HEALTHY: bounce rate 0.00% (review at 5.00%, pause at 10.00%), "
+        "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 0 recipients (fewer than "
+        "the 20 judged: the status cannot move yet)",
+        "    +1.000s PROBATION: bounce rate 5.00% >= 5.00%: under review",
+        "    +14d00h00m01.000s HEALTHY: review period ended, rates below the review thresholds",
+    ]
+
+
+@pytest.mark.ses_quota(
+    profile="production", regions={"eu-west-1": {"reputation": {"enforced": False}}}
+)
+def test_the_ses_conversation_says_why_the_status_cannot_move(ses_account, ses_clock):
+    from pytest_sesquota.report.conversation import section_text
+
+    ses_account.mailbox("@typo.example", outcome="bounce")
+    for region in ("us-east-1", "eu-west-1"):
+        for to in ("a@typo.example", "b@example.com"):
+            ses_account.send(
+                region=region, operation="SendEmail", source="app@example.com", recipients=[to]
+            )
+    ses_clock.advance(2)
+    assert section_text(ses_account, "t").splitlines()[-3:] == [
+        "reputation at +2.000s:",
+        "  us-east-1  HEALTHY: bounce rate 50.00% (review at 5.00%, pause at 10.00%), "
+        "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 2 recipients (fewer than "
+        "the 500 judged: the status cannot move yet)",
+        "  eu-west-1  HEALTHY: bounce rate 50.00% (review at 5.00%, pause at 10.00%), "
+        "complaint rate 0.00% (review at 0.10%, pause at 0.50%), over 2 recipients (not "
+        "enforced: the rates never move the status)",
     ]
 
 
