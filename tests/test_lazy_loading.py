@@ -48,6 +48,7 @@ def test_an_unused_plugin_loads_no_front_door(pytester: pytest.Pytester):
         "pytest_sesquota.account.optionchecks",
         "pytest_sesquota.account.options",
         "pytest_sesquota.account.optionspec",  # the options table: ini options, help
+        "pytest_sesquota.account.reputation_policy",  # the reputation option's keys
         "pytest_sesquota.active",
         "pytest_sesquota.clock",
         "pytest_sesquota.clock.timebackend",
