@@ -13,13 +13,17 @@ import contextlib
 import gc
 import http.client
 import json
+import threading
 import tracemalloc
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 
+import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from test_server import client, get, serve
+from test_serve_events import TOPIC, Webhook
+from test_server import call, client, get, serve
 
 from pytest_sesquota import SesAccount
 from pytest_sesquota.account.account import part_of
@@ -171,3 +175,47 @@ def test_sesquota_serve_ledger_retention_bytes(tmp_path):
         assert [i["message_id"] for i in page["items"]] == ids[-1:]
         assert (page["first"], page["total"]) == (3, 3)
         assert client("ses", endpoint).get_send_quota()["SentLast24Hours"] == 3.0
+
+
+@pytest.fixture
+def loopback_webhook():
+    """A webhook on loopback: (what it received, its URL)."""
+    handler = type("Hook", (Webhook,), {"received": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield handler.received, f"http://127.0.0.1:{server.server_port}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_webhook_posts_and_events_are_kept_as_the_ledger_is(tmp_path, loopback_webhook):
+    # A webhook gets every notification; the server keeps the newest POSTs only, as many
+    # as the ledger keeps items, and the events of the messages it keeps.
+    received, hook = loopback_webhook
+    args = ("--clock", "virtual", "--profile", "production", "--max-send-rate", "-1")
+    with serve(tmp_path, *args, "--ledger-retention", "20") as (_p, endpoint, _i):
+        ses = client("ses", endpoint)
+        ses.set_identity_notification_topic(
+            Identity="app@example.com", NotificationType="Delivery", SnsTopic=TOPIC
+        )
+        call(endpoint, "POST", "/_sesquota/subscriptions", {"topic_arn": TOPIC, "endpoint": hook})
+        for n in range(200):
+            ses.send_email(
+                Source="app@example.com",
+                Destination={"ToAddresses": [f"u{n}@example.com"]},
+                Message={"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}},
+            )
+        call(endpoint, "POST", "/_sesquota/clock/advance", {"seconds": 1})
+        [subscription] = get(endpoint, "/_sesquota/subscriptions")["subscriptions"]
+        page = get(endpoint, "/_sesquota/events?limit=10000")
+    # Every delivery was published, those of messages that left the ledger too.
+    assert [m["Type"] for m in received] == ["SubscriptionConfirmation"] + ["Notification"] * 200
+    assert 20 <= len(subscription["posts"]) <= 22
+    assert {p["type"] for p in subscription["posts"]} == {"Notification"}
+    # A Send and a Delivery for each of the 20 messages kept, numbered after the 180 Sends
+    # that had happened when their messages left (their deliveries, published since, are
+    # not listed).
+    assert len(page["items"]) == 40 and page["total"] == 220
+    assert [e["number"] for e in page["items"]] == list(range(181, 221))

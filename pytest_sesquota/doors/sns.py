@@ -150,14 +150,18 @@ class Sns:
     ``base_url``: where the endpoints reach SNS's own URLs (the certificate, the
     SubscribeURL) when they are not in this process, behind its doors: a server's address
     (``sesquota serve``), whose control API answers them under ``/_sesquota/sns``;
-    ``defer``: how the confirmation waits until the server's turn is over.
+    ``defer``: how the confirmation waits until the server's turn is over; ``keep_posts``:
+    how many of each subscription's newest POSTs are kept (``None``: all; a server that
+    runs for days keeps as many as its ledger keeps items).
     """
 
     def __init__(
         self,
         base_url: Callable[[], str] | None = None,
         defer: Callable[[Callable[[], object]], object] | None = None,
+        keep_posts: int | None = None,
     ) -> None:
+        self.keep_posts = keep_posts
         self.subscriptions: list[Subscription] = []
         self._lock = threading.Lock()
         self._base_url = base_url
@@ -266,7 +270,11 @@ class Sns:
             headers["x-amz-sns-subscription-arn"] = subscription.arn
         endpoint = subscription.endpoint
         post = SnsPost(endpoint if isinstance(endpoint, str) else repr(endpoint), headers, payload)
-        subscription.posts.append(post)
+        posts = subscription.posts
+        posts.append(post)
+        keep = self.keep_posts
+        if keep is not None and len(posts) > keep + max(keep // 8, 1):
+            del posts[: len(posts) - keep]  # in batches, as the ledger is cut
         if callable(endpoint):
             answer = endpoint(post)
             post.status = answer if isinstance(answer, int) else getattr(answer, "status_code", 200)

@@ -148,7 +148,10 @@ class Control:
             ("GET", re.compile(rf"^{PREFIX}/plot\.png$"), self.plot),
             *((verb, pattern, self.steer(call)) for verb, pattern, call in steering.ROUTES),
         ]
-        self.routes += EventsControl(account, lambda: self.info().get("endpoint_url", "")).routes
+        # The webhooks' POSTs are kept as the ledger's items are (memory stays flat).
+        self.routes += EventsControl(
+            account, lambda: self.info().get("endpoint_url", ""), self.gate.retention.keep
+        ).routes
         self.routes += ReputationControl(account).routes
         self.routes += resource_routes(account)
 

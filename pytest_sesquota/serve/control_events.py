@@ -64,12 +64,18 @@ def subscription_of(subscription: Subscription) -> dict[str, Any]:
 class EventsControl:
     """The routes above, for one server's account."""
 
-    def __init__(self, account: Account, base_url: Callable[[], str]) -> None:
+    def __init__(
+        self, account: Account, base_url: Callable[[], str], keep_posts: int | None = None
+    ) -> None:
         self.account = account
         # The server's own: its endpoints may be in any process, where no door of the fake
         # answers SNS's URLs, so those are the server's (a test's ses_account.subscribe
         # keeps the account's own, behind the test process's doors).
-        self.sns = Sns(base_url, defer=lambda action: part_of(account, Events).defer(action))
+        self.sns = Sns(
+            base_url,
+            defer=lambda action: part_of(account, Events).defer(action),
+            keep_posts=keep_posts,
+        )
         account.add_publisher(self.sns)
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(rf"^{PREFIX}/events$"), self.events),
