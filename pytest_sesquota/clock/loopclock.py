@@ -8,8 +8,11 @@ run and would block until its next timer (an ``asyncio.sleep``, a ``call_later``
 instead, through :meth:`SesClock.advance` (so scheduled account actions run on the
 way). Real work still happens in real time: when sockets, pipes or executor threads
 may still answer, the loop first waits for them, in real time, for up to the clock's
-``io_wait`` seconds; I/O takes no virtual time. A loop that waits for nothing but
-I/O (no timer) blocks as it always does.
+``io_wait`` seconds; I/O takes no virtual time. A task awaiting a child process
+(``proc.wait()``, ``communicate()``, a read of its output) waits for it in real time
+up to the next timer, however far (a child runs in real time: ``wait_for(proc.wait(),
+60)`` gives it a real minute); only then does the loop jump. A loop that waits for
+nothing but I/O (no timer) blocks as it always does.
 
 Loops of other threads (the SMTP and HTTP servers', any server thread of the test's
 own) keep real time. A loop's pending timers are moved between the two timelines
@@ -23,6 +26,7 @@ iterations.
 from __future__ import annotations
 
 import asyncio.base_events
+import asyncio.base_subprocess
 import asyncio.selector_events
 import math
 import threading
@@ -43,6 +47,8 @@ __all__ = ["SkippableClock", "running"]
 _BaseLoop = asyncio.base_events.BaseEventLoop
 _ORIGINAL_RUN_IN_EXECUTOR = _BaseLoop.run_in_executor
 _ORIGINAL_SHUTDOWN_EXECUTOR = _BaseLoop.shutdown_default_executor
+_Subprocess = asyncio.base_subprocess.BaseSubprocessTransport
+_ORIGINAL_SUBPROCESS_INIT = _Subprocess.__init__
 #: The kind of the clock's sleep log entries for idle loops.
 LOOP = "event loop"
 _ACCEPT = asyncio.selector_events.BaseSelectorEventLoop._accept_connection  # type: ignore[attr-defined]
@@ -74,6 +80,8 @@ class _Loop:
     def __init__(self, loop: _BaseLoop, offset: float) -> None:
         self.resolution: float = loop._clock_resolution  # type: ignore[attr-defined]
         self.work: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
+        #: The loop's child processes (asyncio.create_subprocess_*, loop.subprocess_*).
+        self.children: weakref.WeakSet[_Subprocess] = weakref.WeakSet()
         #: Executor shutdowns under way (their thread reports back through the self-pipe).
         self.shutdowns = 0
         #: Iterations in a row with callbacks ready (no wait).
@@ -112,7 +120,13 @@ class _Loop:
             if ready or target is None or active is None or not active.owns(target):
                 return ready or select(timeout)
             before = target.time()
-            if self.external_work(target):
+            if self.child_awaited():
+                # The child's exit (a pidfd, or the watcher thread through the self-pipe)
+                # or its output wakes the loop; the next timer, in real time, if not.
+                ready = select(timeout)
+                if ready:
+                    return ready
+            elif self.external_work(target):
                 ready = select(min(timeout, active.clock.io_wait))
                 if ready:
                     return ready
@@ -120,6 +134,20 @@ class _Loop:
             return []
 
         return virtual_select
+
+    def child_awaited(self) -> bool:
+        """Whether a task awaits one of the loop's child processes: its exit
+        (``proc.wait()``, the end of ``communicate()``) or its output."""
+        for child in list(self.children):
+            waiters = child._exit_waiters
+            if waiters and any(not waiter.done() for waiter in waiters):
+                return True
+            protocol = child._protocol
+            for stream in (getattr(protocol, "stdout", None), getattr(protocol, "stderr", None)):
+                waiter = getattr(stream, "_waiter", None)
+                if waiter is not None and not waiter.done():
+                    return True
+        return False
 
     def external_work(self, loop: _BaseLoop) -> bool:
         """Whether something outside the loop may still wake it: an executor job, a
@@ -233,6 +261,13 @@ async def _shutdown_default_executor(self: _BaseLoop, *args: Any, **kwargs: Any)
             state.shutdowns -= 1
 
 
+def _subprocess_init(self: _Subprocess, loop: _BaseLoop, *args: Any, **kwargs: Any) -> None:
+    _ORIGINAL_SUBPROCESS_INIT(self, loop, *args, **kwargs)
+    active: _LoopsOnClock | None = ACTIVE.loops
+    if active is not None and active.owns(loop):
+        active.adopt(loop).children.add(self)
+
+
 @contextmanager
 def running(clock: SkippableClock) -> Iterator[None]:
     """Run the calling thread's event loops on ``clock`` (already started) meanwhile."""
@@ -247,6 +282,7 @@ def running(clock: SkippableClock) -> Iterator[None]:
             setattr(cls, "time", _loop_time)  # noqa: B010
         _BaseLoop.run_in_executor = _run_in_executor  # type: ignore[method-assign,assignment]
         _BaseLoop.shutdown_default_executor = _shutdown_default_executor  # type: ignore[method-assign]
+        _Subprocess.__init__ = _subprocess_init  # type: ignore[method-assign,assignment]
         yield
     finally:
         ACTIVE.loops = None
@@ -255,4 +291,5 @@ def running(clock: SkippableClock) -> Iterator[None]:
         finally:
             _BaseLoop.run_in_executor = _ORIGINAL_RUN_IN_EXECUTOR  # type: ignore[method-assign]
             _BaseLoop.shutdown_default_executor = _ORIGINAL_SHUTDOWN_EXECUTOR  # type: ignore[method-assign]
+            _Subprocess.__init__ = _ORIGINAL_SUBPROCESS_INIT  # type: ignore[method-assign]
             restore_loop_times(saved)

@@ -16,6 +16,7 @@ from typing import Literal
 from ..active import ACTIVE
 from .faked import TimeSource, find_aliases
 from .freezegun_backend import FreezegunBackend
+from .process_waits import ProcessWaits
 from .time_machine_backend import TimeMachineBackend
 from .timebackend import REAL, REAL_SLEEP, TIME_BACKENDS, available, freezegun_running, resolve
 
@@ -41,6 +42,7 @@ class VirtualTime:
             else FreezegunBackend()
         )
         self._patched: list[tuple[ModuleType, str, str]] = []
+        self._process_waits = ProcessWaits()
 
     def start(self, at: datetime) -> None:
         """Freeze time at ``at`` (naive UTC) and take over sleep (and the clocks we own)."""
@@ -77,6 +79,8 @@ class VirtualTime:
             for module, attr, name in patched:
                 setattr(module, attr, virtual[name])
                 self._patched.append((module, attr, name))
+            # Waits on child processes take real time (a child runs in it).
+            self._process_waits.start()
         except BaseException:
             self.stop()
             raise
@@ -87,6 +91,7 @@ class VirtualTime:
     def stop(self) -> None:
         """Give real time back. Safe to call twice."""
         try:
+            self._process_waits.stop()
             for module, attr, name in self._patched:
                 if getattr(module, attr, None) is self._impl.virtual[name]:
                     setattr(module, attr, REAL[name])

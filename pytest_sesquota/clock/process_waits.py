@@ -1,0 +1,139 @@
+"""Waits on child processes, on real time: ``time`` as ``subprocess``, ``multiprocessing``
+and ``concurrent.futures`` see it while a virtual clock runs.
+
+A child process runs in real time, whatever the test's clock says. ``subprocess``
+(``Popen.wait``, ``communicate``, ``run``'s timeout), ``multiprocessing`` (joins,
+queues, pools' results, a pool's shutdown) and ``concurrent.futures`` (a process
+pool's ``as_completed`` and ``map`` deadlines) compute their deadlines with
+``time.monotonic()`` and poll with ``time.sleep()``; on the virtual clock the first
+sleep would jump past the deadline (``Popen.wait(timeout=30)`` raising at once) or a
+frozen clock would never reach it (a pool's shutdown spinning on a zero timeout, as
+under a plain ``freezegun.freeze_time``). Here each such module's ``time`` is a view of
+the real clocks while the clock runs, and given back at stop, including modules first
+imported meanwhile. A wait on a child takes the real time the child takes, up to its
+timeout, and no virtual time.
+
+Their by-name bindings (``subprocess``'s ``from time import monotonic as _time``) stay
+real through ``faked.KEEP_REAL_STDLIB``.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+import time as _time
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from .timebackend import REAL, REAL_SLEEP, real_time, real_time_ns
+
+__all__ = ["REAL_TIME_MODULES", "ProcessWaits", "RealTime"]
+
+#: The modules whose ``time`` is real while a clock runs: each waits on other
+#: processes (or on threads that do) with deadlines of ``time.monotonic()``.
+REAL_TIME_MODULES = (
+    "subprocess",
+    "multiprocessing.connection",
+    "multiprocessing.managers",
+    "multiprocessing.pool",
+    "multiprocessing.queues",
+    "multiprocessing.synchronize",
+    "concurrent.futures._base",
+)
+
+
+class RealTime(ModuleType):
+    """The ``time`` module with its clocks and ``sleep`` real under either backend
+    (time-machine moves ``time.time`` itself: the wall clock comes from the real
+    monotonic one). Everything else is the ``time`` module's own."""
+
+    def __init__(self) -> None:
+        super().__init__("time", "The time module, on real time (pytest-sesquota).")
+        self.sleep = REAL_SLEEP
+        self.time = real_time
+        self.time_ns = real_time_ns
+        for name in ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
+            setattr(self, name, REAL[name])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)
+
+
+_REAL_TIME = RealTime()
+
+
+class ProcessWaits:
+    """Gives the modules of :data:`REAL_TIME_MODULES` real time while a clock runs."""
+
+    def __init__(self, names: Sequence[str] = REAL_TIME_MODULES) -> None:
+        self._names = frozenset(names)
+        self._changed: list[ModuleType] = []
+        self._finder: _Finder | None = None
+
+    def start(self) -> None:
+        for name in self._names:
+            module = sys.modules.get(name)
+            if module is not None:
+                self.adopt(module)
+        # A module first imported while the clock runs (multiprocessing.pool at a
+        # test's first Pool()) gets the view as soon as it is loaded.
+        self._finder = _Finder(self)
+        sys.meta_path.insert(0, self._finder)
+
+    def adopt(self, module: ModuleType) -> None:
+        if getattr(module, "time", None) is _time:
+            module.time = _REAL_TIME  # type: ignore[attr-defined]
+            self._changed.append(module)
+
+    def wants(self, name: str) -> bool:
+        return name in self._names
+
+    def stop(self) -> None:
+        """Give every module its ``time`` back. Safe to call twice."""
+        if self._finder is not None:
+            if self._finder in sys.meta_path:
+                sys.meta_path.remove(self._finder)
+            self._finder = None
+        for module in self._changed:
+            if getattr(module, "time", None) is _REAL_TIME:
+                module.time = _time  # type: ignore[attr-defined]
+        self._changed = []
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds the modules :class:`ProcessWaits` wants as Python's path finder does, and
+    has each one adopted once it has run."""
+
+    def __init__(self, waits: ProcessWaits) -> None:
+        self._waits = waits
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not self._waits.wants(fullname):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _Loader(spec.loader, self._waits)
+        return spec
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, loader: Any, waits: ProcessWaits) -> None:
+        self._loader = loader
+        self._waits = waits
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        module: ModuleType | None = self._loader.create_module(spec)
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The module keeps its own loader (tracebacks and inspect read sources through it).
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._waits.adopt(module)
