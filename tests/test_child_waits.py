@@ -20,6 +20,7 @@ import pytest
 from _child_targets import put_later, sleep_then_exit, square_later
 
 from pytest_sesquota import SesAccount
+from pytest_sesquota import real_time as real_time_module
 from pytest_sesquota.clock.timebackend import real_time
 
 pytestmark = pytest.mark.parametrize(
@@ -199,3 +200,29 @@ async def test_asyncio_deadline_on_a_child_expires_in_real_time(clock, wall):
     finally:
         child.kill()
         await child.wait()
+
+
+# -- a library's own polling loop ----------------------------------------------
+WRITER = "import sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('42')"
+
+
+def test_a_librarys_result_polling_is_given_real_time_by_its_module(
+    clock, wall, tmp_path, monkeypatch
+):
+    # A library polling a result another process writes (Celery's AsyncResult.get on a
+    # database or cache backend) sleeps like any application code: on the virtual clock.
+    import _result_backend
+
+    early = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "early")])
+    with pytest.raises(_result_backend.ResultTimeout):
+        _result_backend.wait_for(tmp_path / "early", timeout=5)
+    assert clock.elapsed() == 5 and wall() < 0.5 * SLOW
+    early.wait(timeout=SLOW)
+    # Its module given real time, as the standard library's waits are, it waits for real.
+    monkeypatch.setattr(_result_backend, "time", real_time_module)
+    started, at = wall(), clock.elapsed()
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "result")])
+    assert _result_backend.wait_for(tmp_path / "result", timeout=30, interval=0.05) == "42"
+    writer.wait(timeout=SLOW)
+    assert 0.4 < wall() - started < SLOW
+    assert clock.elapsed() == at

@@ -8,7 +8,8 @@ each read can tick or notice a stall (``faked``, ``time_machine_backend``). free
 (the fallback, and a choice) replaces the functions in every loaded module at each
 start, reading this package's clock (``freezegun_backend``). Under both, ``time.sleep``
 is virtual; the standard library's own timeouts (``threading``, ``queue``,
-``multiprocessing``) and asyncio's event loops keep real time, or they would hang.
+``multiprocessing``, ``subprocess``: ``process_waits``) and asyncio's event loops keep
+real time, or they would hang.
 Starting and stopping is ``virtual_time``'s job.
 
 This module is loaded with the plugin (the options name the backends): the real
