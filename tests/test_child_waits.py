@@ -185,6 +185,16 @@ async def test_asyncio_wait_for_a_child_takes_real_time(clock, wall):
 
 
 @pytest.mark.anyio
+async def test_asyncio_to_thread_running_a_child_takes_real_time(clock, wall):
+    slow = [sys.executable, "-c", "import time; time.sleep(1.5)"]
+    # The loop's executor job waits on the child: it gets its real time, not io_wait's 1 s.
+    done = await asyncio.wait_for(asyncio.to_thread(subprocess.run, slow, check=True), 60)
+    assert done.returncode == 0
+    assert 1.4 < wall() < SLOW
+    assert clock.elapsed() == 0
+
+
+@pytest.mark.anyio
 async def test_asyncio_deadline_on_a_child_expires_in_real_time(clock, wall):
     child = await asyncio.create_subprocess_exec(*HUNG)
     try:

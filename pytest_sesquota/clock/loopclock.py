@@ -11,8 +11,9 @@ may still answer, the loop first waits for them, in real time, for up to the clo
 ``io_wait`` seconds; I/O takes no virtual time. A task awaiting a child process
 (``proc.wait()``, ``communicate()``, a read of its output) waits for it in real time
 up to the next timer, however far (a child runs in real time: ``wait_for(proc.wait(),
-60)`` gives it a real minute); only then does the loop jump. A loop that waits for
-nothing but I/O (no timer) blocks as it always does.
+60)`` gives it a real minute), and so does an executor job while a ``Popen`` wait
+is under way (``asyncio.to_thread(subprocess.run, ...)``); only then does the loop
+jump. A loop that waits for nothing but I/O (no timer) blocks as it always does.
 
 Loops of other threads (the SMTP and HTTP servers', any server thread of the test's
 own) keep real time. A loop's pending timers are moved between the two timelines
@@ -39,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..active import ACTIVE
+from .process_waits import child_waits
 from .sesclock import Sleep
 from .timebackend import REAL, loop_times, restore_loop_times
 
@@ -120,20 +122,30 @@ class _Loop:
             if ready or target is None or active is None or not active.owns(target):
                 return ready or select(timeout)
             before = target.time()
-            if self.child_awaited():
+            if self.waits_on_child():
                 # The child's exit (a pidfd, or the watcher thread through the self-pipe)
                 # or its output wakes the loop; the next timer, in real time, if not.
                 ready = select(timeout)
                 if ready:
                     return ready
             elif self.external_work(target):
-                ready = select(min(timeout, active.clock.io_wait))
+                io_wait = min(timeout, active.clock.io_wait)
+                ready = select(io_wait)
                 if ready:
                     return ready
+                if self.waits_on_child():  # an executor job began waiting on a child meanwhile
+                    ready = select(timeout - io_wait)
+                    if ready:
+                        return ready
             active.jump(timeout - (target.time() - before))
             return []
 
         return virtual_select
+
+    def waits_on_child(self) -> bool:
+        """Whether the loop waits on a child process: a task awaits one, or an executor
+        job may (a ``Popen`` wait is under way in some thread)."""
+        return self.child_awaited() or (child_waits() > 0 and self.executor_busy())
 
     def child_awaited(self) -> bool:
         """Whether a task awaits one of the loop's child processes: its exit
@@ -148,6 +160,11 @@ class _Loop:
                 if waiter is not None and not waiter.done():
                     return True
         return False
+
+    def executor_busy(self) -> bool:
+        """Whether an executor job of the loop is still running (one may be waiting on a
+        child process: ``asyncio.to_thread(subprocess.run, ...)``)."""
+        return any(not future.done() for future in self.work)
 
     def external_work(self, loop: _BaseLoop) -> bool:
         """Whether something outside the loop may still wake it: an executor job, a

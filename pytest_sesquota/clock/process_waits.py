@@ -14,22 +14,26 @@ imported meanwhile. A wait on a child takes the real time the child takes, up to
 timeout, and no virtual time.
 
 Their by-name bindings (``subprocess``'s ``from time import monotonic as _time``) stay
-real through ``faked.KEEP_REAL_STDLIB``.
+real through ``faked.KEEP_REAL_STDLIB``. The ``Popen`` waits under way in any thread are
+counted (:func:`child_waits`): an event loop whose executor job waits on a child
+(``asyncio.to_thread(subprocess.run, ...)``) gives it real time too (``loopclock``).
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import subprocess
 import sys
+import threading
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
 from .timebackend import REAL, REAL_SLEEP, real_time, real_time_ns
 
-__all__ = ["REAL_TIME_MODULES", "ProcessWaits", "RealTime"]
+__all__ = ["REAL_TIME_MODULES", "ProcessWaits", "RealTime", "child_waits"]
 
 #: The modules whose ``time`` is real while a clock runs: each waits on other
 #: processes (or on threads that do) with deadlines of ``time.monotonic()``.
@@ -62,6 +66,32 @@ class RealTime(ModuleType):
 
 
 _REAL_TIME = RealTime()
+_POPEN_WAITS = {name: vars(subprocess.Popen)[name] for name in ("wait", "communicate")}
+_under_way = [0]
+_count_lock = threading.Lock()
+
+
+def child_waits() -> int:
+    """How many ``Popen.wait``/``communicate`` calls are under way, in any thread."""
+    return _under_way[0]
+
+
+def _counted(method: Callable[..., Any]) -> Callable[..., Any]:
+    def counted(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> Any:
+        with _count_lock:
+            _under_way[0] += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            with _count_lock:
+                _under_way[0] -= 1
+
+    counted.__name__ = counted.__qualname__ = method.__name__
+    counted.__doc__ = method.__doc__
+    return counted
+
+
+_COUNTED = {name: _counted(method) for name, method in _POPEN_WAITS.items()}
 
 
 class ProcessWaits:
@@ -81,6 +111,8 @@ class ProcessWaits:
         # test's first Pool()) gets the view as soon as it is loaded.
         self._finder = _Finder(self)
         sys.meta_path.insert(0, self._finder)
+        for name, counted in _COUNTED.items():
+            setattr(subprocess.Popen, name, counted)
 
     def adopt(self, module: ModuleType) -> None:
         if getattr(module, "time", None) is _time:
@@ -92,6 +124,9 @@ class ProcessWaits:
 
     def stop(self) -> None:
         """Give every module its ``time`` back. Safe to call twice."""
+        for name, method in _POPEN_WAITS.items():
+            if vars(subprocess.Popen).get(name) is _COUNTED[name]:
+                setattr(subprocess.Popen, name, method)
         if self._finder is not None:
             if self._finder in sys.meta_path:
                 sys.meta_path.remove(self._finder)
