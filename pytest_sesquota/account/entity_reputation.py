@@ -50,6 +50,7 @@ from .reputation import (
     ReputationPolicy,
     counted_feedback,
     eligible_recipients,
+    window_counts,
 )
 from .tenants import StatusRecord, Tenant, Tenants
 
@@ -342,17 +343,7 @@ class EntityReputation(Part):
                 self._apply(region, tenant, scope, now, cause, rates)
 
     def _window(self, region: str, scope: _Scope, at: datetime) -> tuple[int, int, int]:
-        moment = at.timestamp()
-        window = self.reputation.policy(region).window.total_seconds()
-        first = math.floor((moment - window) / _BUCKET) + 1
-        last = math.floor(moment / _BUCKET)
-        volume = bounces = complaints = 0
-        for hour, (sent, bounced, complained) in scope.counts.items():
-            if first <= hour <= last:
-                volume += sent
-                bounces += bounced
-                complaints += complained
-        return volume, bounces, complaints
+        return window_counts(scope.counts, self.reputation.policy(region).window, at)
 
     def findings(self, region: str) -> list[Recommendation]:
         """The tenants' active findings as the advisor lists them (ListRecommendations:
@@ -469,7 +460,7 @@ class EntityReputation(Part):
                 unweighed=item["unweighed"],
                 since=item["since"],
                 owner=item["owner"],
-                found=None if item["found"] is None else tuple(item["found"]),  # type: ignore[arg-type]
+                found=None if item["found"] is None else tuple(item["found"]),
                 impact=item["impact"],
                 paused=item["paused"],
                 tolerated=item["tolerated"],

@@ -30,11 +30,12 @@ __all__ = [
     "StatusChange",
     "counted_feedback",
     "eligible_recipients",
+    "window_counts",
 ]
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -335,18 +336,7 @@ class Reputation(Part):
         self.changed(region)
 
     def _window(self, state: _Region, at: datetime) -> tuple[int, int, int]:
-        """Eligible recipients, hard bounces and complaints in the window ending at ``at``
-        (the hours it overlaps)."""
-        moment = at.timestamp()
-        first = math.floor((moment - state.policy.window.total_seconds()) / _BUCKET) + 1
-        last = math.floor(moment / _BUCKET)
-        volume = bounces = complaints = 0
-        for hour, (sent, bounced, complained) in state.counts.items():
-            if first <= hour <= last:
-                volume += sent
-                bounces += bounced
-                complaints += complained
-        return volume, bounces, complaints
+        return window_counts(state.counts, state.policy.window, at)
 
     # -- what tests read and set ------------------------------------------------------------
     def reputation(self, region: str | None = None) -> ReputationMetrics:
@@ -535,3 +525,20 @@ def _span(value: timedelta | float | None) -> timedelta | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"set_reputation_policy(): {value!r} is no timedelta nor seconds")
     return timedelta(seconds=value)
+
+
+def window_counts(
+    counts: Mapping[int, Sequence[int]], window: timedelta, at: datetime
+) -> tuple[int, int, int]:
+    """Eligible recipients, hard bounces and complaints in the window ending at ``at``
+    (the hours it overlaps), from counts kept per hour of virtual time."""
+    moment = at.timestamp()
+    first = math.floor((moment - window.total_seconds()) / _BUCKET) + 1
+    last = math.floor(moment / _BUCKET)
+    volume = bounces = complaints = 0
+    for hour, (sent, bounced, complained) in counts.items():
+        if first <= hour <= last:
+            volume += sent
+            bounces += bounced
+            complaints += complained
+    return volume, bounces, complaints
