@@ -31,8 +31,18 @@ __all__ = [
 #: Modules whose own bindings of the time functions stay real: pytest's timing
 #: (durations, JUnit times), and the standard library's timeouts, which wait in
 #: real time (a frozen ``queue.get(timeout=1)`` would never time out; ``subprocess``'s
-#: deadlines are on a child process, which runs in real time: see ``process_waits``).
-KEEP_REAL_STDLIB = ("threading", "queue", "multiprocessing", "subprocess", "_pytest.timing")
+#: deadlines are on a child process, which runs in real time: see ``process_waits``),
+#: and the waits of kombu's in-Python transports and Celery's result drains (``from time
+#: import monotonic, sleep``) for what another process sends (``process_waits``).
+KEEP_REAL_STDLIB = (
+    "threading",
+    "queue",
+    "multiprocessing",
+    "subprocess",
+    "_pytest.timing",
+    "kombu.transport.virtual.base",
+    "celery.backends.asynchronous",
+)
 #: The same, plus the modules that must read real time themselves.
 _KEEP_REAL = ("time", "pytest_sesquota", "freezegun", "time_machine", *KEEP_REAL_STDLIB)
 #: Re-exported by ``clock.sesclock`` (it was public there): pytest's timing keeps real time.

@@ -1,20 +1,21 @@
-"""Waits on child processes, on real time: ``time`` as ``subprocess``, ``multiprocessing``
-and ``concurrent.futures`` see it while a virtual clock runs.
+"""Waits on child processes, on real time: ``time`` as ``subprocess``, ``multiprocessing``,
+``concurrent.futures`` and Celery's results see it while a virtual clock runs.
 
 A child process runs in real time, whatever the test's clock says. ``subprocess``
 (``Popen.wait``, ``communicate``, ``run``'s timeout), ``multiprocessing`` (joins,
-queues, pools' results, a pool's shutdown) and ``concurrent.futures`` (a process
-pool's ``as_completed`` and ``map`` deadlines) compute their deadlines with
-``time.monotonic()`` and poll with ``time.sleep()``; on the virtual clock the first
-sleep would jump past the deadline (``Popen.wait(timeout=30)`` raising at once) or a
-frozen clock would never reach it (a pool's shutdown spinning on a zero timeout, as
-under a plain ``freezegun.freeze_time``). Here each such module's ``time`` is a view of
-the real clocks while the clock runs, and given back at stop, including modules first
-imported meanwhile. A wait on a child takes the real time the child takes, up to its
-timeout, and no virtual time.
+queues, pools' results, a pool's shutdown), ``concurrent.futures`` (a process pool's
+``as_completed`` and ``map`` deadlines) and Celery (``AsyncResult.get`` on the result a
+worker writes) compute their deadlines with ``time.monotonic()`` or poll with
+``time.sleep()``; on the virtual clock the first sleep would jump past the deadline
+(``Popen.wait(timeout=30)`` raising at once) or a frozen clock would never reach it (a
+pool's shutdown spinning on a zero timeout, as under a plain ``freezegun.freeze_time``).
+Here each such module's ``time`` is a view of the real clocks while the clock runs, and
+given back at stop, including modules first imported meanwhile. A wait on a child takes
+the real time the child takes, up to its timeout, and no virtual time.
 
 Their by-name bindings (``subprocess``'s ``from time import monotonic as _time``) stay
-real through ``faked.KEEP_REAL_STDLIB``. The ``Popen`` waits under way in any thread are
+real through ``faked.KEEP_REAL_STDLIB`` (and those of :data:`REAL_BINDING_MODULES` made
+while a clock ran are made real here). The ``Popen`` waits under way in any thread are
 counted (:func:`child_waits`): an event loop whose executor job waits on a child
 (``asyncio.to_thread(subprocess.run, ...)``) gives it real time too (``loopclock``).
 """
@@ -33,7 +34,7 @@ from typing import Any
 
 from .timebackend import REAL, REAL_SLEEP, real_time, real_time_ns
 
-__all__ = ["REAL_TIME_MODULES", "ProcessWaits", "RealTime", "child_waits"]
+__all__ = ["REAL_BINDING_MODULES", "REAL_TIME_MODULES", "ProcessWaits", "RealTime", "child_waits"]
 
 #: The modules whose ``time`` is real while a clock runs: each waits on other
 #: processes (or on threads that do) with deadlines of ``time.monotonic()``.
@@ -45,7 +46,24 @@ REAL_TIME_MODULES = (
     "multiprocessing.queues",
     "multiprocessing.synchronize",
     "concurrent.futures._base",
+    # Celery's wait for a result a worker (another process) writes: the polling
+    # backends' (database, cache, file, ...) ``wait_for`` and ``get_many`` sleep
+    # between polls; the pushing ones' (Redis, RPC) ``Drainer.drain_events_until``
+    # keeps its deadline by ``time.monotonic()``, as ``ResultSet.join`` does; RPC's
+    # ``ResultConsumer.drain_events`` sleeps out its timeout while disconnected.
+    "celery.backends.base",
+    "celery.backends.asynchronous",
+    "celery.backends.rpc",
+    "celery.result",
 )
+
+#: Modules whose own bindings (``from time import monotonic, sleep``) wait on another
+#: process: kombu's in-Python transports' ``Transport.drain_events`` (Celery's ``rpc://``
+#: results) and Celery's ``sleep(0)`` between drains. ``faked.KEEP_REAL_STDLIB`` keeps
+#: them real; one first imported while a clock runs (a transport is loaded at the first
+#: connection) bound the fakes, and is given the real functions here.
+REAL_BINDING_MODULES = ("kombu.transport.virtual.base", "celery.backends.asynchronous")
+_BOUND_NAMES = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns", "sleep", "time")
 
 
 class RealTime(ModuleType):
@@ -98,7 +116,7 @@ class ProcessWaits:
     """Gives the modules of :data:`REAL_TIME_MODULES` real time while a clock runs."""
 
     def __init__(self, names: Sequence[str] = REAL_TIME_MODULES) -> None:
-        self._names = frozenset(names)
+        self._names = frozenset(names) | frozenset(REAL_BINDING_MODULES)
         self._changed: list[ModuleType] = []
         self._finder: _Finder | None = None
 
@@ -115,6 +133,11 @@ class ProcessWaits:
             setattr(subprocess.Popen, name, counted)
 
     def adopt(self, module: ModuleType) -> None:
+        if module.__name__ in REAL_BINDING_MODULES:
+            for name in _BOUND_NAMES:
+                # The faked function, bound at an import while a clock ran: real for good.
+                if name in vars(module) and vars(module)[name] is getattr(_time, name):
+                    setattr(module, name, getattr(_REAL_TIME, name))
         if getattr(module, "time", None) is _time:
             module.time = _REAL_TIME  # type: ignore[attr-defined]
             self._changed.append(module)
