@@ -18,11 +18,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import test_child_waits
 from _celery_app import make_app
 from celery.exceptions import TimeoutError as CeleryTimeout
 
-from pytest_sesquota import SesAccount
-from pytest_sesquota.clock.timebackend import real_time
+# The time backend, the running clock and the real seconds: the child waits' own fixtures.
+ses_quota_backend = test_child_waits.ses_quota_backend
+clock = test_child_waits.clock
+wall = test_child_waits.wall
 
 pytestmark = pytest.mark.parametrize(
     "ses_quota_backend", ["freezegun", "time-machine"], indirect=True
@@ -31,25 +34,6 @@ pytestmark = pytest.mark.parametrize(
 #: A generous bound on real seconds for what takes a few (a worker's start, on a loaded CI machine).
 SLOW = 30
 TESTS = Path(__file__).parent
-
-
-@pytest.fixture
-def ses_quota_backend(request):
-    return request.param
-
-
-@pytest.fixture
-def clock(ses_quota_backend):
-    """The running virtual clock on each time backend."""
-    with SesAccount(time_backend=ses_quota_backend) as account:
-        yield account.clock
-
-
-@pytest.fixture
-def wall():
-    """Real seconds since the test began (a real clock, whatever the fake does)."""
-    start = real_time()
-    return lambda: real_time() - start
 
 
 @pytest.fixture(params=["file", "rpc"])
