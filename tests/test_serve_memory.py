@@ -13,16 +13,14 @@ import contextlib
 import gc
 import http.client
 import json
-import threading
 import tracemalloc
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
-import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from test_serve_events import TOPIC, Webhook
+from test_serve_events import TOPIC
+from test_serve_events import webhook as webhook  # a loopback webhook: (what it received, its URL)
 from test_server import call, client, get, serve
 
 from pytest_sesquota import SesAccount
@@ -177,23 +175,10 @@ def test_sesquota_serve_ledger_retention_bytes(tmp_path):
         assert client("ses", endpoint).get_send_quota()["SentLast24Hours"] == 3.0
 
 
-@pytest.fixture
-def loopback_webhook():
-    """A webhook on loopback: (what it received, its URL)."""
-    handler = type("Hook", (Webhook,), {"received": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield handler.received, f"http://127.0.0.1:{server.server_port}/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_webhook_posts_and_events_are_kept_as_the_ledger_is(tmp_path, loopback_webhook):
+def test_webhook_posts_and_events_are_kept_as_the_ledger_is(tmp_path, webhook):
     # A webhook gets every notification; the server keeps the newest POSTs only, as many
     # as the ledger keeps items, and the events of the messages it keeps.
-    received, hook = loopback_webhook
+    received, hook = webhook
     args = ("--clock", "virtual", "--profile", "production", "--max-send-rate", "-1")
     with serve(tmp_path, *args, "--ledger-retention", "20") as (_p, endpoint, _i):
         ses = client("ses", endpoint)
