@@ -93,11 +93,12 @@ class Retention:
         #: Each body list's item sizes, in order, from its first kept item on.
         self._sizes: dict[str, list[int]] = {name: [] for name in _BODIES}
         self._sized_from = dict(value)
+        self._total = 0  # the sum of the sizes: kept, not summed at each request
 
     @property
     def bytes(self) -> int:
         """The size of the kept items' bodies, as of the last trim."""
-        return sum(sum(sizes) for sizes in self._sizes.values())
+        return self._total
 
     def trim(self, account: Account) -> dict[str, list[Any]]:
         """Drop what is past the retention; return what left, by list. Lists are cut in
@@ -144,14 +145,18 @@ class Retention:
     def _measure(self, name: str, items: list[Any]) -> None:
         sizes = self._sizes[name]
         if self._sized_from[name] != self._dropped[name] or len(sizes) > len(items):
+            self._total -= sum(sizes)
             sizes.clear()  # another list than the one sized (a state file read back)
             self._sized_from[name] = self._dropped[name]
-        sizes.extend(body_size(item) for item in items[len(sizes) :])
+        new = [body_size(item) for item in items[len(sizes) :]]
+        sizes.extend(new)
+        self._total += sum(new)
 
     def _cut(self, name: str, items: list[Any], cut: int, gone: dict[str, list[Any]]) -> None:
         gone.setdefault(name, []).extend(items[:cut])
         del items[:cut]
         if name in self._sizes and self._sized_from[name] == self._dropped[name]:
+            self._total -= sum(self._sizes[name][:cut])
             del self._sizes[name][:cut]  # the sizes measured stay those of the items kept
             self._sized_from[name] += cut
         self._dropped[name] += cut
