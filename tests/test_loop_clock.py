@@ -205,6 +205,13 @@ def email() -> EmailMessage:
 
 
 @pytest.mark.anyio
+# Once in CI (newest leg), a client socket of aiosmtplib's (its own port as laddr, the fake's
+# SMTP port as raddr) reached the garbage collector unclosed during this test: after
+# STARTTLS, asyncio closes the plain transport under the TLS one only once the TLS shutdown
+# completes. The client's leak, not the fake's: not an error here (every assertion stands).
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in.*(socket|Transport):pytest.PytestUnraisableExceptionWarning"
+)
 async def test_aiosmtplib_to_ses_smtp_with_back_off(ses_account, ses_smtp, wall):
     """Real SMTP to the fake's server thread (which keeps real time), throttled at
     1/s: the client backs off on the virtual clock and retries."""
